@@ -1,0 +1,1 @@
+"""One module per container format; each only says where the AIGC record lives."""

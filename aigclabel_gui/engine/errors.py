@@ -1,0 +1,73 @@
+"""One exception per user-facing failure, each with a sentence of advice and an exit code."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    NOT_COMPLIANT = 1  # `check`: some file lacks a complete implicit label
+    USAGE = 2
+    SOME_FAILED = 3  # `label`: at least one input failed
+    CANCELLED = 130
+
+
+class AigcError(Exception):
+    """Base class: `message` says what went wrong, `advice` what the user can do."""
+
+    advice = ""
+    exit_code = ExitCode.SOME_FAILED
+
+    def __init__(self, message: str, advice: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if advice is not None:
+            self.advice = advice
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.advice})" if self.advice else self.message
+
+
+class UnsupportedFormat(AigcError):
+    advice = "supported: JPEG, PNG, WebP, TIFF, GIF, BMP, HEIF/AVIF, MP3, FLAC, OGG, Opus, M4A, WAV, MP4, MOV, MKV, WebM, PDF, DOCX, Markdown, TXT"
+
+
+class CorruptFile(AigcError):
+    advice = "the file is damaged or truncated; re-export it from its source"
+
+
+class InputTooLarge(AigcError):
+    advice = "the file is larger than the safety limit (possible decompression bomb)"
+
+
+class InvalidRecord(AigcError):
+    """A value of the AIGC record breaks GB 45438 Annex E."""
+
+    advice = (
+        "Annex E allows printable ASCII only (no spaces, no Chinese, no backslash); "
+        "use the 27-character provider code, e.g. 001191440300708461136T1XGW3"
+    )
+
+
+class InvalidSettings(AigcError):
+    advice = "fix the setting and try again"
+
+
+class NoCarrier(AigcError):
+    """The format has no implicit-label carrier (plain .txt): nothing is written."""
+
+    advice = "plain text has no metadata carrier; use the explicit text prompt instead"
+
+
+class OutputError(AigcError):
+    advice = "check that the output folder exists, is writable and has free space"
+
+
+class VerificationFailed(AigcError):
+    advice = "the written file did not read back with the expected record; it was not kept"
+
+
+class Cancelled(AigcError):
+    exit_code = ExitCode.CANCELLED
+    advice = ""

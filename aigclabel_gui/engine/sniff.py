@@ -1,0 +1,172 @@
+"""What a file is, from its bytes (the extension is only a tie-breaker for text)."""
+
+from __future__ import annotations
+
+import re
+import struct
+from pathlib import Path
+
+_HEAD = 64 * 1024
+_HEIF_BRANDS = {
+    b"heic",
+    b"heix",
+    b"hevc",
+    b"hevx",
+    b"heim",
+    b"heis",
+    b"mif1",
+    b"msf1",
+    b"avif",
+    b"avis",
+}
+_M4A_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B "}
+_QT_TOP = {b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot"}
+_HDLR_VIDE = re.compile(rb"hdlr.{8}vide", re.S)
+_MD_EXT = {".md", ".markdown", ".mdown", ".mkd"}
+
+
+def sniff_format(path: Path) -> str | None:
+    """The registry name of the file's format ("jpeg", "mp4", "markdown", ...) or None."""
+    with open(path, "rb") as f:
+        head = f.read(_HEAD)
+    if not head:
+        return None
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "wav"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    if (
+        head[:2] == b"BM"
+        and len(head) > 26
+        and struct.unpack("<I", head[14:18])[0] in (12, 40, 52, 56, 64, 108, 124)
+    ):
+        return "bmp"
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"fLaC"):
+        return "flac"
+    if head.startswith(b"OggS"):
+        if b"OpusHead" in head[:512]:
+            return "opus"
+        if b"\x01vorbis" in head[:512]:
+            return "ogg"
+        return None  # Theora, Speex, ...: no handler
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "webm" if b"webm" in head[:64] else "mkv"
+    if head[4:8] == b"ftyp":
+        return _iso_bmff(path, head)
+    if head[4:8] in _QT_TOP:
+        return _iso_bmff(path, head)
+    if head.startswith(b"PK\x03\x04"):
+        return _ooxml(head)
+    if head.startswith(b"ID3"):
+        # ID3v2 in front of the audio: MP3 (ID3 ahead of FLAC exists but is rare and non-standard).
+        size = _syncsafe(head[6:10]) + 10
+        after = head[size : size + 4]
+        if after.startswith(b"fLaC"):
+            return "flac"
+        return "mp3"
+    if _is_mpeg_audio_frame(head):
+        return "mp3"
+    return _text(path, head)
+
+
+def _syncsafe(b: bytes) -> int:
+    return (b[0] << 21) | (b[1] << 14) | (b[2] << 7) | b[3]
+
+
+def _is_mpeg_audio_frame(head: bytes) -> bool:
+    if len(head) < 4 or head[0] != 0xFF or (head[1] & 0xE0) != 0xE0:
+        return False
+    layer = (head[1] >> 1) & 3
+    version = (head[1] >> 3) & 3
+    bitrate = head[2] >> 4
+    rate = (head[2] >> 2) & 3
+    # layer 00 is ADTS AAC; reserved version/rate/bitrate values are not MPEG audio.
+    return layer != 0 and version != 1 and bitrate not in (0, 15) and rate != 3
+
+
+def _iso_bmff(path: Path, head: bytes) -> str | None:
+    brands = set()
+    if head[4:8] == b"ftyp":
+        size = struct.unpack(">I", head[:4])[0]
+        ftyp = head[8 : max(16, min(size, len(head)))]
+        brands = {ftyp[0:4]} | {ftyp[i : i + 4] for i in range(8, len(ftyp) - 3, 4)}
+        major = ftyp[0:4]
+        if major in _HEIF_BRANDS or (
+            brands & _HEIF_BRANDS and not brands & {b"isom", b"mp41", b"mp42", b"qt  "}
+        ):
+            return "heif"
+    has_video = _has_video_track(path)
+    if has_video is False and (brands & _M4A_BRANDS or brands):
+        return "m4a"
+    if brands & _M4A_BRANDS and has_video is None:
+        return "m4a"
+    if b"qt  " in brands or not brands:
+        return "mov"
+    return "mp4"
+
+
+def _has_video_track(path: Path) -> bool | None:
+    """True/False from the `moov` box's handler types; None if `moov` cannot be found."""
+    try:
+        with open(path, "rb") as f:
+            while True:
+                hdr = f.read(8)
+                if len(hdr) < 8:
+                    return None
+                size, typ = struct.unpack(">I4s", hdr)
+                if size == 1:
+                    size = struct.unpack(">Q", f.read(8))[0]
+                    body_size = size - 16
+                elif size == 0:
+                    body_size = -1
+                else:
+                    body_size = size - 8
+                if typ == b"moov":
+                    if body_size < 0 or body_size > 512 * 1024 * 1024:
+                        return None
+                    return bool(_HDLR_VIDE.search(f.read(body_size)))
+                if body_size < 0:
+                    return None
+                f.seek(body_size, 1)
+    except (OSError, struct.error):
+        return None
+
+
+def _ooxml(head: bytes) -> str | None:
+    # The central directory is at the end, but local headers name the parts early; good enough
+    # to tell OOXML from other zips. The container then opens the zip properly.
+    if b"word/" in head:
+        return "docx"
+    if b"xl/" in head:
+        return "xlsx"
+    if b"ppt/" in head:
+        return "pptx"
+    if b"[Content_Types].xml" in head:
+        return "docx"
+    return None
+
+
+def _text(path: Path, head: bytes) -> str | None:
+    if b"\x00" in head:
+        return None
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the read window is fine.
+        if exc.start < len(head) - 4:
+            return None
+    if path.suffix.lower() in _MD_EXT:
+        return "markdown"
+    if head.lstrip(b"\xef\xbb\xbf").startswith(b"---\n") or head.startswith(b"---\r\n"):
+        return "markdown"
+    return "txt"

@@ -1,0 +1,1 @@
+"""Explicit labels, one module per media kind, each with `apply_explicit(...)`."""
