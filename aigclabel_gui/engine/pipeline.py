@@ -211,8 +211,12 @@ def label_file(
 
     do_implicit = settings.implicit.enabled
     do_explicit = not settings.implicit_only
-    if info.name == "txt" and not do_explicit:
-        raise NoCarrier(f"{src.name}: plain text has no implicit-label carrier; nothing written")
+    if not info.container.has_carrier:
+        if not do_explicit:
+            raise NoCarrier(f"{src.name}: {info.name} has no implicit-label carrier; nothing written")
+        if do_implicit:
+            warnings.append(f"{info.name} has no metadata carrier: only the explicit label was added")
+        do_implicit = False
 
     existing, ex_warn = (None, [])
     if do_implicit:
@@ -237,7 +241,7 @@ def label_file(
                     stage = tmp1
                     warnings += explicit.warnings
             cancel.raise_if_cancelled()
-            if record is not None and info.name != "txt":
+            if record is not None:
                 tmp2 = _temp_path(folder, dst.suffix)
                 temps.append(tmp2)
                 info.container.write(stage, tmp2, record, digital_source_type=dst_uri)

@@ -56,6 +56,7 @@ class Container(ABC):
     extensions: ClassVar[tuple[str, ...]]  # lower-case, with dot; the first is the canonical one
     carrier: ClassVar[str]  # the carrier we write, in words (shown to users)
     carries_xmp: ClassVar[bool] = False  # IPTC DigitalSourceType can be written too
+    has_carrier: ClassVar[bool] = True  # False for formats with no implicit carrier (txt, BMP)
 
     @abstractmethod
     def scan(self, path: Path) -> MetadataScan:

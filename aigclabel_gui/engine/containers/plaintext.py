@@ -16,6 +16,7 @@ class PlainTextContainer(Container):
     kind = "text"
     extensions = (".txt", ".text", "")
     carrier = "none (plain text has no metadata carrier)"
+    has_carrier = False
 
     def scan(self, path: Path) -> MetadataScan:
         return MetadataScan()
