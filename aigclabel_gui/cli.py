@@ -5,171 +5,292 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from aigclabel_gui import __version__
-from aigclabel_gui.engine.batch import plan_jobs, run_batch
-from aigclabel_gui.engine.errors import AigcError, ExitCode
-from aigclabel_gui.engine.inspect import VERDICT_WORDS, inspect_file
-from aigclabel_gui.engine.settings import (
-    ANCHORS,
-    AudioSettings,
-    ImplicitSettings,
-    LabelSettings,
-    TextSettings,
-    VideoSettings,
-    VisibleSettings,
+from aigclabel_gui.engine.batch import (
+    ON_EXIST,
+    BatchFinished,
+    BatchProgress,
+    FileFinished,
+    plan_jobs,
+    run_batch,
 )
+from aigclabel_gui.engine.errors import AigcError, ExitCode, OutputError
+from aigclabel_gui.engine.events import CancelToken
+from aigclabel_gui.engine.inspect import VERDICT_WORDS, inspect_file
+from aigclabel_gui.engine.presets import delete_preset, list_presets, load_preset, save_preset
+from aigclabel_gui.engine.report import write_report
+from aigclabel_gui.engine.settings import ANCHORS, LabelSettings
 
 
 def _add_label_parser(sub: argparse._SubParsersAction) -> None:
+    # Option defaults are None: only options given on the command line override the preset.
     p = sub.add_parser(
         "label", help="write labelled copies of files (originals are never modified)"
     )
     p.add_argument("inputs", nargs="+", type=Path, help="files or folders (walked recursively)")
     p.add_argument("-o", "--output", required=True, type=Path, help="output folder")
-    p.add_argument("--implicit-only", action="store_true", help="write the metadata label only")
+    add_settings_options(p)
+
+    b = p.add_argument_group("batch")
+    b.add_argument("--jobs", type=int, default=0, help="parallel workers (default: CPU count)")
+    b.add_argument("--preset", default="", help="preset name (see `presets list`) or preset file")
+    b.add_argument(
+        "--name-template", default="{stem}{ext}", help="fields: {stem} {ext} {kind} {date} {name}"
+    )
+    b.add_argument("--on-exist", choices=list(ON_EXIST), default="overwrite")
+    b.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        help="run report, .json or .csv (default: both in OUTDIR)",
+    )
+    b.add_argument("--quiet", action="store_true", help="print failures and the summary only")
+    p.set_defaults(func=cmd_label)
+
+
+def add_settings_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--implicit-only", action="store_true", default=None, help="write the metadata label only"
+    )
 
     m = p.add_argument_group("implicit label (AIGC metadata, GB 45438 §6.1)")
-    m.add_argument("--label-value", choices=["1", "2", "3"], default="1")
+    m.add_argument("--label-value", choices=["1", "2", "3"])
     m.add_argument(
-        "--producer",
-        default="",
-        help="ContentProducer: the provider code of the generating service",
+        "--producer", help="ContentProducer: the provider code of the generating service"
+    )
+    m.add_argument("--produce-id", help="ProduceID (default: generated, unique per file)")
+    m.add_argument("--reserved1", help="ReservedCode1")
+    m.add_argument("--propagator", help="ContentPropagator (default: the producer)")
+    m.add_argument("--propagate-id", help="PropagateID (default: the ProduceID)")
+    m.add_argument("--reserved2", help="ReservedCode2")
+    m.add_argument(
+        "--no-iptc",
+        dest="iptc",
+        action="store_false",
+        default=None,
+        help="do not write IPTC DigitalSourceType",
     )
     m.add_argument(
-        "--produce-id", default="", help="ProduceID (default: generated, unique per file)"
-    )
-    m.add_argument("--reserved1", default="", help="ReservedCode1")
-    m.add_argument("--propagator", default="", help="ContentPropagator (default: the producer)")
-    m.add_argument("--propagate-id", default="", help="PropagateID (default: the ProduceID)")
-    m.add_argument("--reserved2", default="", help="ReservedCode2")
-    m.add_argument("--no-iptc", action="store_true", help="do not write IPTC DigitalSourceType")
-    m.add_argument(
-        "--composite", action="store_true", help="IPTC: edited with AI, not fully generated"
+        "--composite",
+        action="store_true",
+        default=None,
+        help="IPTC: edited with AI, not fully generated",
     )
 
     v = p.add_argument_group("visible label (images and video)")
-    v.add_argument("--text", default="", help="label text (default: AI生成)")
-    v.add_argument("--language", choices=["zh", "en"], default="zh")
+    v.add_argument("--text", help="label text (default: AI生成)")
+    v.add_argument("--language", choices=["zh", "en"])
     v.add_argument(
-        "--position",
-        default="bottom-right",
-        help=f"{', '.join(ANCHORS)}, auto, or X,Y as fractions of width,height",
+        "--position", help=f"{', '.join(ANCHORS)}, auto, or X,Y as fractions of width,height"
     )
     v.add_argument(
         "--size-pct",
         type=float,
-        default=VisibleSettings.size_pct,
-        help="text height as %% of the shorter side (minimum 5)",
+        help="text height as %% of the shorter side (minimum 5, default 6)",
     )
-    v.add_argument("--margin-pct", type=float, default=VisibleSettings.margin_pct)
-    v.add_argument("--color", default=VisibleSettings.color)
-    v.add_argument("--plate-color", default=VisibleSettings.plate_color)
-    v.add_argument("--plate-opacity", type=float, default=VisibleSettings.plate_opacity)
-    v.add_argument("--outline", action="store_true")
-    v.add_argument("--font", default="", help="a TTF/OTF font file (default: bundled Noto Sans SC)")
-    v.add_argument("--jpeg-quality", type=int, default=0, help="0 keeps the source's quantisation")
+    v.add_argument("--margin-pct", type=float)
+    v.add_argument("--color")
+    v.add_argument("--plate-color")
+    v.add_argument("--plate-opacity", type=float)
+    v.add_argument("--outline", action="store_true", default=None)
+    v.add_argument("--font", help="a TTF/OTF font file (default: bundled Noto Sans SC)")
+    v.add_argument("--jpeg-quality", type=int, help="0 keeps the source's quantisation")
 
     a = p.add_argument_group("audible label (audio)")
-    a.add_argument(
-        "--audio-prompt", default="voice", help="voice, rhythm, or a path to your own clip"
-    )
-    a.add_argument("--audio-position", default="start", help="start, end, start+end, or SECONDS")
+    a.add_argument("--audio-prompt", help="voice, rhythm, or a path to your own clip")
+    a.add_argument("--audio-position", help="start, end, start+end, or SECONDS")
 
     vid = p.add_argument_group("video")
-    vid.add_argument("--video-card", choices=["none", "start", "end", "start+end"], default="start")
-    vid.add_argument("--card-seconds", type=float, default=VideoSettings.card_seconds)
+    vid.add_argument("--video-card", choices=["none", "start", "end", "start+end"])
+    vid.add_argument("--card-seconds", type=float, help="at least 2 (default 3)")
     vid.add_argument(
-        "--video-overlay", action="store_true", help="persistent corner label for the whole video"
+        "--video-overlay",
+        action="store_true",
+        default=None,
+        help="persistent corner label for the whole video",
     )
-    vid.add_argument("--video-insert-card", action="store_true", help="insert separate title cards")
-    vid.add_argument("--fade", action="store_true")
-    vid.add_argument("--crf", type=int, default=0)
+    vid.add_argument(
+        "--video-insert-card", action="store_true", default=None, help="insert separate title cards"
+    )
+    vid.add_argument("--fade", action="store_true", default=None)
+    vid.add_argument("--crf", type=int)
 
     t = p.add_argument_group("text documents")
-    t.add_argument("--text-position", choices=["start", "end", "start+end"], default="start")
-    t.add_argument("--text-prompt", default="", help="default: 本内容由人工智能生成")
-
-    b = p.add_argument_group("batch")
-    b.add_argument("--jobs", type=int, default=0, help="parallel workers (default: CPU count)")
-    b.add_argument("--preset", default="", help="preset name or file")
-    b.add_argument("--name-template", default="{stem}{ext}")
-    b.add_argument("--on-exist", choices=["skip", "overwrite", "rename"], default="overwrite")
-    b.add_argument("--report", type=Path, default=None, help="write a JSON or CSV run report")
-    p.set_defaults(func=cmd_label)
+    t.add_argument("--text-position", choices=["start", "end", "start+end"])
+    t.add_argument("--text-prompt", help="default: 本内容由人工智能生成")
 
 
-def settings_from_args(args: argparse.Namespace) -> LabelSettings:
-    base = LabelSettings()
-    return dataclasses.replace(
-        base,
-        implicit_only=args.implicit_only,
-        implicit=ImplicitSettings(
-            label_value=args.label_value,
-            producer=args.producer,
-            produce_id=args.produce_id,
-            reserved1=args.reserved1,
-            propagator=args.propagator,
-            propagate_id=args.propagate_id,
-            reserved2=args.reserved2,
-            iptc=not args.no_iptc,
-            digital_source_type="compositeWithTrainedAlgorithmicMedia"
-            if args.composite
-            else "trainedAlgorithmicMedia",
-        ),
-        visible=VisibleSettings(
-            text=args.text,
-            language=args.language,
-            position=args.position,
-            size_pct=args.size_pct,
-            margin_pct=args.margin_pct,
-            color=args.color,
-            plate_color=args.plate_color,
-            plate_opacity=args.plate_opacity,
-            outline=args.outline,
-            font_path=args.font,
-            jpeg_quality=args.jpeg_quality,
-        ),
-        audio=AudioSettings(
-            prompt=args.audio_prompt, language=args.language, position=args.audio_position
-        ),
-        video=VideoSettings(
-            cards=args.video_card,
-            card_seconds=args.card_seconds,
-            persistent=args.video_overlay,
-            insert_card=args.video_insert_card,
-            fade=args.fade,
-            crf=args.crf,
-        ),
-        text=TextSettings(
-            text=args.text_prompt, language=args.language, position=args.text_position
-        ),
-    )
+# argparse dest -> (settings section, field); None section = top level
+_OPTION_FIELDS = {
+    "implicit_only": (None, "implicit_only"),
+    "label_value": ("implicit", "label_value"),
+    "producer": ("implicit", "producer"),
+    "produce_id": ("implicit", "produce_id"),
+    "reserved1": ("implicit", "reserved1"),
+    "propagator": ("implicit", "propagator"),
+    "propagate_id": ("implicit", "propagate_id"),
+    "reserved2": ("implicit", "reserved2"),
+    "iptc": ("implicit", "iptc"),
+    "text": ("visible", "text"),
+    "position": ("visible", "position"),
+    "size_pct": ("visible", "size_pct"),
+    "margin_pct": ("visible", "margin_pct"),
+    "color": ("visible", "color"),
+    "plate_color": ("visible", "plate_color"),
+    "plate_opacity": ("visible", "plate_opacity"),
+    "outline": ("visible", "outline"),
+    "font": ("visible", "font_path"),
+    "jpeg_quality": ("visible", "jpeg_quality"),
+    "audio_prompt": ("audio", "prompt"),
+    "audio_position": ("audio", "position"),
+    "video_card": ("video", "cards"),
+    "card_seconds": ("video", "card_seconds"),
+    "video_overlay": ("video", "persistent"),
+    "video_insert_card": ("video", "insert_card"),
+    "fade": ("video", "fade"),
+    "crf": ("video", "crf"),
+    "text_position": ("text", "position"),
+    "text_prompt": ("text", "text"),
+}
+
+
+def settings_from_args(
+    args: argparse.Namespace, base: LabelSettings | None = None
+) -> LabelSettings:
+    """`base` (a preset or the defaults) with every option given on the command line applied."""
+    settings = base or LabelSettings()
+    changes: dict[str | None, dict] = {}
+    for dest, (section, name) in _OPTION_FIELDS.items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            changes.setdefault(section, {})[name] = value
+    if getattr(args, "composite", None):
+        changes.setdefault("implicit", {})["digital_source_type"] = (
+            "compositeWithTrainedAlgorithmicMedia"
+        )
+    if getattr(args, "language", None):
+        for section in ("visible", "audio", "text"):
+            changes.setdefault(section, {})["language"] = args.language
+    top = changes.pop(None, {})
+    sections = {
+        sec: dataclasses.replace(getattr(settings, sec), **vals) for sec, vals in changes.items()
+    }
+    settings = dataclasses.replace(settings, **sections, **top)
+    settings.validate()
+    return settings
+
+
+def _fmt_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    m, s = divmod(int(seconds + 0.5), 60)
+    return f"{m:02d}:{s:02d}"
 
 
 def cmd_label(args: argparse.Namespace) -> int:
-    settings = settings_from_args(args)
-    settings.validate()
-    missing = [str(p) for p in args.inputs if not p.exists()]
+    base = load_preset(args.preset).settings if args.preset else None
+    settings = settings_from_args(args, base)
+    missing = [p for p in args.inputs if not p.exists()]
     for m in missing:
         print(f"error: {m}: no such file or folder", file=sys.stderr)
     inputs = [p for p in args.inputs if p.exists()]
-    args.output.mkdir(parents=True, exist_ok=True)
-    jobs = plan_jobs(inputs, args.output, settings)
+    try:
+        args.output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create output folder {args.output}: {exc.strerror}") from None
+    jobs = plan_jobs(inputs, args.output, settings, name_template=args.name_template)
+    reports = (
+        [args.report]
+        if args.report
+        else [args.output / "aigclabel-report.json", args.output / "aigclabel-report.csv"]
+    )
+
+    cancel = CancelToken()
+    interactive = sys.stderr.isatty()
+
+    def on_sigint(signum, frame):  # first Ctrl-C: stop cleanly; second: abort
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        cancel.cancel()
+        print(
+            "\ncancelling: finishing running files, starting no new ones (Ctrl-C again to abort)",
+            file=sys.stderr,
+        )
+
+    old = signal.signal(signal.SIGINT, on_sigint)
     failed = len(missing)
-    for res in run_batch(jobs):
-        if res.status == "ok":
-            extra = f" ({'; '.join(res.warnings)})" if res.warnings else ""
-            print(f"ok: {res.src} -> {res.dst} [{', '.join(res.labels)}]{extra}")
-        elif res.status == "skipped":
-            print(f"skipped: {res.src}: {res.reason}")
-        else:
-            failed += 1
-            print(f"{res.status}: {res.src}: {res.reason}", file=sys.stderr)
+    final = None
+    try:
+        for ev in run_batch(
+            jobs,
+            workers=args.jobs,
+            cancel=cancel,
+            report_path=reports[0],
+            on_exist=args.on_exist,
+            outdir=args.output,
+        ):
+            if isinstance(ev, FileFinished):
+                res = ev.result
+                if interactive:
+                    print("\r\033[K", end="", file=sys.stderr)
+                if res.status == "ok" and not args.quiet:
+                    extra = f" ({'; '.join(res.warnings)})" if res.warnings else ""
+                    print(f"ok: {res.src} -> {res.dst}{extra}")
+                elif res.status == "skipped" and not args.quiet:
+                    print(f"skipped: {res.src}: {res.reason}")
+                elif res.status in ("failed", "cancelled"):
+                    failed += res.status == "failed"
+                    print(f"{res.status}: {res.src}: {res.reason}", file=sys.stderr)
+            elif isinstance(ev, BatchProgress) and interactive:
+                bar = "#" * int(30 * ev.done / max(ev.total, 1))
+                print(
+                    f"\r[{bar:<30}] {ev.done}/{ev.total} ETA {_fmt_eta(ev.eta_s)}",
+                    end="",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            elif isinstance(ev, BatchFinished):
+                final = ev
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if final is not None:
+        for extra_report in reports[1:]:
+            write_report(final.results, extra_report)
+        counts = {
+            s: sum(r.status == s for r in final.results)
+            for s in ("ok", "skipped", "failed", "cancelled")
+        }
+        print(
+            f"{counts['ok']} labelled, {counts['skipped']} skipped, {counts['failed']} failed"
+            + (f", {counts['cancelled']} cancelled" if counts["cancelled"] else "")
+            + f"; report: {', '.join(str(r) for r in reports)}",
+            file=sys.stderr,
+        )
+        if final.cancelled:
+            return ExitCode.CANCELLED
     return ExitCode.SOME_FAILED if failed else ExitCode.OK
+
+
+def cmd_presets(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        for p in list_presets():
+            origin = "built-in" if p.builtin else "user"
+            print(f"{p.name}\t{p.title_zh} / {p.title_en}\t({origin})")
+    elif args.action == "show":
+        print(json.dumps(load_preset(args.name).to_dict(), ensure_ascii=False, indent=2))
+    elif args.action == "save":
+        base = load_preset(args.preset).settings if args.preset else None
+        path = save_preset(args.name, settings_from_args(args, base))
+        print(f"saved {path}")
+    elif args.action == "delete":
+        delete_preset(args.name)
+        print(f"deleted {args.name}")
+    return ExitCode.OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -203,6 +324,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("files", nargs="+", type=Path)
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_check)
+
+    pr = sub.add_parser("presets", help="list, show, save or delete named settings")
+    prs = pr.add_subparsers(dest="action", required=True)
+    prs.add_parser("list")
+    show = prs.add_parser("show")
+    show.add_argument("name")
+    save = prs.add_parser("save", help="save the given options (on top of --preset) as NAME")
+    save.add_argument("name")
+    save.add_argument("--preset", default="")
+    add_settings_options(save)
+    delete = prs.add_parser("delete")
+    delete.add_argument("name")
+    pr.set_defaults(func=cmd_presets)
     return parser
 
 
