@@ -1,0 +1,267 @@
+"""The file list: a QAbstractTableModel over FileEntry dataclasses.
+
+Rows appear at once (a stat per file); identification, inspection and thumbnails are computed in
+the thread pool and only for rows the view actually shows (data() asks lazily), so a folder of
+thousands of files keeps the window responsive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QThreadPool, Signal
+from PySide6.QtGui import QBrush, QColor, QPixmap
+
+from aigclabel_gui.engine.errors import AigcError
+from aigclabel_gui.engine.inspect import InspectReport, inspect_file
+from aigclabel_gui.engine.registry import identify
+from aigclabel_gui.engine.settings import LabelSettings
+from aigclabel_gui.engine.thumbnails import make_thumbnail, media_duration
+from aigclabel_gui.ui.qt_image import pil_to_qimage
+from aigclabel_gui.ui.workers import FunctionTask
+
+THUMB = 48
+
+
+@dataclass
+class FileEntry:
+    path: Path
+    size: int = 0
+    kind: str = ""  # "" until identified
+    format: str = ""
+    unsupported: str = ""  # the reason, when the engine cannot label it
+    report: InspectReport | None = None
+    duration: float | None = None
+    status: str = ""  # export status: "", "ok", "skipped", "failed", "cancelled", "running"
+    status_reason: str = ""
+    output: str = ""
+    override: LabelSettings | None = None  # per-file settings (e.g. the label was moved)
+    thumb: QPixmap | None = field(default=None, repr=False)
+    thumb_requested: bool = False
+    inspected: bool = False
+
+
+def _identify_and_inspect(path: Path) -> tuple[str, str, str, InspectReport | None, float | None]:
+    try:
+        info = identify(path)
+    except AigcError as exc:
+        return "", "", exc.message, None, None
+    report = inspect_file(path)
+    duration = None
+    if info.kind in ("audio", "video"):
+        try:
+            duration = media_duration(path)
+        except Exception:
+            duration = None
+    return info.kind, info.name, "", report, duration
+
+
+def _thumbnail(path: Path, kind: str):
+    img = make_thumbnail(path, kind, THUMB)
+    return pil_to_qimage(img) if img is not None else None
+
+
+def human_size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
+class FileModel(QAbstractTableModel):
+    COLUMNS = ("name", "kind", "size", "labels", "status")
+    entries_changed = Signal()
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.entries: list[FileEntry] = []
+        self._index: dict[Path, int] = {}
+        self.pool = QThreadPool.globalInstance()
+        self._tasks: set = set()  # keep tasks' signal objects alive until they finish
+
+    # --- Qt model API ---------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return [
+                self.tr("Name"),
+                self.tr("Kind"),
+                self.tr("Size / length"),
+                self.tr("Labels found"),
+                self.tr("Export"),
+            ][section]
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        e = self.entries[index.row()]
+        col = self.COLUMNS[index.column()]
+        if not e.inspected:
+            self._request_inspect(e)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == "name":
+                return e.path.name
+            if col == "kind":
+                return self._kind_text(e)
+            if col == "size":
+                if e.duration:
+                    m, s = divmod(int(e.duration + 0.5), 60)
+                    return f"{human_size(e.size)} · {m}:{s:02d}"
+                return human_size(e.size)
+            if col == "labels":
+                return self._labels_text(e)
+            if col == "status":
+                return self._status_text(e)
+        if role == Qt.ItemDataRole.DecorationRole and col == "name":
+            if e.thumb is None and e.kind and not e.thumb_requested and not e.unsupported:
+                self._request_thumb(e)
+            return e.thumb
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if e.unsupported:
+                return e.unsupported
+            if col == "status" and e.status_reason:
+                return e.status_reason
+            if col == "labels" and e.report is not None:
+                return "\n".join([*e.report.problems, *e.report.warnings]) or None
+            return str(e.path)
+        if role == Qt.ItemDataRole.ForegroundRole and e.unsupported:
+            return QBrush(QColor(140, 140, 140))
+        return None
+
+    def flags(self, index: QModelIndex):
+        f = super().flags(index)
+        if index.isValid() and self.entries[index.row()].unsupported:
+            return f & ~Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return f
+
+    # --- texts --------------------------------------------------------------------------------
+    def _kind_text(self, e: FileEntry) -> str:
+        if e.unsupported:
+            return self.tr("unsupported")
+        return {
+            "image": self.tr("image"),
+            "audio": self.tr("audio"),
+            "video": self.tr("video"),
+            "text": self.tr("text"),
+        }.get(e.kind, "…")
+
+    def _labels_text(self, e: FileEntry) -> str:
+        if e.unsupported:
+            return e.unsupported
+        r = e.report
+        if r is None:
+            return "…"
+        return {
+            "compliant": self.tr("AIGC record ✓"),
+            "not-compliant": self.tr("AIGC record, not compliant"),
+            "no-label": self.tr("none"),
+            "cannot-tell": self.tr("cannot tell (damaged)"),
+            "no-carrier": self.tr("no metadata carrier"),
+            "unsupported": self.tr("unsupported"),
+        }.get(r.verdict, r.verdict)
+
+    def _status_text(self, e: FileEntry) -> str:
+        return {
+            "": "",
+            "running": self.tr("labelling…"),
+            "ok": self.tr("done"),
+            "skipped": self.tr("skipped"),
+            "failed": self.tr("failed"),
+            "cancelled": self.tr("cancelled"),
+        }.get(e.status, e.status)
+
+    # --- content ----------------------------------------------------------------------------------
+    def add_paths(self, paths: list[Path]) -> int:
+        """Add files (folders must be expanded by the caller, off the UI thread). Duplicates are ignored."""
+        new = []
+        for p in paths:
+            p = Path(p)
+            key = p.resolve()
+            if key in self._index or not p.is_file():
+                continue
+            try:
+                size = p.stat().st_size
+            except OSError:
+                size = 0
+            self._index[key] = len(self.entries) + len(new)
+            new.append(FileEntry(path=p, size=size))
+        if new:
+            self.beginInsertRows(QModelIndex(), len(self.entries), len(self.entries) + len(new) - 1)
+            self.entries.extend(new)
+            self.endInsertRows()
+            self.entries_changed.emit()
+        return len(new)
+
+    def remove_rows(self, rows: list[int]) -> None:
+        for row in sorted(set(rows), reverse=True):
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self.entries[row]
+            self.endRemoveRows()
+        self._reindex()
+        self.entries_changed.emit()
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self.entries.clear()
+        self._index.clear()
+        self.endResetModel()
+        self.entries_changed.emit()
+
+    def _reindex(self) -> None:
+        self._index = {e.path.resolve(): i for i, e in enumerate(self.entries)}
+
+    def row_of(self, path: Path) -> int | None:
+        return self._index.get(Path(path).resolve())
+
+    def entry_changed(self, entry: FileEntry) -> None:
+        row = self.row_of(entry.path)
+        if row is not None:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+
+    def refresh(self, entry: FileEntry) -> None:
+        """Inspect again (e.g. after the file changed)."""
+        entry.inspected = False
+        self._request_inspect(entry)
+
+    # --- background work ---------------------------------------------------------------------------
+    def _start(self, task: FunctionTask) -> None:
+        self._tasks.add(task)
+        task.signals.finished.connect(lambda _k, t=task: self._tasks.discard(t))
+        self.pool.start(task)
+
+    def _request_inspect(self, e: FileEntry) -> None:
+        e.inspected = True
+        task = FunctionTask(e.path, _identify_and_inspect, e.path)
+        task.signals.result.connect(self._on_inspected)
+        self._start(task)
+
+    def _on_inspected(self, path: Path, value) -> None:
+        row = self.row_of(path)
+        if row is None:
+            return
+        e = self.entries[row]
+        e.kind, e.format, e.unsupported, e.report, e.duration = value
+        self.entry_changed(e)
+        self.entries_changed.emit()
+
+    def _request_thumb(self, e: FileEntry) -> None:
+        e.thumb_requested = True
+        task = FunctionTask(e.path, _thumbnail, e.path, e.kind)
+        task.signals.result.connect(self._on_thumb)
+        self._start(task)
+
+    def _on_thumb(self, path: Path, qimage) -> None:
+        row = self.row_of(path)
+        if row is None or qimage is None:
+            return
+        e = self.entries[row]
+        e.thumb = QPixmap.fromImage(qimage)
+        self.entry_changed(e)
