@@ -1,0 +1,102 @@
+"""FLAC, Ogg Vorbis, Ogg Opus: the AIGC record as the Vorbis comment `AIGC=<JSON>` (TC260 audio guide).
+
+mutagen rewrites only the comment block (FLAC metadata block / Ogg comment header pages); audio
+frames, FLAC pictures and every other comment are kept.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import ClassVar
+
+from mutagen.flac import FLAC
+from mutagen.oggopus import OggOpus
+from mutagen.oggvorbis import OggVorbis
+
+from aigclabel_gui.engine.containers.base import Container, FoundRecord, MetadataScan
+from aigclabel_gui.engine.containers.id3 import AIGC, PARSE_ERRORS, looks_like_record
+from aigclabel_gui.engine.errors import CorruptFile, UnsupportedFormat
+from aigclabel_gui.engine.record import AigcRecord
+
+
+def _is_record_comment(key: str, value: str) -> bool:
+    return key.upper() == AIGC or looks_like_record(value)
+
+
+def vorbis_records(comments: list[tuple[str, str]]) -> list[FoundRecord]:
+    found = []
+    for key, value in comments:
+        if key.upper() == AIGC:
+            # Vorbis comment names are case-insensitive (Vorbis I spec §5.2.2), so `aigc=` is the
+            # same field: standard, but reported because the guide spells it AIGC.
+            note = "" if key == AIGC else f"comment name {key!r}; the guide writes 'AIGC'"
+            found.append(FoundRecord(f"Vorbis comment {key}", value, True, note))
+        elif looks_like_record(value):
+            found.append(
+                FoundRecord(
+                    f"Vorbis comment {key}",
+                    value,
+                    False,
+                    f"record stored in comment {key!r}, not in AIGC",
+                )
+            )
+    return found
+
+
+class _VorbisCommentContainer(Container):
+    kind = "audio"
+    carrier = "Vorbis comment AIGC"
+    file_type: ClassVar[type]
+
+    def _open(self, path: Path):
+        if path.stat().st_size == 0:
+            raise UnsupportedFormat(f"{path.name} is empty")
+        try:
+            return self.file_type(path)
+        except PARSE_ERRORS as exc:
+            raise CorruptFile(f"{path.name}: the {self.name} file cannot be read ({exc})") from exc
+
+    def scan(self, path: Path) -> MetadataScan:
+        audio = self._open(path)
+        scan = MetadataScan()
+        if audio.tags is not None:
+            scan.records = vorbis_records(list(audio.tags))
+        return scan
+
+    def write(
+        self, src: Path, dst: Path, record: AigcRecord, *, digital_source_type: str | None
+    ) -> None:
+        # Where the record goes: always the comment named AIGC. A record in another comment
+        # (e.g. COMMENT={"AIGC":...}) or under `aigc` is removed and rewritten as AIGC, so
+        # exactly one record results (§6.1 c) in the carrier checks look for.
+        self._open(src)  # refuse damaged input before copying anything
+        shutil.copyfile(src, dst)
+        audio = self._open(dst)
+        if audio.tags is None:
+            audio.add_tags()
+        tags = audio.tags
+        kept = [(k, v) for k, v in tags if not _is_record_comment(k, v)]
+        tags[:] = [*kept, (AIGC, record.to_json())]
+        try:
+            audio.save()
+        except PARSE_ERRORS as exc:
+            raise CorruptFile(f"{src.name}: the comments cannot be rewritten ({exc})") from exc
+
+
+class FlacContainer(_VorbisCommentContainer):
+    name = "flac"
+    extensions = (".flac",)
+    file_type = FLAC
+
+
+class OggVorbisContainer(_VorbisCommentContainer):
+    name = "ogg"
+    extensions = (".ogg", ".oga")
+    file_type = OggVorbis
+
+
+class OggOpusContainer(_VorbisCommentContainer):
+    name = "opus"
+    extensions = (".opus", ".ogg")
+    file_type = OggOpus
