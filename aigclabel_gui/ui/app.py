@@ -3,13 +3,92 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+
+from PySide6.QtCore import QLocale, QSettings, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
+from PySide6.QtWidgets import QApplication
+
+from aigclabel_gui.resources import default_font, resource
+
+
+def register_font(app: QApplication) -> None:
+    """The base system may have no CJK font: without ours, Chinese UI text shows as boxes."""
+    font_id = QFontDatabase.addApplicationFont(str(default_font()))
+    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    if families:
+        font = QFont(families[0])
+        font.setPointSize(max(app.font().pointSize(), 10))
+        app.setFont(font)
+
+
+class Translations:
+    """Loads resources/i18n/aigclabel_<lang>.qm; English is the source language."""
+
+    def __init__(self, app: QApplication):
+        self.app = app
+        self.translator: QTranslator | None = None
+
+    def load(self, lang: str) -> str:
+        if self.translator is not None:
+            self.app.removeTranslator(self.translator)
+            self.translator = None
+        if lang.startswith("zh"):
+            tr = QTranslator(self.app)
+            if tr.load(str(resource("i18n", "aigclabel_zh_CN.qm"))):
+                self.app.installTranslator(tr)
+                self.translator = tr
+            return "zh_CN"
+        return "en"
+
+
+def default_language(qsettings: QSettings) -> str:
+    saved = qsettings.value("language", "")
+    if saved:
+        return str(saved)
+    return "zh_CN" if QLocale.system().language() == QLocale.Language.Chinese else "en"
+
+
+def create_window(argv: list[str], app: QApplication, qsettings: QSettings | None = None):
+    from aigclabel_gui.ui.main_window import MainWindow
+
+    qsettings = qsettings or QSettings("aigclabel", "aigclabel")
+    translations = Translations(app)
+    lang = translations.load(default_language(qsettings))
+    window = MainWindow(qsettings=qsettings)
+    window.translations = translations
+    window.lang = lang
+    window._fill_presets()
+
+    def switch(new_lang: str) -> None:
+        qsettings.setValue("language", new_lang)
+        window.lang = translations.load(new_lang)
+        window.retranslate()
+        _check_language_actions(window, new_lang)
+
+    window.language_changed.connect(switch)
+    _check_language_actions(window, lang)
+    window.restore_file_list()
+    files = [Path(a) for a in argv[1:] if not a.startswith("-")]
+    if files:
+        window.add_paths(files)
+    return window
+
+
+def _check_language_actions(window, lang: str) -> None:
+    window.act_zh.setChecked(lang.startswith("zh"))
+    window.act_en.setChecked(not lang.startswith("zh"))
 
 
 def main(argv: list[str] | None = None) -> int:
-    from PySide6.QtWidgets import QApplication, QLabel
-
     argv = list(sys.argv if argv is None else argv)
-    app = QApplication(argv)
-    w = QLabel("aigclabel")
-    w.show()
+    app = QApplication.instance() or QApplication(argv)
+    app.setApplicationName("aigclabel")
+    app.setOrganizationName("aigclabel")
+    icon = resource("icons", "aigclabel.png")
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    register_font(app)
+    window = create_window(argv, app)
+    window.show()
     return app.exec()

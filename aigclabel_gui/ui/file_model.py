@@ -73,6 +73,7 @@ def human_size(n: int) -> str:
 class FileModel(QAbstractTableModel):
     COLUMNS = ("name", "kind", "size", "labels", "status")
     entries_changed = Signal()
+    inspected = Signal(object)  # Path: identification and inspection of a row finished
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -251,6 +252,7 @@ class FileModel(QAbstractTableModel):
         e.kind, e.format, e.unsupported, e.report, e.duration = value
         self.entry_changed(e)
         self.entries_changed.emit()
+        self.inspected.emit(e.path)
 
     def _request_thumb(self, e: FileEntry) -> None:
         e.thumb_requested = True

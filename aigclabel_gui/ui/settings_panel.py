@@ -1,0 +1,492 @@
+"""The settings panel: edits one engine LabelSettings (the panel keeps no copy of its own).
+
+Every change rebuilds the frozen dataclass with dataclasses.replace and emits settings_changed.
+Values the standard forbids are marked inline with the rule; the Annex E character rule is
+checked as you type.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QColorDialog,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from aigclabel_gui.engine.errors import AigcError
+from aigclabel_gui.engine.record import (
+    new_content_id,
+    provider_code_from_uscc,
+    uscc_is_valid,
+    value_problem,
+)
+from aigclabel_gui.engine.settings import ANCHORS, MIN_CARD_SECONDS, MIN_SIZE_PCT, LabelSettings
+
+ERROR_STYLE = "color: #c0392b;"
+
+
+class SettingsPanel(QWidget):
+    settings_changed = Signal(object)  # LabelSettings
+    export_options_changed = Signal()
+
+    def __init__(self, settings: LabelSettings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._settings = settings
+        self._updating = False
+        self.output_dir = ""
+        self.name_template = "{stem}{ext}"
+        self.on_exist = "rename"
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._build_preset_box())
+        layout.addWidget(self._build_visible_box())
+        layout.addWidget(self._build_audio_box())
+        layout.addWidget(self._build_video_box())
+        layout.addWidget(self._build_implicit_box())
+        layout.addWidget(self._build_export_box())
+        layout.addStretch(1)
+        self.set_settings(settings)
+
+    # --- public ------------------------------------------------------------------------------
+    @property
+    def settings(self) -> LabelSettings:
+        return self._settings
+
+    def set_settings(self, settings: LabelSettings) -> None:
+        """Show `settings` in the widgets (no signal)."""
+        self._updating = True
+        try:
+            self._settings = settings
+            v, a, vid, imp = settings.visible, settings.audio, settings.video, settings.implicit
+            self.implicit_only.setChecked(settings.implicit_only)
+            self.text.setText(v.text)
+            self.text.setPlaceholderText(v.resolved_text())
+            self.language.setCurrentIndex(0 if v.language == "zh" else 1)
+            pos_index = self.position.findData(v.position)
+            if pos_index < 0:
+                self.position.setItemText(
+                    self.position.count() - 1, self.tr("custom ({0})").format(v.position)
+                )
+                self.position.setItemData(self.position.count() - 1, v.position)
+                pos_index = self.position.count() - 1
+            self.position.setCurrentIndex(pos_index)
+            self.size_pct.setValue(v.size_pct)
+            self.plate_opacity.setValue(v.plate_opacity * 100)
+            self._set_color_button(self.color_btn, v.color)
+            self._set_color_button(self.plate_btn, v.plate_color)
+            self.audio_prompt.setCurrentIndex(
+                max(
+                    0,
+                    self.audio_prompt.findData(
+                        a.prompt if a.prompt in ("voice", "rhythm") else "file"
+                    ),
+                )
+            )
+            self.audio_position.setCurrentIndex(max(0, self.audio_position.findData(a.position)))
+            self.cards.setCurrentIndex(max(0, self.cards.findData(vid.cards)))
+            self.card_seconds.setValue(vid.card_seconds)
+            self.persistent.setChecked(vid.persistent)
+            self.insert_card.setChecked(vid.insert_card)
+            self.label_value.setCurrentIndex(max(0, self.label_value.findData(imp.label_value)))
+            for name, edit in self.id_edits.items():
+                edit.setText(getattr(imp, name))
+            self.iptc.setChecked(imp.iptc)
+        finally:
+            self._updating = False
+        self._validate_ids()
+
+    def show_existing_record(self, values: dict | None) -> None:
+        """An existing producer record (read-only): it is kept; only the propagator fields are ours."""
+        if not values:
+            self.existing.setText(self.tr("No AIGC record in the selected file: a first write."))
+            return
+        lines = [
+            f"{k}: {values.get(k, '')}"
+            for k in ("Label", "ContentProducer", "ProduceID", "ReservedCode1")
+        ]
+        self.existing.setText(
+            self.tr("Producer's record in this file (kept unchanged):") + "\n" + "\n".join(lines)
+        )
+
+    # --- building ------------------------------------------------------------------------------
+    def _build_preset_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Preset"))
+        row = QHBoxLayout(box)
+        self.preset = QComboBox()
+        self.preset.setObjectName("presetCombo")
+        row.addWidget(self.preset, 1)
+        self.preset_save = QPushButton(self.tr("Save…"))
+        self.preset_delete = QPushButton(self.tr("Delete"))
+        row.addWidget(self.preset_save)
+        row.addWidget(self.preset_delete)
+        self.implicit_only = QCheckBox(self.tr("Metadata only (no visible or audible label)"))
+        self.implicit_only.toggled.connect(lambda on: self._replace(implicit_only=on))
+        col = QVBoxLayout()
+        col.addWidget(self.implicit_only)
+        row.addLayout(col)
+        return box
+
+    def _build_visible_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Visible label (images, video)"))
+        form = QFormLayout(box)
+        self.text = QLineEdit()
+        self.text.setObjectName("labelText")
+        self.text.textEdited.connect(lambda t: self._replace_section("visible", text=t))
+        form.addRow(self.tr("Text"), self.text)
+        self.language = QComboBox()
+        self.language.addItem("中文", "zh")
+        self.language.addItem("English", "en")
+        self.language.currentIndexChanged.connect(self._language_changed)
+        form.addRow(self.tr("Label language"), self.language)
+        self.position = QComboBox()
+        self.position.setObjectName("positionCombo")
+        names = {
+            "top-left": self.tr("top left"),
+            "top": self.tr("top"),
+            "top-right": self.tr("top right"),
+            "left": self.tr("left"),
+            "center": self.tr("centre"),
+            "right": self.tr("right"),
+            "bottom-left": self.tr("bottom left"),
+            "bottom": self.tr("bottom"),
+            "bottom-right": self.tr("bottom right"),
+        }
+        for a in ANCHORS:
+            self.position.addItem(names[a], a)
+        self.position.addItem(self.tr("auto (least busy corner, avoids faces)"), "auto")
+        self.position.addItem(self.tr("custom"), "0.5,0.5")
+        self.position.currentIndexChanged.connect(
+            lambda i: self._replace_section("visible", position=self.position.itemData(i))
+        )
+        form.addRow(self.tr("Position"), self.position)
+        self.size_pct = QDoubleSpinBox()
+        self.size_pct.setObjectName("sizePct")
+        self.size_pct.setRange(1.0, 30.0)
+        self.size_pct.setSingleStep(0.5)
+        self.size_pct.setSuffix(" %")
+        self.size_pct.valueChanged.connect(self._size_changed)
+        self.size_error = QLabel()
+        self.size_error.setStyleSheet(ERROR_STYLE)
+        self.size_error.setWordWrap(True)
+        form.addRow(self.tr("Text height"), self.size_pct)
+        form.addRow("", self.size_error)
+        self.color_btn = QPushButton()
+        self.color_btn.clicked.connect(lambda: self._pick_color("color"))
+        self.plate_btn = QPushButton()
+        self.plate_btn.clicked.connect(lambda: self._pick_color("plate_color"))
+        self.plate_opacity = QDoubleSpinBox()
+        self.plate_opacity.setRange(0, 100)
+        self.plate_opacity.setSuffix(" %")
+        self.plate_opacity.valueChanged.connect(
+            lambda v: self._replace_section("visible", plate_opacity=v / 100)
+        )
+        form.addRow(self.tr("Text colour"), self.color_btn)
+        form.addRow(self.tr("Plate colour"), self.plate_btn)
+        form.addRow(self.tr("Plate opacity"), self.plate_opacity)
+        return box
+
+    def _build_audio_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Audible label (audio)"))
+        form = QFormLayout(box)
+        self.audio_prompt = QComboBox()
+        self.audio_prompt.addItem(self.tr("voice: “本内容由人工智能生成”"), "voice")
+        self.audio_prompt.addItem(self.tr("rhythm: Morse “AI” (· – · ·)"), "rhythm")
+        self.audio_prompt.addItem(self.tr("my own recording…"), "file")
+        self.audio_prompt.activated.connect(self._audio_prompt_changed)
+        form.addRow(self.tr("Prompt"), self.audio_prompt)
+        self.audio_position = QComboBox()
+        for text, data in (
+            (self.tr("start"), "start"),
+            (self.tr("end"), "end"),
+            (self.tr("start and end"), "start+end"),
+        ):
+            self.audio_position.addItem(text, data)
+        self.audio_position.currentIndexChanged.connect(
+            lambda i: self._replace_section("audio", position=self.audio_position.itemData(i))
+        )
+        form.addRow(self.tr("Where"), self.audio_position)
+        return box
+
+    def _build_video_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Video"))
+        form = QFormLayout(box)
+        self.cards = QComboBox()
+        for text, data in (
+            (self.tr("start"), "start"),
+            (self.tr("end"), "end"),
+            (self.tr("start and end"), "start+end"),
+            (self.tr("none"), "none"),
+        ):
+            self.cards.addItem(text, data)
+        self.cards.currentIndexChanged.connect(
+            lambda i: self._replace_section("video", cards=self.cards.itemData(i))
+        )
+        form.addRow(self.tr("Label cards"), self.cards)
+        self.card_seconds = QDoubleSpinBox()
+        self.card_seconds.setRange(0.5, 30)
+        self.card_seconds.setSuffix(" s")
+        self.card_seconds.valueChanged.connect(self._card_seconds_changed)
+        self.card_error = QLabel()
+        self.card_error.setStyleSheet(ERROR_STYLE)
+        self.card_error.setWordWrap(True)
+        form.addRow(self.tr("Card length"), self.card_seconds)
+        form.addRow("", self.card_error)
+        self.persistent = QCheckBox(self.tr("Keep a corner label for the whole video"))
+        self.persistent.toggled.connect(lambda on: self._replace_section("video", persistent=on))
+        form.addRow(self.persistent)
+        self.insert_card = QCheckBox(self.tr("Insert separate title cards"))
+        self.insert_card.toggled.connect(lambda on: self._replace_section("video", insert_card=on))
+        form.addRow(self.insert_card)
+        return box
+
+    def _build_implicit_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Metadata label (AIGC record)"))
+        form = QFormLayout(box)
+        self.label_value = QComboBox()
+        self.label_value.addItem(self.tr("1 — AI-generated"), "1")
+        self.label_value.addItem(self.tr("2 — possibly AI-generated"), "2")
+        self.label_value.addItem(self.tr("3 — suspected AI-generated"), "3")
+        self.label_value.currentIndexChanged.connect(
+            lambda i: self._replace_section("implicit", label_value=self.label_value.itemData(i))
+        )
+        form.addRow(self.tr("Label"), self.label_value)
+        self.id_edits: dict[str, QLineEdit] = {}
+        self.id_errors: dict[str, QLabel] = {}
+        fields = (
+            ("producer", "ContentProducer", self.tr("Producer code")),
+            ("produce_id", "ProduceID", self.tr("Produce ID")),
+            ("propagator", "ContentPropagator", self.tr("Propagator code")),
+            ("propagate_id", "PropagateID", self.tr("Propagate ID")),
+        )
+        for name, record_field, title in fields:
+            edit = QLineEdit()
+            edit.setObjectName(f"field_{name}")
+            edit.setProperty("record_field", record_field)
+            edit.textEdited.connect(
+                lambda t, n=name: self._replace_section("implicit", **{n: t.strip()})
+            )
+            row = QHBoxLayout()
+            row.addWidget(edit, 1)
+            if name in ("produce_id", "propagate_id"):
+                gen = QPushButton(self.tr("Generate"))
+                gen.clicked.connect(lambda _=False, n=name: self._generate_id(n))
+                row.addWidget(gen)
+                edit.setPlaceholderText(self.tr("empty: generated for each file"))
+            if name == "producer":
+                helper = QPushButton(self.tr("From USCC…"))
+                helper.setToolTip(
+                    self.tr(
+                        "Build the 27-character provider code from a unified social credit code"
+                    )
+                )
+                helper.clicked.connect(self._code_from_uscc)
+                row.addWidget(helper)
+                edit.setPlaceholderText(self.tr("required, e.g. 001191440300708461136T1XGW3"))
+            if name == "propagator":
+                edit.setPlaceholderText(self.tr("empty: the producer (first write)"))
+            err = QLabel()
+            err.setStyleSheet(ERROR_STYLE)
+            err.setWordWrap(True)
+            self.id_edits[name], self.id_errors[name] = edit, err
+            form.addRow(title, row)
+            form.addRow("", err)
+        self.iptc = QCheckBox(
+            self.tr("Also write IPTC DigitalSourceType (read by tools outside China)")
+        )
+        self.iptc.toggled.connect(lambda on: self._replace_section("implicit", iptc=on))
+        form.addRow(self.iptc)
+        self.existing = QLabel()
+        self.existing.setWordWrap(True)
+        self.existing.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.existing.setStyleSheet("color: #555;")
+        form.addRow(self.existing)
+        return box
+
+    def _build_export_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Export"))
+        form = QFormLayout(box)
+        row = QHBoxLayout()
+        self.output_edit = QLineEdit()
+        self.output_edit.setObjectName("outputDir")
+        self.output_edit.setPlaceholderText(self.tr("choose a folder"))
+        self.output_edit.textChanged.connect(self._export_changed)
+        browse = QPushButton(self.tr("Browse…"))
+        browse.clicked.connect(self._browse_output)
+        row.addWidget(self.output_edit, 1)
+        row.addWidget(browse)
+        form.addRow(self.tr("Output folder"), row)
+        self.template_edit = QLineEdit(self.name_template)
+        self.template_edit.setToolTip("{stem} {ext} {kind} {date} {name}")
+        self.template_edit.textChanged.connect(self._export_changed)
+        form.addRow(self.tr("File names"), self.template_edit)
+        self.on_exist_combo = QComboBox()
+        for text, data in (
+            (self.tr("rename the new file"), "rename"),
+            (self.tr("skip"), "skip"),
+            (self.tr("overwrite"), "overwrite"),
+        ):
+            self.on_exist_combo.addItem(text, data)
+        self.on_exist_combo.currentIndexChanged.connect(self._export_changed)
+        form.addRow(self.tr("If the file exists"), self.on_exist_combo)
+        return box
+
+    # --- changes ------------------------------------------------------------------------------
+    def _emit(self, settings: LabelSettings) -> None:
+        self._settings = settings
+        if not self._updating:
+            self.settings_changed.emit(settings)
+
+    def _replace(self, **changes) -> None:
+        if self._updating:
+            return
+        self._emit(dataclasses.replace(self._settings, **changes))
+
+    def _replace_section(self, section: str, **changes) -> None:
+        if self._updating:
+            return
+        new_section = dataclasses.replace(getattr(self._settings, section), **changes)
+        self._emit(dataclasses.replace(self._settings, **{section: new_section}))
+        if section == "implicit":
+            self._validate_ids()
+
+    def _language_changed(self, index: int) -> None:
+        lang = self.language.itemData(index)
+        if self._updating:
+            return
+        s = self._settings
+        self._emit(
+            dataclasses.replace(
+                s,
+                visible=dataclasses.replace(s.visible, language=lang),
+                audio=dataclasses.replace(s.audio, language=lang),
+                text=dataclasses.replace(s.text, language=lang),
+            )
+        )
+        self.text.setPlaceholderText(self._settings.visible.resolved_text())
+
+    def _size_changed(self, value: float) -> None:
+        if value < MIN_SIZE_PCT:
+            # GB 45438 §5.2: refuse, quoting the rule; the settings keep the last valid value.
+            self.size_error.setText(
+                self.tr("GB 45438 §5.2: the text height must be at least 5% of the shorter side.")
+            )
+            return
+        self.size_error.setText("")
+        self._replace_section("visible", size_pct=value)
+
+    def _card_seconds_changed(self, value: float) -> None:
+        if value < MIN_CARD_SECONDS:
+            self.card_error.setText(
+                self.tr("GB 45438 §5.4: the start prompt must be shown for at least 2 s.")
+            )
+            return
+        self.card_error.setText("")
+        self._replace_section("video", card_seconds=value)
+
+    def _validate_ids(self) -> None:
+        imp = self._settings.implicit
+        for name, edit in self.id_edits.items():
+            value = getattr(imp, name)
+            problem = value_problem(edit.property("record_field"), value) if value else None
+            if name == "producer" and not value:
+                problem = self.tr(
+                    "Required: the provider code of the service that generated the content."
+                )
+            self.id_errors[name].setText(problem or "")
+            edit.setStyleSheet("border: 1px solid #c0392b;" if problem else "")
+
+    def _generate_id(self, name: str) -> None:
+        value = new_content_id()
+        self.id_edits[name].setText(value)
+        self._replace_section("implicit", **{name: value})
+
+    def _code_from_uscc(self) -> None:
+        uscc, ok = QInputDialog.getText(
+            self, self.tr("Provider code"), self.tr("Unified social credit code (18 characters):")
+        )
+        if not ok or not uscc.strip():
+            return
+        if not uscc_is_valid(uscc):
+            QMessageBox.warning(
+                self,
+                self.tr("Provider code"),
+                self.tr(
+                    "This is not a valid unified social credit code (wrong length, character or check character)."
+                ),
+            )
+            return
+        ext, ok = QInputDialog.getText(
+            self,
+            self.tr("Provider code"),
+            self.tr(
+                "Service extension (5 characters, e.g. 00000 or 1 + a 4-character model code):"
+            ),
+            text="00000",
+        )
+        if not ok:
+            return
+        try:
+            code = provider_code_from_uscc(uscc, ext or "00000")
+        except AigcError as exc:
+            QMessageBox.warning(self, self.tr("Provider code"), str(exc))
+            return
+        self.id_edits["producer"].setText(code)
+        self._replace_section("implicit", producer=code)
+
+    def _audio_prompt_changed(self, index: int) -> None:
+        data = self.audio_prompt.itemData(index)
+        if data == "file":
+            path, _ = QFileDialog.getOpenFileName(
+                self,
+                self.tr("Your prompt recording"),
+                "",
+                self.tr("Audio (*.wav *.mp3 *.flac *.m4a *.ogg *.opus)"),
+            )
+            if not path:
+                self.audio_prompt.setCurrentIndex(0)
+                return
+            data = path
+        self._replace_section("audio", prompt=data)
+
+    def _set_color_button(self, btn: QPushButton, color: str) -> None:
+        btn.setText(color)
+        btn.setStyleSheet(
+            f"background: {color}; color: {'#000' if QColor(color).lightness() > 128 else '#fff'};"
+        )
+
+    def _pick_color(self, field: str) -> None:
+        current = QColor(getattr(self._settings.visible, field))
+        color = QColorDialog.getColor(current, self)
+        if color.isValid():
+            self._set_color_button(
+                self.color_btn if field == "color" else self.plate_btn, color.name()
+            )
+            self._replace_section("visible", **{field: color.name().upper()})
+
+    def _browse_output(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, self.tr("Output folder"), self.output_edit.text()
+        )
+        if folder:
+            self.output_edit.setText(folder)
+
+    def _export_changed(self, *_args) -> None:
+        self.output_dir = self.output_edit.text().strip()
+        self.name_template = self.template_edit.text().strip() or "{stem}{ext}"
+        self.on_exist = self.on_exist_combo.currentData()
+        self.export_options_changed.emit()
