@@ -44,18 +44,42 @@ def vorbis_records(comments: list[tuple[str, str]]) -> list[FoundRecord]:
     return found
 
 
+def check_ogg_pages(path: Path) -> None:
+    """Refuse an Ogg file whose last page is cut off (a truncated download): walk the page headers
+    (27 bytes + lacing table each, ~7000 pages per hour of Opus), never the packet data. Anything
+    that is not a page header ends the walk quietly; only a page running past the end counts."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        pos = 0
+        while pos < size:
+            f.seek(pos)
+            head = f.read(27)
+            if len(head) < 27 and head and b"OggS".startswith(head[:4]):
+                raise CorruptFile(f"{path.name}: the last Ogg page is cut off (file truncated)")
+            if len(head) < 27 or head[:4] != b"OggS":
+                return
+            lacing = f.read(head[26])
+            total = 27 + head[26] + sum(lacing)
+            if len(lacing) < head[26] or pos + total > size:
+                raise CorruptFile(f"{path.name}: the last Ogg page is cut off (file truncated)")
+            pos += total
+
+
 class _VorbisCommentContainer(Container):
     kind = "audio"
     carrier = "Vorbis comment AIGC"
     file_type: ClassVar[type]
 
-    def _open(self, path: Path):
+    def _open(self, path: Path, *, check: bool = True):
         if path.stat().st_size == 0:
             raise UnsupportedFormat(f"{path.name} is empty")
         try:
-            return self.file_type(path)
+            audio = self.file_type(path)
         except PARSE_ERRORS as exc:
             raise CorruptFile(f"{path.name}: the {self.name} file cannot be read ({exc})") from exc
+        if check and self.name != "flac":
+            check_ogg_pages(path)
+        return audio
 
     def scan(self, path: Path) -> MetadataScan:
         audio = self._open(path)
@@ -72,7 +96,7 @@ class _VorbisCommentContainer(Container):
         # exactly one record results (§6.1 c) in the carrier checks look for.
         self._open(src)  # refuse damaged input before copying anything
         shutil.copyfile(src, dst)
-        audio = self._open(dst)
+        audio = self._open(dst, check=False)
         if audio.tags is None:
             audio.add_tags()
         tags = audio.tags

@@ -194,8 +194,7 @@ class WavContainer(Container):
         # the end, after data, where players that stop at 'data' never look). Records in
         # LIST/INFO or the id3 chunk are removed from there, not updated in place: checks accept
         # only the AIGC chunk, and §6.1 c allows one record per file.
-        body = record.to_json().encode("utf-8")
-        ours = AIGC_ID + struct.pack("<I", len(body)) + body + b"\x00" * (len(body) & 1)
+        ours = aigc_chunk(record.to_json())
         with open(src, "rb") as f:
             layout = read_layout(f, src.name)
             changed = {
@@ -246,6 +245,16 @@ class WavContainer(Container):
         if not remove_id3_records(tags):
             return chunk
         return _chunk_bytes(chunk.cid, id3_tag_bytes(tags, v2)) if len(tags) else b""
+
+
+def aigc_chunk(record_json: str) -> bytes:
+    """The AIGC chunk, padded to even length with one trailing space rather than the RIFF NUL pad
+    byte: readers that take the padded length (exiftool does) would otherwise get `{...}\\0`,
+    which strict JSON parsers refuse; trailing whitespace is valid JSON for every reader."""
+    body = record_json.encode("utf-8")
+    if len(body) & 1:
+        body += b" "
+    return AIGC_ID + struct.pack("<I", len(body)) + body
 
 
 def _chunk_bytes(cid: bytes, data: bytes) -> bytes:
