@@ -228,7 +228,7 @@ def _rich_mp3(path: Path, version: int, extra=()) -> None:
     tags.add(TXXX(encoding=1, desc="REPLAYGAIN_TRACK_GAIN", text="-3.20 dB"))
     for frame in extra:
         tags.add(frame)
-    tags.save(path, v2_version=version)
+    tags.save(path, v2_version=version, v1=2)  # an ID3v1 tag at the end too
 
 
 def _frames(path: Path) -> dict:
@@ -466,17 +466,21 @@ def test_wav_id3_chunk_record_read_then_moved(media, tmp_path):
     assert str(tags["TIT2"]) == "Title" and not tags.getall("TXXX")
 
 
-def test_wav_rf64_is_refused(tmp_path):
+def test_wav_rf64_is_refused_clearly(tmp_path):
     path = tmp_path / "big.wav"
     path.write_bytes(b"RF64" + b"\xff\xff\xff\xff" + b"WAVE" + b"ds64" + bytes(28))
     with pytest.raises(UnsupportedFormat, match="RF64"):
         WavContainer().scan(path)
+    with pytest.raises(UnsupportedFormat, match="RF64"):
+        label_file(path, tmp_path / "out.wav", SETTINGS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.wav"]
+    assert "RF64" in inspect_file(path).error
 
 
 # --- damaged input: a clean error, nothing left behind ----------------------------------------
 def _cut(fmt: str, data: bytes) -> bytes:
     if fmt == "mp3":
-        return data[: len(data) - 100]  # inside the last MPEG frame
+        return data[: len(data) - 128 - 100]  # the ID3v1 tag and into the last MPEG frame
     if fmt == "mp3-tag":
         return data[: id3v2_size(data[:10]) - 500]  # inside the cover art
     if fmt == "flac":
