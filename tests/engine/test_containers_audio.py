@@ -466,6 +466,23 @@ def test_wav_id3_chunk_record_read_then_moved(media, tmp_path):
     assert str(tags["TIT2"]) == "Title" and not tags.getall("TXXX")
 
 
+def test_wav_streamed_placeholder_sizes_are_filled_in(media, tmp_path):
+    """A WAV written to a pipe (0xFFFFFFFF sizes, data to the end) is read and fixed, not refused."""
+    base = dict(riff_chunks(media["wav"])[1])
+    src = tmp_path / "streamed.wav"
+    fmt_chunk = b"fmt " + struct.pack("<I", len(base[b"fmt "])) + base[b"fmt "]
+    src.write_bytes(
+        b"RIFF\xff\xff\xff\xffWAVE" + fmt_chunk + b"data\xff\xff\xff\xff" + base[b"data"]
+    )
+    assert any("stream" in n for n in WavContainer().scan(src).notes)
+    out = label(src)
+    assert_one_record(out)
+    riff_size, chunks = riff_chunks(out)
+    assert riff_size == out.stat().st_size - 8
+    assert dict(chunks)[b"data"] == base[b"data"]
+    assert np.array_equal(decoded(src), decoded(out))
+
+
 def test_wav_rf64_is_refused_clearly(tmp_path):
     path = tmp_path / "big.wav"
     path.write_bytes(b"RF64" + b"\xff\xff\xff\xff" + b"WAVE" + b"ds64" + bytes(28))

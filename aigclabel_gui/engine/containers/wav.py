@@ -35,8 +35,9 @@ MAX_RIFF = 0xFFFFFFFF
 class Chunk:
     cid: bytes
     offset: int  # of the 8-byte header
-    size: int  # as declared: the data, without the pad byte
+    size: int  # the data, without the pad byte
     pad_missing: bool = False  # an odd last chunk whose pad byte the writer left out
+    declared: int | None = None  # the size field, when it is wrong (a streamed WAV's data)
 
     @property
     def data_offset(self) -> int:
@@ -57,6 +58,7 @@ class RiffLayout:
     chunks: list[Chunk]
     end: int  # end of the RIFF chunk's contents; bytes after it are copied as they are
     size: int  # file size
+    streamed: bool = False  # RIFF/data sizes never filled in (written to a pipe)
 
 
 def _read(f: BinaryIO, offset: int, n: int) -> bytes:
@@ -78,7 +80,11 @@ def read_layout(f: BinaryIO, name: str) -> RiffLayout:
         )
     if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
         raise CorruptFile(f"{name}: not a RIFF/WAVE file (header damaged)")
-    end = 8 + struct.unpack("<I", head[4:8])[0]
+    declared_riff = struct.unpack("<I", head[4:8])[0]
+    # A WAV written to a pipe (TTS services stream them) keeps placeholder sizes, 0 or 0xFFFFFFFF,
+    # and its data runs to the end of the file: read it so, and write real sizes in the copy.
+    streamed = declared_riff in (0, MAX_RIFF)
+    end = size if streamed else 8 + declared_riff
     if end > size:
         raise CorruptFile(
             f"{name}: the RIFF header declares {end} bytes but the file has {size} (truncated)"
@@ -87,15 +93,16 @@ def read_layout(f: BinaryIO, name: str) -> RiffLayout:
     pos = 12
     while pos + 8 <= end:
         cid, csize = struct.unpack("<4sI", _read(f, pos, 8))
+        declared = None
+        if streamed and cid == b"data" and (csize in (0, MAX_RIFF) or pos + 8 + csize > size):
+            declared, csize = csize, size - pos - 8
         data_end = pos + 8 + csize
         if data_end > size:
-            hint = " (sizes never filled in: a streamed WAV)" if csize == MAX_RIFF else ""
             raise CorruptFile(
-                f"{name}: chunk {cid.decode('latin-1')!r} runs past the end of the file"
-                f"{hint} (truncated)"
+                f"{name}: chunk {cid.decode('latin-1')!r} runs past the end of the file (truncated)"
             )
         pad_missing = bool(csize & 1) and data_end == size
-        chunk = Chunk(cid, pos, csize, pad_missing)
+        chunk = Chunk(cid, pos, csize, pad_missing, declared)
         chunks.append(chunk)
         pos = chunk.stored_end
         # A RIFF size that is a little short (some writers forget the last pad or chunk):
@@ -105,7 +112,7 @@ def read_layout(f: BinaryIO, name: str) -> RiffLayout:
     if b"fmt " not in ids or b"data" not in ids:
         raise CorruptFile(f"{name}: a WAVE file needs 'fmt ' and 'data' chunks; one is missing")
     # Stray bytes after the last whole chunk are kept, after the RIFF chunk.
-    return RiffLayout(chunks, pos, size)
+    return RiffLayout(chunks, pos, size, streamed)
 
 
 def _meta_data(f: BinaryIO, chunk: Chunk, name: str) -> bytes:
@@ -160,6 +167,8 @@ class WavContainer(Container):
         scan = MetadataScan()
         with open(path, "rb") as f:
             layout = read_layout(f, path.name)
+            if layout.streamed:
+                scan.notes.append("WAV written as a stream: its chunk sizes were never filled in")
             for c, kind, data in _record_chunks(f, layout, path.name):
                 if kind == "aigc":
                     exact = c.cid == AIGC_ID
@@ -220,8 +229,13 @@ class WavContainer(Container):
                     if isinstance(p, bytes):
                         out.write(p)
                         continue
-                    f.seek(p.offset)
-                    _copy(f, out, p.stored_end - p.offset)  # byte for byte, pad included
+                    if p.declared is None:
+                        f.seek(p.offset)
+                        _copy(f, out, p.stored_end - p.offset)  # byte for byte, pad included
+                    else:  # a streamed WAV's data: the real size instead of the placeholder
+                        out.write(p.cid + struct.pack("<I", p.size))
+                        f.seek(p.data_offset)
+                        _copy(f, out, p.size)
                     if p.pad_missing:
                         out.write(b"\x00")
                 f.seek(layout.end)
