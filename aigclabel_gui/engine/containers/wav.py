@@ -211,12 +211,13 @@ class WavContainer(Container):
                 for c, kind, data in _record_chunks(f, layout, src.name)
             }
             pieces: list[Chunk | bytes] = []
+            placed = False
             for c in layout.chunks:
                 new = changed.get(c.offset, c)
                 if new is None:  # an AIGC chunk: ours goes in the first one's place
-                    new = b"" if ours in pieces else ours
+                    new, placed = (b"" if placed else ours), True
                 pieces.append(new)
-            if ours not in pieces:
+            if not placed:
                 pieces.append(ours)
             riff_size = 4 + sum(p.padded_len if isinstance(p, Chunk) else len(p) for p in pieces)
             if riff_size > MAX_RIFF:
