@@ -1,0 +1,567 @@
+"""Explicit label on image files (GB 45438 §5.2): JPEG, PNG, WebP, GIF, TIFF, BMP, HEIF/AVIF.
+
+Orientation: the label is drawn where the viewer sees it, in the *stored* pixels, and the EXIF
+orientation tag is kept. So the file's metadata stays as it was and a JPEG can be re-encoded with
+its own quantisation tables (quality="keep" needs the object Pillow opened, drawn on in place).
+Only the label box's pixels change; metadata (EXIF, ICC, DPI, XMP, PNG text/colour chunks) is
+copied so the pipeline's container step can add the AIGC record on top.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import struct
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image, ImageSequence
+
+from aigclabel_gui.engine.errors import (
+    AigcError,
+    CorruptFile,
+    InputTooLarge,
+    OutputError,
+    UnsupportedFormat,
+)
+from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback, no_progress
+from aigclabel_gui.engine.registry import FormatInfo
+from aigclabel_gui.engine.settings import LabelSettings, VisibleSettings
+from aigclabel_gui.engine.visible.placement import AutoPlacement, score_corners
+from aigclabel_gui.engine.visible.render import LabelOverlay, composite, render_label_overlay
+
+# Decompression bombs: Pillow's own hard limit (2 × MAX_IMAGE_PIXELS) per frame, and a budget
+# for all frames of an animation together.
+MAX_PIXELS = 2 * 89_478_485
+MAX_TOTAL_PIXELS = 1_500_000_000
+DEFAULT_LOSSY_QUALITY = 92  # WebP/HEIF/AVIF: their quality cannot be read back from the file
+
+# exif_transpose's operation per EXIF orientation (stored → upright), and its inverse.
+_TO_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_INVERSE = {
+    Image.Transpose.ROTATE_90: Image.Transpose.ROTATE_270,
+    Image.Transpose.ROTATE_270: Image.Transpose.ROTATE_90,
+}
+
+
+@dataclass
+class ImagePreview:
+    """What the GUI shows: the upright source scaled to fit, and the label in the same coordinates."""
+
+    image: Image.Image  # RGB/RGBA, upright as viewed, scaled by `scale`
+    overlay: LabelOverlay  # in preview coordinates
+    scale: float
+    source_size: tuple[int, int]  # (w, h) as viewed
+    position: str = ""  # the anchor used ("auto" resolved)
+    auto: AutoPlacement | None = None
+
+    def composited(self) -> Image.Image:
+        return composite(self.image.copy(), self.overlay)
+
+
+@dataclass
+class _Plan:
+    position: str
+    overlay: LabelOverlay  # upright coordinates, full size
+    auto: AutoPlacement | None
+    warnings: list[str] = field(default_factory=list)
+
+
+# --- opening ---------------------------------------------------------------------------------
+
+
+def _register_plugins() -> None:
+    with contextlib.suppress(ImportError):
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+
+
+def _open(src: Path) -> Image.Image:
+    _register_plugins()
+    try:
+        im = Image.open(src)
+    except Image.DecompressionBombError as exc:
+        raise InputTooLarge(f"{src.name}: {exc}") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise CorruptFile(f"{src.name}: not a readable image ({exc})") from exc
+    w, h = im.size
+    if w <= 0 or h <= 0:
+        raise CorruptFile(f"{src.name}: image has no pixels ({w}x{h})")
+    frames = getattr(im, "n_frames", 1)
+    if w * h > MAX_PIXELS or w * h * frames > MAX_TOTAL_PIXELS:
+        raise InputTooLarge(f"{src.name}: {w}x{h} px × {frames} frame(s) is over the limit")
+    return im
+
+
+def _refuse_unsupported_depth(im: Image.Image, src: Path) -> None:
+    # Pillow reads 16-bit RGB PNG as 8-bit RGB: labelling would silently lose precision.
+    bits = im.info.get("bit_depth")
+    if im.format == "PNG":
+        with open(src, "rb") as f:
+            head = f.read(26)
+        bits = head[24] if len(head) >= 26 else bits
+    elif im.format == "TIFF":
+        bps = im.tag_v2.get(258)
+        bits = max(bps) if isinstance(bps, tuple) else bps
+    if (isinstance(bits, int) and bits > 8) or im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        raise UnsupportedFormat(
+            f"{src.name}: {bits or im.mode}-bit samples are not supported for the visible label",
+            advice="convert the image to 8 bits per channel first (labelling would reduce its depth)",
+        )
+
+
+def _orientation(im: Image.Image) -> int:
+    if im.format == "HEIF":  # libheif applies irot/imir and pillow-heif resets the tag
+        return 1
+    try:
+        value = im.getexif().get(0x0112, 1)
+    except Exception:  # a damaged EXIF block must not stop the label; treat as upright
+        return 1
+    return value if value in _TO_UPRIGHT else 1
+
+
+def _upright_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:
+    return (size[1], size[0]) if orientation in (5, 6, 7, 8) else size
+
+
+def _map_point(x: int, y: int, w: int, h: int, op: Image.Transpose) -> tuple[int, int]:
+    """Where pixel (x, y) of a w×h image lands after `image.transpose(op)`."""
+    T = Image.Transpose
+    return {
+        T.FLIP_LEFT_RIGHT: (w - 1 - x, y),
+        T.FLIP_TOP_BOTTOM: (x, h - 1 - y),
+        T.ROTATE_90: (y, w - 1 - x),
+        T.ROTATE_180: (w - 1 - x, h - 1 - y),
+        T.ROTATE_270: (h - 1 - y, x),
+        T.TRANSPOSE: (y, x),
+        T.TRANSVERSE: (h - 1 - y, w - 1 - x),
+    }[op]
+
+
+def _to_stored(ov: LabelOverlay, orientation: int) -> LabelOverlay:
+    """The upright overlay expressed in the stored (un-rotated) pixel grid."""
+    if orientation == 1:
+        return ov
+    op = _TO_UPRIGHT[orientation]
+    back = _INVERSE.get(op, op)  # the other five are their own inverse
+    W, H = ov.frame_size
+    x0, y0, x1, y1 = ov.box
+    p = _map_point(x0, y0, W, H, back)
+    q = _map_point(x1 - 1, y1 - 1, W, H, back)
+    sw, sh = (H, W) if orientation in (5, 6, 7, 8) else (W, H)
+    return LabelOverlay(
+        ov.image.transpose(back),
+        min(p[0], q[0]),
+        min(p[1], q[1]),
+        ov.ink_height,
+        (sw, sh),
+        ov.font_size,
+    )
+
+
+# --- planning (shared by the file path and the preview) ---------------------------------------
+
+
+def _plan(upright_size: tuple[int, int], upright_frame, visible: VisibleSettings) -> _Plan:
+    """Resolve the position and render the overlay. `upright_frame` is a callable returning the
+    upright first frame (any size), only called for "auto"."""
+    w, h = upright_size
+    auto = None
+    position = visible.position
+    if position == "auto":
+        frame = upright_frame()
+        # The label is proportional to the frame, so a small copy scores the same corners.
+        auto = score_corners(frame, visible)
+        position = auto.position
+    overlay = render_label_overlay(w, h, visible, position=position)
+    warnings = []
+    if auto is not None and not auto.faces_checked:
+        warnings.append("auto placement used edge density only: no face detector is available")
+    return _Plan(position, overlay, auto, warnings)
+
+
+def _analysis_frame(im: Image.Image, orientation: int, side: int = 1024) -> Image.Image:
+    """A small upright copy of the first frame, for auto placement (the original is untouched)."""
+    im.seek(0) if getattr(im, "n_frames", 1) > 1 else None
+    small = im.copy()
+    small.thumbnail((side, side), Image.Resampling.BILINEAR)
+    if orientation != 1:
+        small = small.transpose(_TO_UPRIGHT[orientation])
+    return small
+
+
+# --- frames -----------------------------------------------------------------------------------
+
+
+def _drawable(frame: Image.Image) -> Image.Image:
+    """A frame in a mode `composite` can draw on (palette/bi-level images are expanded)."""
+    if frame.mode in ("RGB", "RGBA", "L", "LA", "CMYK"):
+        return frame
+    if frame.mode == "P":
+        has_alpha = "transparency" in frame.info or frame.palette.mode == "RGBA"
+        return frame.convert("RGBA" if has_alpha else "RGB")
+    if frame.mode == "PA":
+        return frame.convert("RGBA")
+    if frame.mode == "1":
+        return frame.convert("L")
+    return frame.convert("RGBA" if "A" in frame.mode else "RGB")
+
+
+def _label_frames(
+    im: Image.Image,
+    ov: LabelOverlay,
+    src: Path,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> tuple[list[Image.Image], list[dict]]:
+    """Every frame labelled, with each frame's own info (duration, disposal)."""
+    n = getattr(im, "n_frames", 1)
+    frames, infos = [], []
+    for i, frame in enumerate(ImageSequence.Iterator(im)):
+        cancel.raise_if_cancelled()
+        info = dict(frame.info)
+        info["disposal"] = getattr(frame, "disposal_method", info.get("disposal", 0))
+        out = _drawable(frame.copy())
+        composite(out, ov)
+        frames.append(out)
+        infos.append(info)
+        if n > 1:
+            progress(FileProgress(str(src), (i + 1) / n * 0.9, f"frame {i + 1}/{n}"))
+    return frames, infos
+
+
+# --- writers ----------------------------------------------------------------------------------
+
+
+def _save_jpeg(im: Image.Image, ov: LabelOverlay, dst: Path, visible: VisibleSettings) -> dict:
+    im.load()
+    composite(im, ov)  # in place: quality="keep" needs the opened JPEG object
+    q = visible.jpeg_quality
+    opts: dict = {
+        "quality": q if q else "keep",
+        "subsampling": "keep",
+        "exif": im.info.get("exif", b""),
+        "icc_profile": im.info.get("icc_profile"),
+        "xmp": im.info.get("xmp"),
+        "progressive": bool(im.info.get("progressive")),
+    }
+    if "dpi" in im.info:
+        opts["dpi"] = im.info["dpi"]
+    # APP13 (Photoshop IRB / IPTC) is not carried by Pillow's reader into `info`: pass it raw.
+    extra = b"".join(
+        b"\xff\xed" + struct.pack(">H", len(data) + 2) + data
+        for marker, data in im.applist
+        if marker == "APP13" and len(data) + 2 <= 0xFFFF
+    )
+    if extra:
+        opts["extra"] = extra
+    im.save(dst, "JPEG", **{k: v for k, v in opts.items() if v is not None})
+    return {"jpeg_quality": str(q) if q else "keep"}
+
+
+# PNG ancillary chunks that do not depend on the colour type: copied from the source as they were.
+_PNG_KEEP = {
+    b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"cICP", b"mDCV", b"cLLI", b"pHYs", b"sPLT",
+    b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME", b"oFFs", b"pCAL", b"sCAL",
+}  # fmt: skip
+# Chunks Pillow writes for the new pixels (with the new colour type / animation).
+_PNG_FROM_PILLOW = {b"IHDR", b"PLTE", b"tRNS", b"bKGD", b"IDAT", b"acTL", b"fcTL", b"fdAT", b"IEND"}
+
+
+def _png_chunks(data: bytes, name: str) -> list[tuple[bytes, bytes]]:
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise CorruptFile(f"{name}: not a PNG stream")
+    pos, out = 8, []
+    while pos + 8 <= len(data):
+        length, typ = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
+        if len(body) != length:
+            raise CorruptFile(f"{name}: truncated PNG chunk {typ!r}")
+        out.append((typ, body))
+        pos += 12 + length
+        if typ == b"IEND":
+            break
+    return out
+
+
+def _png_chunk(typ: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + typ + body + struct.pack(">I", zlib.crc32(typ + body))
+
+
+def _save_png(
+    frames: list[Image.Image], infos: list[dict], src: Path, dst: Path, warnings: list[str]
+) -> dict:
+    buf = io.BytesIO()
+    first = frames[0]
+    opts: dict = {}
+    if "transparency" in infos[0] and first.mode in ("L", "RGB"):
+        opts["transparency"] = infos[0]["transparency"]
+    if len(frames) > 1:  # APNG
+        opts.update(
+            save_all=True,
+            append_images=frames[1:],
+            duration=[i.get("duration", 0) for i in infos],
+            loop=infos[0].get("loop", 0),
+            disposal=[i.get("disposal", 0) for i in infos],
+            blend=[i.get("blend", 0) for i in infos],
+        )
+    first.save(buf, "PNG", **opts)
+    ours = _png_chunks(buf.getvalue(), "output")
+    theirs = _png_chunks(src.read_bytes(), src.name)
+    # Keep the source's ancillary chunks where they were (before or after the image data);
+    # unknown chunks only if marked safe-to-copy (PNG spec §5.4: bit 5 of the 4th byte).
+    before, after, seen_idat = [], [], False
+    for typ, body in theirs:
+        if typ in (b"IDAT", b"fdAT"):
+            seen_idat = True
+            continue
+        if typ in _PNG_FROM_PILLOW:
+            continue
+        if typ == b"caBX":
+            warnings.append("the C2PA manifest was dropped: the labelled pixels invalidate it")
+            continue
+        if typ in _PNG_KEEP or typ[3] & 0x20:
+            (after if seen_idat else before).append(_png_chunk(typ, body))
+    parts = [b"\x89PNG\r\n\x1a\n", _png_chunk(*ours[0]), *before]
+    for typ, body in ours[1:]:
+        if typ == b"IEND":
+            parts += after
+        parts.append(_png_chunk(typ, body))
+    dst.write_bytes(b"".join(parts))
+    return {"png": "lossless"}
+
+
+def _webp_is_lossless(path: Path) -> bool:
+    """True when every image chunk is VP8L (lossless), walking RIFF chunks and ANMF frames."""
+    data = path.read_bytes()
+    kinds: set[bytes] = set()
+
+    def walk(pos: int, end: int) -> None:
+        while pos + 8 <= end:
+            typ = data[pos : pos + 4]
+            size = struct.unpack("<I", data[pos + 4 : pos + 8])[0]
+            if typ in (b"VP8 ", b"VP8L"):
+                kinds.add(typ)
+            elif typ == b"ANMF":
+                walk(pos + 8 + 16, min(end, pos + 8 + size))
+            pos += 8 + size + (size & 1)
+
+    walk(12, len(data))
+    return kinds == {b"VP8L"}
+
+
+def _save_webp(
+    frames: list[Image.Image],
+    infos: list[dict],
+    im: Image.Image,
+    src: Path,
+    dst: Path,
+    visible: VisibleSettings,
+) -> dict:
+    lossless = _webp_is_lossless(src)
+    quality = visible.jpeg_quality or DEFAULT_LOSSY_QUALITY
+    opts: dict = {"lossless": lossless, "quality": 100 if lossless else quality, "method": 4}
+    for key in ("exif", "icc_profile", "xmp"):
+        if im.info.get(key):
+            opts[key] = im.info[key]
+    if len(frames) > 1:
+        opts.update(
+            save_all=True,
+            append_images=frames[1:],
+            duration=[i.get("duration", 0) for i in infos],
+            loop=im.info.get("loop", 0),
+            background=im.info.get("background", (0, 0, 0, 0)),
+        )
+    frames[0].save(dst, "WEBP", **opts)
+    return {"webp": "lossless" if lossless else f"lossy q{quality}"}
+
+
+def _save_gif(frames: list[Image.Image], infos: list[dict], im: Image.Image, dst: Path) -> dict:
+    opts: dict = {
+        "save_all": True,
+        "append_images": frames[1:],
+        "duration": [i.get("duration", 0) for i in infos],
+        "disposal": [i.get("disposal", 0) for i in infos],
+    }
+    if "loop" in im.info:  # no NETSCAPE extension in the source: play once, as it did
+        opts["loop"] = im.info["loop"]
+    if im.info.get("comment"):
+        opts["comment"] = im.info["comment"]
+    frames[0].save(dst, "GIF", **opts)
+    return {"frames": len(frames)}
+
+
+_TIFF_LOSSLESS = {None, "raw", "tiff_lzw", "tiff_deflate", "tiff_adobe_deflate", "packbits"}
+# Tags Pillow computes for the new image data; everything else is copied from the source IFD.
+_TIFF_LAYOUT_TAGS = {
+    256, 257, 258, 259, 262, 273, 277, 278, 279, 284, 317, 320, 322, 323, 324, 325, 338, 339,
+}  # fmt: skip
+
+
+def _save_tiff(frames: list[Image.Image], im: Image.Image, dst: Path, warnings: list[str]) -> dict:
+    compression = im.info.get("compression")
+    if compression not in _TIFF_LOSSLESS:
+        warnings.append(f"TIFF compression {compression!r} replaced by lossless Deflate")
+        compression = "tiff_adobe_deflate"
+    info = {k: v for k, v in im.tag_v2.items() if k not in _TIFF_LAYOUT_TAGS}
+    opts: dict = {"compression": compression or "raw", "tiffinfo": info}
+    if im.info.get("icc_profile"):
+        opts["icc_profile"] = im.info["icc_profile"]
+    if len(frames) > 1:
+        opts.update(save_all=True, append_images=frames[1:])
+    frames[0].save(dst, "TIFF", **opts)
+    return {"tiff": compression or "raw"}
+
+
+def _save_heif(
+    frames: list[Image.Image], im: Image.Image, dst: Path, visible: VisibleSettings
+) -> dict:
+    quality = visible.jpeg_quality or DEFAULT_LOSSY_QUALITY
+    fmt = "AVIF" if im.format == "AVIF" else "HEIF"
+    opts: dict = {"quality": quality}
+    for key in ("exif", "icc_profile", "xmp"):
+        if im.info.get(key):
+            opts[key] = im.info[key]
+    frames[0].save(dst, fmt, **opts)
+    return {fmt.lower(): f"q{quality}"}
+
+
+# --- entry points -----------------------------------------------------------------------------
+
+
+def apply_explicit(
+    src: Path,
+    dst: Path,
+    info: FormatInfo,
+    settings: LabelSettings,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+):
+    """Write `src` with the visible label to `dst` (a fresh temp path). None if disabled."""
+    from aigclabel_gui.engine.pipeline import ExplicitReport  # pipeline imports us lazily
+
+    visible = settings.visible
+    if not visible.enabled or settings.implicit_only:
+        return None
+    progress = progress or no_progress
+    cancel = cancel or CancelToken()
+    src, dst = Path(src), Path(dst)
+    try:
+        return _apply(src, dst, visible, progress, cancel, ExplicitReport)
+    except AigcError:
+        _remove(dst)
+        raise
+    except Image.DecompressionBombError as exc:
+        _remove(dst)
+        raise InputTooLarge(f"{src.name}: {exc}") from exc
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
+        _remove(dst)
+        if isinstance(exc, OSError) and exc.filename and str(dst) in str(exc.filename):
+            raise OutputError(f"{dst}: {exc.strerror or exc}") from exc
+        raise CorruptFile(f"{src.name}: cannot be decoded or re-encoded ({exc})") from exc
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+def _apply(src, dst, visible, progress, cancel, report_cls):
+    im = _open(src)
+    fmt = im.format
+    _refuse_unsupported_depth(im, src)
+    orientation = _orientation(im)
+    upright = _upright_size(im.size, orientation)
+    plan = _plan(upright, lambda: _analysis_frame(im, orientation), visible)
+    stored = _to_stored(plan.overlay, orientation)
+    warnings = list(plan.warnings)
+    cancel.raise_if_cancelled()
+    if fmt in ("JPEG", "MPO"):
+        if fmt == "MPO":
+            warnings.append("the secondary images of the multi-picture JPEG were dropped")
+        if any(m == "APP11" for m, _ in im.applist):
+            warnings.append("the C2PA manifest was dropped: the labelled pixels invalidate it")
+        extra = _save_jpeg(im, stored, dst, visible)
+        frames = 1
+    else:
+        frames_list, infos = _label_frames(im, stored, src, progress, cancel)
+        frames = len(frames_list)
+        if fmt == "PNG":
+            extra = _save_png(frames_list, infos, src, dst, warnings)
+        elif fmt == "WEBP":
+            extra = _save_webp(frames_list, infos, im, src, dst, visible)
+        elif fmt == "GIF":
+            extra = _save_gif(frames_list, infos, im, dst)
+        elif fmt == "TIFF":
+            extra = _save_tiff(frames_list, im, dst, warnings)
+        elif fmt == "BMP":
+            frames_list[0].save(dst, "BMP", dpi=im.info.get("dpi", (96, 96)))
+            extra = {}
+        elif fmt in ("HEIF", "AVIF"):
+            if frames > 1:
+                warnings.append(f"only the primary image of {frames} in the HEIF file is kept")
+            extra = _save_heif(frames_list, im, dst, visible)
+        else:
+            raise UnsupportedFormat(f"{src.name}: {fmt} images are not supported")
+    cancel.raise_if_cancelled()
+    ov = plan.overlay
+    measurements: dict[str, float | str] = {
+        "ink_height_px": ov.ink_height,
+        "ink_height_pct": round(ov.ink_pct, 2),
+        "position": plan.position,
+        "box": ",".join(map(str, ov.box)),
+        "frames": frames,
+        "orientation": orientation,
+        **extra,
+    }
+    if plan.auto is not None:
+        measurements["auto_faces_checked"] = "yes" if plan.auto.faces_checked else "no"
+    summary = (
+        f"label {visible.resolved_text()!r} {plan.position}, "
+        f"text height {ov.ink_pct:.1f}% of shorter side"
+        + (f", {frames} frames" if frames > 1 else "")
+    )
+    return report_cls("image", summary, measurements, warnings)
+
+
+def render_preview(src: Path, settings: LabelSettings, max_side: int = 1600) -> ImagePreview:
+    """The upright image scaled to fit `max_side`, with the label that apply_explicit would draw
+    (same position resolution and renderer), scaled into preview coordinates."""
+    src = Path(src)
+    im = _open(src)
+    try:
+        im.seek(0)
+        orientation = _orientation(im)
+        upright = _upright_size(im.size, orientation)
+        small = _analysis_frame(im, orientation, side=max_side)
+        small = _drawable(small)
+        if small.mode in ("L", "LA", "CMYK"):
+            small = small.convert("RGBA" if "A" in small.mode else "RGB")
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise CorruptFile(f"{src.name}: cannot be decoded ({exc})") from exc
+    plan = _plan(upright, lambda: small, settings.visible)
+    scale = small.width / upright[0]
+    ov = plan.overlay
+    x0, y0, x1, y1 = ov.box
+    px0, py0 = round(x0 * scale), round(y0 * scale)
+    pw = max(1, min(round(x1 * scale), small.width) - px0)
+    ph = max(1, min(round(y1 * scale), small.height) - py0)
+    scaled = LabelOverlay(
+        ov.image.resize((pw, ph), Image.Resampling.LANCZOS),
+        px0,
+        py0,
+        max(1, round(ov.ink_height * scale)),
+        small.size,
+        ov.font_size,
+    )
+    return ImagePreview(small, scaled, scale, upright, plan.position, plan.auto)
