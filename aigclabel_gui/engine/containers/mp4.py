@@ -169,7 +169,6 @@ def _set_mdta(meta: Box, value: str | None) -> None:
     place of the first AIGC key (a re-label changes nothing else). Other keys and items are kept;
     items are renumbered when a duplicate key is dropped."""
     entries, idx = _mdta_record_indexes(meta)
-    keys_box = meta.first(b"keys")
     ilst = meta.first(b"ilst")
     aigc_keys = sorted(i for i in idx if 0 < i <= len(entries) and _is_aigc_name(entries[i - 1][1]))
     keep = aigc_keys[0] if value is not None and aigc_keys else None
@@ -199,21 +198,52 @@ def _set_mdta(meta: Box, value: str | None) -> None:
         items.append(item)
     if value is not None and not placed:
         items.append(_value_item(target, value))
+    keys_box, ilst = _keys_and_ilst(meta)
+    keys_box.payload = _keys_payload(keys_box.payload[:4], new_entries)
+    ilst.children = items
+
+
+def _keys_and_ilst(meta: Box) -> tuple[Box, Box]:
+    """The meta's `keys` and `ilst`, added (empty) if missing."""
+    assert meta.children is not None
+    keys_box, ilst = meta.first(b"keys"), meta.first(b"ilst")
     if keys_box is None:
-        keys_box = Box(b"keys")
+        keys_box = Box(b"keys", payload=b"\0" * 8)
         meta.children.insert(len(meta.all(b"hdlr")), keys_box)
-    keys_box.payload = _keys_payload(keys_box.payload[:4] or b"\0\0\0\0", new_entries)
-    if ilst is None:
+    if ilst is None or ilst.children is None:
+        if ilst is not None:
+            meta.children.remove(ilst)
         ilst = Box(b"ilst", children=[])
         meta.children.append(ilst)
-    ilst.children = items
+    return keys_box, ilst
+
+
+def _merge_mdta(target: Box, other: Box, parent: Box) -> None:
+    """Move the keys and items of a second mdta meta (iPhone/Doubao `moov/meta`) into `target`,
+    without its records. FFmpeg reads only the first `keys` box of a file and resolves every
+    `ilst` against it (measured with FFmpeg 5.1 and 8.1): two keys boxes make ffprobe report the
+    wrong value under AIGC, so the file must keep exactly one."""
+    _set_mdta(other, None)
+    entries = _parse_keys(target.first(b"keys"))
+    moved = _parse_keys(other.first(b"keys"))
+    keys_box, ilst = _keys_and_ilst(target)
+    keys_box.payload = _keys_payload(keys_box.payload[:4], entries + moved)
+    other_ilst = other.first(b"ilst")
+    for item in other_ilst.children or () if other_ilst else ():
+        item.type = struct.pack(">I", _index(item) + len(entries))
+        ilst.children.append(item)
+    other.children = [c for c in other.children or () if c.type not in (b"keys", b"ilst")]
+    if all(c.type == b"hdlr" for c in other.children):
+        parent.children.remove(other)
 
 
 def _new_mdta_meta() -> Box:
     # Same layout as FFmpeg's mov muxer: full-box meta, hdlr 'mdta' with an empty name.
     hdlr = Box(b"hdlr", payload=b"\0" * 8 + MDTA + b"\0" * 12 + b"\0")
     return Box(
-        b"meta", prefix=b"\0\0\0\0", children=[hdlr, Box(b"keys"), Box(b"ilst", children=[])]
+        b"meta",
+        prefix=b"\0\0\0\0",
+        children=[hdlr, Box(b"keys", payload=b"\0" * 8), Box(b"ilst", children=[])],
     )
 
 
@@ -420,20 +450,21 @@ class _QuickTimeContainer(Container):
             moov.children.append(udta)
         metas = [m for m in udta.all(b"meta") if _handler(m) == MDTA]
         target = metas[0] if metas else None
-        for meta in udta.all(b"meta") + moov.all(b"meta"):
-            if meta is target:
-                continue
-            if _handler(meta) == MDTA:
-                _set_mdta(meta, None)  # other keys (e.g. ISO6709 location) stay
-            else:
-                _strip_mdir(meta)  # an iTunes meta keeps every other atom
+        if target is None:
+            target = _new_mdta_meta()
+            udta.children.append(target)
+        for parent in (udta, moov):
+            for meta in parent.all(b"meta"):
+                if meta is target:
+                    continue
+                if _handler(meta) == MDTA:
+                    _merge_mdta(target, meta, parent)
+                else:
+                    _strip_mdir(meta)  # an iTunes meta keeps every other atom
         udta.children = [b for b in udta.children if not _is_aigc_name(b.type)]
         for box in udta.all(b"XMP_"):
             if _xmp_has_record(box.payload):
                 box.payload = _xmp_without_aigc(box.payload)
-        if target is None:
-            target = _new_mdta_meta()
-            udta.children.append(target)
         _set_mdta(target, value)
 
         new: dict[int, bytes] = {movie.moov_at: moov.to_bytes()}

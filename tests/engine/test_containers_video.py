@@ -1,0 +1,522 @@
+"""Implicit labels in MP4 / MOV / M4A (QuickTime keys/ilst) and MKV / WebM (global SimpleTag).
+
+Clips are made with PyAV in a temp dir, variants with the ffmpeg CLI (stream copy); results are
+checked with independent readers (exiftool, ffprobe, an FFmpeg decode) and by comparing every
+demuxed packet with the source's.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import struct
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from aigclabel_gui.engine.containers.isobmff import Box, parse_boxes
+from aigclabel_gui.engine.errors import CorruptFile, UnsupportedFormat
+from aigclabel_gui.engine.inspect import COMPLIANT, NOT_COMPLIANT, inspect_file
+from aigclabel_gui.engine.pipeline import label_file
+from aigclabel_gui.engine.registry import identify
+from aigclabel_gui.engine.settings import ImplicitSettings, LabelSettings
+from tests.conftest import PRODUCER, ffprobe_json
+
+SETTINGS = LabelSettings(implicit_only=True, implicit=ImplicitSettings(producer=PRODUCER))
+PROPAGATOR = "001191440300708461136T2ABCD"
+PRODUCER_JSON = (
+    '{"Label":"1","ContentProducer":"001191440300708461136T1XGW3","ProduceID":"prod-0001",'
+    '"ReservedCode1":"c2lnbmF0dXJl","ContentPropagator":"001191440300708461136T1XGW3",'
+    '"PropagateID":"prod-0001","ReservedCode2":""}'
+)
+CREATION = "2024-05-06T07:08:09.000000Z"
+XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
+C2PA_UUID = bytes.fromhex("D8FEC3D61B0E483C92975828877EC481")
+
+
+# --- making clips ------------------------------------------------------------------------------
+
+
+def make_clip(path: Path, vcodec="libx264", acodec="aac", *, video=True, fmt=None, opts=None):
+    """A tiny clip: 64x64, 10 frames at 10 fps and/or 1 s of a 440 Hz tone."""
+    with av.open(str(path), "w", format=fmt) as out:
+        vs = aus = None
+        if video:
+            vs = out.add_stream(vcodec, rate=10, options=opts or {})
+            vs.width = vs.height = 64
+            vs.pix_fmt = "yuv420p"
+        if acodec:
+            aus = out.add_stream(acodec, rate=48000)
+            aus.layout = "mono"
+        if vs is not None:
+            for i in range(10):
+                img = np.zeros((64, 64, 3), np.uint8)
+                img[:, : 6 * (i + 1)] = (200, 25 * i, 90)
+                frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+                frame.pts = i
+                out.mux(vs.encode(frame))
+            out.mux(vs.encode(None))
+        if aus is not None:
+            n = aus.codec_context.frame_size or 960
+            fmt_name = aus.codec_context.format.name
+            t = 0
+            while t < 48000:
+                samples = (0.3 * np.sin(2 * np.pi * 440 * (t + np.arange(n)) / 48000)).astype(
+                    np.float32
+                )
+                if fmt_name == "s16":
+                    samples = (samples * 32767).astype(np.int16)
+                frame = av.AudioFrame.from_ndarray(samples[None, :], format=fmt_name, layout="mono")
+                frame.sample_rate = 48000
+                frame.pts = t
+                frame.time_base = Fraction(1, 48000)
+                out.mux(aus.encode(frame))
+                t += n
+            out.mux(aus.encode(None))
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory) -> dict[str, Path]:
+    """Source clips by role; tests copy what they touch."""
+    d = tmp_path_factory.mktemp("clips")
+    base = d / "base.mp4"
+    make_clip(base)
+    c = {}
+    meta = ["-metadata", f"creation_time={CREATION}", "-metadata:s:v:0", "rotate=90"]
+    c["mp4"] = d / "plain.mp4"  # moov after mdat
+    ffmpeg("-i", str(base), "-c", "copy", *meta, str(c["mp4"]))
+    c["faststart"] = d / "faststart.mp4"  # moov before mdat: chunk offsets must move
+    ffmpeg("-i", str(base), "-c", "copy", *meta, "-movflags", "+faststart", str(c["faststart"]))
+    c["mov"] = d / "clip.mov"
+    ffmpeg("-i", str(base), "-c", "copy", *meta, "-movflags", "+faststart", str(c["mov"]))
+    c["m4a"] = d / "audio.m4a"
+    make_clip(c["m4a"], video=False, fmt="ipod")
+    c["producer"] = d / "producer.mp4"  # what Kling/Tongyi/MiniMax outputs carry
+    ffmpeg(
+        "-i", str(base), "-c", "copy", *meta, "-movflags", "use_metadata_tags+faststart",
+        "-metadata", f"AIGC={PRODUCER_JSON}",
+        "-metadata", "com.apple.quicktime.location.ISO6709=+39.9042+116.4074/",
+        str(c["producer"]),
+    )  # fmt: skip
+    c["fragmented"] = d / "fragmented.mp4"
+    ffmpeg(
+        "-i", str(base), "-c", "copy", "-movflags", "frag_keyframe+empty_moov",
+        str(c["fragmented"]),
+    )  # fmt: skip
+    mkv_base = d / "base.mkv"
+    make_clip(mkv_base, fmt="matroska")
+    srt = d / "sub.srt"
+    srt.write_text("1\n00:00:00,000 --> 00:00:00,500\nhello\n", encoding="utf-8")
+    chapters = d / "chapters.txt"
+    chapters.write_text(
+        ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=500\ntitle=One\n"
+        "[CHAPTER]\nTIMEBASE=1/1000\nSTART=500\nEND=1000\ntitle=Two\n",
+        encoding="utf-8",
+    )
+    c["mkv"] = d / "rich.mkv"
+    ffmpeg(
+        "-i", str(mkv_base), "-i", str(srt), "-i", str(chapters),
+        "-map", "0", "-map", "1", "-map_chapters", "2", "-c", "copy", "-c:s", "srt",
+        "-metadata", "title=Rich", "-metadata", f"creation_time={CREATION}",
+        "-metadata:s:a:0", "language=chi", "-metadata:s:s:0", "language=eng",
+        "-attach", str(srt), "-metadata:s:t", "mimetype=text/plain",
+        str(c["mkv"]),
+    )  # fmt: skip
+    c["webm"] = d / "clip.webm"
+    make_clip(
+        c["webm"],
+        "libvpx-vp9",
+        "libopus",
+        fmt="webm",
+        opts={"deadline": "realtime", "cpu-used": "8"},
+    )
+    return c
+
+
+def copy_clip(clips, role: str, tmp_path: Path, name: str | None = None) -> Path:
+    src = clips[role]
+    dst = tmp_path / (name or src.name)
+    shutil.copyfile(src, dst)
+    return dst
+
+
+# --- independent checks ------------------------------------------------------------------------
+
+
+def packets(path: Path) -> list[tuple]:
+    """Every demuxed packet: (stream, pts, dts, keyframe, bytes)."""
+    out = []
+    with av.open(str(path)) as c:
+        for p in c.demux():
+            if p.dts is None and p.size == 0:
+                continue
+            out.append((p.stream.index, p.pts, p.dts, p.is_keyframe, bytes(p)))
+    return out
+
+
+def decode_errors(path: Path) -> str:
+    r = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+    )
+    return r.stderr.strip() + ("" if r.returncode == 0 else f" (exit {r.returncode})")
+
+
+def exiftool_aigc(path: Path) -> list[tuple[str, str]]:
+    """Every tag whose name is AIGC, in any group, as (group:name, value); duplicates kept."""
+    out = subprocess.run(
+        ["exiftool", "-s", "-G1", "-a", "-u", "-n", "-api", "LargeFileSupport=1", str(path)],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=True,
+    ).stdout
+    found = []
+    for line in out.splitlines():
+        tag, _, value = line.partition(":")
+        tag = " ".join(tag.split())
+        if tag.split()[-1].lower() == "aigc":
+            found.append((tag.replace(" ", ":").replace("[", "").replace("]", ""), value.strip()))
+    return found
+
+
+def rotation(path: Path) -> float | None:
+    for s in ffprobe_json(path)["streams"]:
+        for sd in s.get("side_data_list", []):
+            if "rotation" in sd:
+                return sd["rotation"]
+    return None
+
+
+def top_boxes(path: Path) -> list[tuple[bytes, bytes]]:
+    """Top-level boxes (type, bytes), read without the code under test."""
+    data = path.read_bytes()
+    boxes, pos = [], 0
+    while pos < len(data):
+        size, typ = struct.unpack(">I4s", data[pos : pos + 8])
+        if size == 1:
+            size = struct.unpack(">Q", data[pos + 8 : pos + 16])[0]
+        size = size or len(data) - pos
+        boxes.append((typ, data[pos : pos + size]))
+        pos += size
+    return boxes
+
+
+def assert_labelled(src: Path, dst: Path, *, kind: str = "mp4") -> dict:
+    """The shared checks: one record (exiftool), ffprobe tag, packets equal, clean decode,
+    verdict compliant. Returns the record read back."""
+    tags = exiftool_aigc(dst)
+    expected_group = "Keys:AIGC" if kind == "mp4" else "Matroska:Aigc"
+    assert len(tags) == 1, tags
+    assert tags[0][0] == expected_group, tags
+    record = json.loads(tags[0][1])
+    assert ffprobe_json(dst)["format"]["tags"]["AIGC"] == tags[0][1]
+    assert packets(dst) == packets(src)
+    assert decode_errors(dst) == ""
+    report = inspect_file(dst)
+    assert report.verdict == COMPLIANT, report.problems
+    return record
+
+
+# --- MP4 / MOV / M4A ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["mp4", "faststart", "mov", "m4a"])
+def test_quicktime_keys_carrier(clips, tmp_path, role):
+    src = copy_clip(clips, role, tmp_path)
+    dst = tmp_path / ("out" + src.suffix)
+    result = label_file(src, dst, SETTINGS)
+    record = assert_labelled(src, dst)
+    assert record == result.record.as_dict()
+    assert record["ContentProducer"] == record["ContentPropagator"] == PRODUCER
+    assert record["PropagateID"] == record["ProduceID"]  # first write (Annex E note 1)
+    assert result.kind == ("audio" if role == "m4a" else "video")
+    probe_src, probe_dst = ffprobe_json(src), ffprobe_json(dst)
+    assert probe_dst["format"]["tags"].get("creation_time") == probe_src["format"]["tags"].get(
+        "creation_time"
+    )
+    if role != "m4a":
+        assert probe_src["format"]["tags"]["creation_time"] == CREATION
+        assert rotation(src) in (90, -90)
+        assert rotation(dst) == rotation(src)
+    # Only moov changed; every other top-level box (mdat, ftyp, free) is byte-identical.
+    before, after = top_boxes(src), top_boxes(dst)
+    assert [t for t, _ in before] == [t for t, _ in after]
+    assert [b for t, b in before if t != b"moov"] == [b for t, b in after if t != b"moov"]
+    # Inside moov, only udta differs (mvhd with its creation time, trak with tkhd's matrix kept);
+    # the chunk-offset tables move only when moov precedes mdat.
+    moov_src = parse_boxes(dict(before)[b"moov"])[0]
+    moov_dst = parse_boxes(dict(after)[b"moov"])[0]
+    moov_first = [t for t, _ in before].index(b"moov") < [t for t, _ in before].index(b"mdat")
+    for a, b in zip(moov_src.children, moov_dst.children, strict=False):
+        if a.type == b"udta":
+            continue
+        assert a.type == b.type
+        if a.type == b"trak" and moov_first:
+            assert a.first(b"tkhd").to_bytes() == b.first(b"tkhd").to_bytes()
+            assert a.to_bytes() != b.to_bytes()  # stco shifted
+        else:
+            assert a.to_bytes() == b.to_bytes()
+
+
+def test_ffmpeg_written_producer_record_is_kept_and_completed(clips, tmp_path):
+    src = copy_clip(clips, "producer", tmp_path)
+    assert exiftool_aigc(src) == [("Keys:AIGC", PRODUCER_JSON)]  # the fixture is the real thing
+    dst = tmp_path / "out.mp4"
+    settings = LabelSettings(
+        implicit_only=True,
+        implicit=ImplicitSettings(producer=PRODUCER, propagator=PROPAGATOR, propagate_id="pub-42"),
+    )
+    result = label_file(src, dst, settings)
+    assert result.kept_producer_record
+    record = assert_labelled(src, dst)
+    producer = json.loads(PRODUCER_JSON)
+    for key in ("Label", "ContentProducer", "ProduceID", "ReservedCode1"):
+        assert record[key] == producer[key]
+    assert (record["ContentPropagator"], record["PropagateID"]) == (PROPAGATOR, "pub-42")
+    # The record text keeps the producer's bytes: only the propagator fields differ.
+    assert exiftool_aigc(dst)[0][1].startswith(PRODUCER_JSON.split('"ContentPropagator"')[0])
+    tags = ffprobe_json(dst)["format"]["tags"]
+    assert tags["com.apple.quicktime.location.ISO6709"] == "+39.9042+116.4074/"
+    assert tags["creation_time"] == ffprobe_json(src)["format"]["tags"]["creation_time"]
+
+
+def test_relabelling_keeps_one_record(clips, tmp_path):
+    src = copy_clip(clips, "faststart", tmp_path)
+    once, twice = tmp_path / "once.mp4", tmp_path / "twice.mp4"
+    first = label_file(src, once, SETTINGS).record
+    second = label_file(once, twice, SETTINGS).record
+    record = assert_labelled(src, twice)
+    assert second.producer_part() == first.producer_part()
+    assert record == second.as_dict()
+    assert twice.stat().st_size == once.stat().st_size  # updated in place, nothing added
+
+
+def test_fragmented_mp4(clips, tmp_path):
+    src = copy_clip(clips, "fragmented", tmp_path)
+    kinds = [t for t, _ in top_boxes(src)]
+    assert b"moof" in kinds and b"mfra" in kinds
+    dst = tmp_path / "out.mp4"
+    label_file(src, dst, SETTINGS)
+    assert_labelled(src, dst)
+    # tfhd base-data-offsets and tfra entries are absolute: they moved with the fragments.
+    assert [b for t, b in top_boxes(src) if t == b"mdat"] == [
+        b for t, b in top_boxes(dst) if t == b"mdat"
+    ]
+
+
+def test_itunes_freeform_record_moves_to_keys(clips, tmp_path):
+    from mutagen.mp4 import MP4, MP4FreeForm
+
+    src = copy_clip(clips, "m4a", tmp_path)
+    tags = MP4(src)
+    tags["----:com.apple.iTunes:AIGC"] = [MP4FreeForm(PRODUCER_JSON.encode())]
+    tags["\xa9nam"] = ["Title kept"]
+    tags.save()
+    assert exiftool_aigc(src) == [("iTunes:AIGC", PRODUCER_JSON)]
+    before = inspect_file(src)
+    assert before.verdict == NOT_COMPLIANT
+    assert any("wrong carrier" in p for p in before.problems)
+
+    dst = tmp_path / "out.m4a"
+    result = label_file(src, dst, SETTINGS)
+    assert result.kept_producer_record
+    record = assert_labelled(src, dst)
+    assert record["ProduceID"] == "prod-0001" and record["ReservedCode1"] == "c2lnbmF0dXJl"
+    assert MP4(dst)["\xa9nam"] == ["Title kept"]  # the iTunes meta keeps its other atoms
+
+
+def _with_moov(src: Path, dst: Path, edit) -> None:
+    """Build a variant fixture: apply `edit` to the parsed moov (offsets fixed by the tool
+    under test are not needed: these sources have moov after mdat)."""
+    out = []
+    for typ, raw in top_boxes(src):
+        if typ == b"moov":
+            moov = parse_boxes(raw)[0]
+            edit(moov)
+            raw = moov.to_bytes()
+        out.append(raw)
+    dst.write_bytes(b"".join(out))
+
+
+def test_moov_meta_and_literal_box_variants_become_one_record(clips, tmp_path):
+    src = copy_clip(clips, "producer", tmp_path, "p.mp4")
+    plain = tmp_path / "plain.mp4"
+    # moov after mdat: the variant can be built by moving boxes without touching offsets.
+    ffmpeg("-i", str(src), "-c", "copy", "-movflags", "use_metadata_tags", str(plain))
+    variant = tmp_path / "doubao.mp4"
+    literal = json.dumps(json.loads(PRODUCER_JSON) | {"ProduceID": "dup"}, separators=(",", ":"))
+
+    def move_meta(moov: Box) -> None:
+        udta = moov.first(b"udta")
+        meta = udta.first(b"meta")
+        udta.children.remove(meta)
+        meta.prefix = b""  # QuickTime form (no version/flags), as iPhones write it
+        moov.children.append(meta)
+        udta.children.append(Box(b"aigc", payload=literal.encode()))
+
+    _with_moov(plain, variant, move_meta)
+    assert exiftool_aigc(variant)[0] == ("Keys:AIGC", PRODUCER_JSON)  # exiftool reads moov/meta
+    report = inspect_file(variant)
+    assert len(report.records) == 2 and report.verdict == NOT_COMPLIANT
+    assert any("duplicate" in p for p in report.problems)
+
+    dst = tmp_path / "out.mp4"
+    label_file(variant, dst, SETTINGS)
+    record = assert_labelled(variant, dst)
+    assert record["ProduceID"] == "prod-0001"  # the QuickTime key won over the literal box
+    # FFmpeg reads only the first `keys` box of a file: the moov/meta keys were merged into the
+    # one in udta, so ffprobe sees both the record (checked above) and the location.
+    tags = ffprobe_json(dst)["format"]["tags"]
+    assert tags["com.apple.quicktime.location.ISO6709"] == "+39.9042+116.4074/"
+    moov = parse_boxes(dict(top_boxes(dst))[b"moov"])[0]
+    assert moov.first(b"meta") is None and len(moov.walk(b"keys")) == 1
+
+
+def _uuid_box(usertype: bytes, body: bytes) -> bytes:
+    return struct.pack(">I4s", 24 + len(body), b"uuid") + usertype + body
+
+
+def test_xmp_uuid_record_moves_and_offsets_follow(clips, tmp_path):
+    from aigclabel_gui.engine.xmp import update_xmp
+
+    variant = copy_clip(clips, "faststart", tmp_path, "xmp.mp4")
+    packet = tmp_path / "p.xmp"
+    packet.write_bytes(update_xmp(None, PRODUCER_JSON))
+    # exiftool writes the XMP uuid box between moov and mdat (and fixes the offsets itself):
+    # shrinking it when the record moves out must move the media again.
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", f"-xmp<={packet}", str(variant)], check=True
+    )
+    kinds = [t for t, _ in top_boxes(variant)]
+    assert kinds.index(b"moov") < kinds.index(b"uuid") < kinds.index(b"mdat")
+    assert exiftool_aigc(variant) == [("XMP-TC260:Aigc", PRODUCER_JSON)]
+    found = inspect_file(variant)
+    assert [r.carrier for r in found.records] == ["XMP TC260:AIGC"]
+    assert found.verdict == NOT_COMPLIANT
+
+    dst = tmp_path / "out.mp4"
+    label_file(variant, dst, SETTINGS)
+    record = assert_labelled(variant, dst)
+    assert record["ProduceID"] == "prod-0001"
+    # The XMP box stays (other properties kept) without the record.
+    out = subprocess.run(
+        ["exiftool", "-s", "-G1", "-XMP:all", str(dst)], capture_output=True, text=True
+    )
+    assert "XMPToolkit" in out.stdout and "Aigc" not in out.stdout
+
+
+def test_c2pa_uuid_is_reported(clips, tmp_path):
+    src = copy_clip(clips, "mp4", tmp_path)
+    data = src.read_bytes()
+    src.write_bytes(data + _uuid_box(C2PA_UUID, b"\0" * 32))
+    assert inspect_file(src).c2pa
+
+
+def test_truncated_moov_is_corrupt_and_leaves_nothing(clips, tmp_path):
+    src = copy_clip(clips, "faststart", tmp_path, "cut.mp4")
+    data = src.read_bytes()
+    moov_at = data.index(b"moov") - 4
+    moov_size = struct.unpack(">I", data[moov_at : moov_at + 4])[0]
+    src.write_bytes(data[: moov_at + moov_size // 2])
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(CorruptFile) as exc:
+        label_file(src, out / "cut.mp4", SETTINGS)
+    assert "cut.mp4" in str(exc.value) and "truncated" in str(exc.value)
+    assert list(out.iterdir()) == []
+    assert inspect_file(src).verdict == "cannot-tell"
+
+
+def test_empty_and_wrong_extension(clips, tmp_path):
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    with pytest.raises(UnsupportedFormat):
+        label_file(empty, tmp_path / "x.mp4", SETTINGS)
+    # An MP4 named .mkv is labelled by its bytes, with a warning.
+    src = copy_clip(clips, "mp4", tmp_path, "really_mp4.mkv")
+    result = label_file(src, tmp_path / "o.mp4", SETTINGS)
+    assert result.format == "mp4" and any("extension" in w for w in result.warnings)
+    assert identify(tmp_path / "o.mp4").name == "mp4"
+
+
+# --- MKV / WebM --------------------------------------------------------------------------------
+
+
+def test_mkv_global_simpletag_keeps_everything(clips, tmp_path):
+    src = copy_clip(clips, "mkv", tmp_path)
+    dst = tmp_path / "out.mkv"
+    label_file(src, dst, SETTINGS)
+    assert_labelled(src, dst, kind="mkv")
+    p_src, p_dst = ffprobe_json(src), ffprobe_json(dst)
+    assert [s["codec_type"] for s in p_dst["streams"]] == [
+        s["codec_type"] for s in p_src["streams"]
+    ]
+    assert [s["codec_type"] for s in p_dst["streams"]] == [
+        "video", "audio", "subtitle", "attachment",
+    ]  # fmt: skip
+    for a, b in zip(p_src["streams"], p_dst["streams"], strict=True):
+        assert a["codec_name"] == b["codec_name"] if "codec_name" in a else True
+        assert a["disposition"] == b["disposition"]
+        assert a.get("tags", {}).get("language") == b.get("tags", {}).get("language")
+    assert p_dst["streams"][3]["tags"]["filename"] == "sub.srt"
+    assert p_dst["format"]["tags"]["title"] == "Rich"
+    with av.open(str(src)) as a, av.open(str(dst)) as b:
+        assert b.chapters() == a.chapters()
+        assert len(b.chapters()) == 2
+        assert bytes(b.streams[3].data) == bytes(a.streams[3].data)
+
+
+def test_webm_vp9_opus(clips, tmp_path):
+    src = copy_clip(clips, "webm", tmp_path)
+    dst = tmp_path / "out.webm"
+    label_file(src, dst, SETTINGS)
+    assert_labelled(src, dst, kind="mkv")
+    assert [s["codec_name"] for s in ffprobe_json(dst)["streams"]] == ["vp9", "opus"]
+    assert identify(dst).name == "webm"
+
+
+def test_mkv_track_and_global_records_become_one(clips, tmp_path):
+    src = tmp_path / "two.mkv"
+    track_json = PRODUCER_JSON.replace("prod-0001", "track-id")
+    ffmpeg(
+        "-i", str(clips["mkv"]), "-map", "0", "-c", "copy",
+        "-metadata", f"AIGC={PRODUCER_JSON}", "-metadata:s:v:0", f"AIGC={track_json}",
+        str(src),
+    )  # fmt: skip
+    report = inspect_file(src)
+    assert len(report.records) == 2 and report.verdict == NOT_COMPLIANT
+    dst = tmp_path / "out.mkv"
+    settings = LabelSettings(
+        implicit_only=True, implicit=ImplicitSettings(producer=PRODUCER, propagator=PROPAGATOR)
+    )
+    label_file(src, dst, settings)
+    record = assert_labelled(src, dst, kind="mkv")
+    assert record["ProduceID"] == "prod-0001"  # the global (standard) tag is the producer's
+    assert record["ContentPropagator"] == PROPAGATOR
+    assert "AIGC" not in ffprobe_json(dst)["streams"][0].get("tags", {})
+    # Twice: still one.
+    again = tmp_path / "again.mkv"
+    label_file(dst, again, settings)
+    assert len(exiftool_aigc(again)) == 1
+
+
+def test_truncated_mkv_is_corrupt(clips, tmp_path):
+    src = copy_clip(clips, "mkv", tmp_path, "cut.mkv")
+    data = src.read_bytes()
+    src.write_bytes(data[: len(data) * 2 // 3])
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(CorruptFile) as exc:
+        label_file(src, out / "cut.mkv", SETTINGS)
+    assert "cut.mkv" in str(exc.value)
+    assert list(out.iterdir()) == []
