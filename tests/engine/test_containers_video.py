@@ -437,6 +437,28 @@ def test_truncated_moov_is_corrupt_and_leaves_nothing(clips, tmp_path):
     assert inspect_file(src).verdict == "cannot-tell"
 
 
+@pytest.mark.parametrize("role", ["mp4", "faststart", "fragmented"])
+def test_every_cut_is_refused(clips, tmp_path, role):
+    """Cuts inside boxes and exactly at box boundaries (header kept, media gone)."""
+    data = clips[role].read_bytes()
+    ends, pos = [], 0
+    for _typ, raw in top_boxes(clips[role]):
+        pos += len(raw)
+        ends.append(pos)
+    cuts = {len(data) * k // 20 for k in range(1, 20)} | set(ends[:-1]) | {len(data) - 1}
+    if role == "fragmented":
+        # Fragments are self-contained: losing whole trailing fragments is not detectable.
+        cuts -= set(ends)
+    out = tmp_path / "out"
+    out.mkdir()
+    for cut in sorted(cuts):
+        src = tmp_path / f"cut{cut}.mp4"
+        src.write_bytes(data[:cut])
+        with pytest.raises(CorruptFile, match=f"cut{cut}.mp4"):
+            label_file(src, out / src.name, SETTINGS)
+    assert list(out.iterdir()) == []
+
+
 def test_empty_and_wrong_extension(clips, tmp_path):
     empty = tmp_path / "empty.mp4"
     empty.write_bytes(b"")
@@ -470,6 +492,7 @@ def test_mkv_global_simpletag_keeps_everything(clips, tmp_path):
         assert a.get("tags", {}).get("language") == b.get("tags", {}).get("language")
     assert p_dst["streams"][3]["tags"]["filename"] == "sub.srt"
     assert p_dst["format"]["tags"]["title"] == "Rich"
+    assert p_dst["format"]["tags"]["creation_time"] == p_src["format"]["tags"]["creation_time"]
     with av.open(str(src)) as a, av.open(str(dst)) as b:
         assert b.chapters() == a.chapters()
         assert len(b.chapters()) == 2

@@ -233,6 +233,21 @@ class OffsetMap:
         return offset + self.deltas[i]
 
 
+def chunk_offsets(moov: Box) -> list[int]:
+    """Every chunk offset of every track (`stco` 32-bit and `co64` 64-bit tables)."""
+    found: list[int] = []
+    for typ, char, width in ((b"stco", "I", 4), (b"co64", "Q", 8)):
+        for box in moov.walk(typ):
+            p = box.payload
+            if len(p) < 8:
+                raise BoxError(f"{_show(typ)} is too short")
+            (count,) = struct.unpack_from(">I", p, 4)
+            if 8 + count * width > len(p):
+                raise BoxError(f"{_show(typ)} has fewer entries than it declares")
+            found += struct.unpack_from(f">{count}{char}", p, 8)
+    return found
+
+
 def shift_chunk_offsets(moov: Box, move: Callable[[int], int]) -> None:
     """Rewrite every `stco`/`co64` table (all tracks) through `move`."""
     for typ, fmt, width in ((b"stco", ">I", 4), (b"co64", ">Q", 8)):
