@@ -229,6 +229,7 @@ def _label_frames(
     frames, infos = [], []
     for i, frame in enumerate(ImageSequence.Iterator(im)):
         cancel.raise_if_cancelled()
+        frame.load()  # WebP sets the frame's duration only when it is decoded
         info = dict(frame.info)
         info["disposal"] = getattr(frame, "disposal_method", info.get("disposal", 0))
         out = _drawable(frame.copy())
@@ -387,11 +388,13 @@ def _save_webp(
 
 
 def _save_gif(frames: list[Image.Image], infos: list[dict], im: Image.Image, dst: Path) -> dict:
+    durations = [i.get("duration", 0) for i in infos]
+    disposals = [i.get("disposal", 0) for i in infos]
     opts: dict = {
         "save_all": True,
         "append_images": frames[1:],
-        "duration": [i.get("duration", 0) for i in infos],
-        "disposal": [i.get("disposal", 0) for i in infos],
+        "duration": durations if len(frames) > 1 else durations[0],
+        "disposal": disposals if len(frames) > 1 else disposals[0],
     }
     if "loop" in im.info:  # no NETSCAPE extension in the source: play once, as it did
         opts["loop"] = im.info["loop"]
@@ -464,7 +467,11 @@ def apply_explicit(
     except Image.DecompressionBombError as exc:
         _remove(dst)
         raise InputTooLarge(f"{src.name}: {exc}") from exc
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
+    except MemoryError as exc:
+        _remove(dst)
+        raise InputTooLarge(f"{src.name}: not enough memory to decode it") from exc
+    except (OSError, SyntaxError, ValueError, TypeError, EOFError, struct.error) as exc:
+        # Pillow signals damaged data with any of these; the user needs the file and the reason.
         _remove(dst)
         if isinstance(exc, OSError) and exc.filename and str(dst) in str(exc.filename):
             raise OutputError(f"{dst}: {exc.strerror or exc}") from exc

@@ -212,7 +212,7 @@ def render_label_overlay(
     short = min(frame_w, frame_h)
     # GB 45438 §5.2: never below the minimum, whatever the settings say.
     pct = max(visible.size_pct, MIN_SIZE_PCT)
-    ink_target = max(1, math.ceil(short * pct / 100.0))
+    ink_target = max(1, math.ceil(round(short * pct / 100.0, 6)))  # 600 * 7 % is 42, not 43
     plate = _render_plate(
         text,
         font_path,
