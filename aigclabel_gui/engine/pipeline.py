@@ -164,6 +164,15 @@ def verify_written(
         raise VerificationFailed("IPTC DigitalSourceType was not found after writing")
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()  # read once at import: os.umask is process-wide and not thread-safe
+
+
 def _temp_path(folder: Path, suffix: str) -> Path:
     fd, name = tempfile.mkstemp(prefix=".aigclabel-", suffix=suffix, dir=folder)
     os.close(fd)
@@ -250,6 +259,8 @@ def label_file(
             if stage == src:
                 raise NoCarrier(f"{src.name}: nothing to write with these settings")
             cancel.raise_if_cancelled()
+            # mkstemp makes 0600 files; a labelled copy gets the normal mode for new files.
+            os.chmod(stage, 0o666 & ~_UMASK)
             os.replace(stage, dst)
             temps.remove(stage)
         except OSError as exc:

@@ -72,3 +72,15 @@ def test_console_script_subprocess(tmp_path):
     assert r.returncode == 0, r.stderr
     r = subprocess.run([exe, "check", str(out / "一.png")], capture_output=True, text=True)
     assert r.returncode == 0 and "compliant" in r.stdout
+
+
+def test_output_has_normal_file_mode(tmp_path):
+    import os
+    import stat
+
+    src = _png(tmp_path / "a.png")
+    out = tmp_path / "out"
+    assert main(["label", "--implicit-only", str(src), "-o", str(out), "--producer", PRODUCER, "--jobs", "1"]) == 0
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE((out / "a.png").stat().st_mode) == 0o666 & ~mask
