@@ -382,6 +382,35 @@ def test_moov_meta_and_literal_box_variants_become_one_record(clips, tmp_path):
     assert moov.first(b"meta") is None and len(moov.walk(b"keys")) == 1
 
 
+def test_keyless_mdir_list_under_moov_is_moved(clips, tmp_path):
+    """Doubao iOS variant: an iTunes-style (hdlr mdir) meta directly under moov holding the
+    record as an `AIGC` atom; its other atoms stay where they are."""
+    src = copy_clip(clips, "mp4", tmp_path, "src.mp4")
+    variant = tmp_path / "mdir.mp4"
+
+    def data_item(typ: bytes, text: str) -> Box:
+        return Box(typ, children=[Box(b"data", payload=struct.pack(">II", 1, 0) + text.encode())])
+
+    def add_meta(moov: Box) -> None:
+        hdlr = Box(b"hdlr", payload=b"\0" * 8 + b"mdir" + b"appl" + b"\0" * 9)
+        ilst = Box(
+            b"ilst", children=[data_item(b"AIGC", PRODUCER_JSON), data_item(b"\xa9nam", "kept")]
+        )
+        moov.children.append(Box(b"meta", prefix=b"\0" * 4, children=[hdlr, ilst]))
+
+    _with_moov(src, variant, add_meta)
+    report = inspect_file(variant)
+    assert [r.carrier for r in report.records] == ["QuickTime moov/meta atom 'AIGC'"]
+    assert report.verdict == NOT_COMPLIANT
+    dst = tmp_path / "out.mp4"
+    assert label_file(variant, dst, SETTINGS).kept_producer_record
+    record = assert_labelled(variant, dst)
+    assert record["ProduceID"] == "prod-0001"
+    moov = parse_boxes(dict(top_boxes(dst))[b"moov"])[0]
+    items = [it.type for it in moov.first(b"meta").first(b"ilst").children]
+    assert items == [b"\xa9nam"]
+
+
 def _uuid_box(usertype: bytes, body: bytes) -> bytes:
     return struct.pack(">I4s", 24 + len(body), b"uuid") + usertype + body
 
@@ -531,6 +560,20 @@ def test_mkv_track_and_global_records_become_one(clips, tmp_path):
     again = tmp_path / "again.mkv"
     label_file(dst, again, settings)
     assert len(exiftool_aigc(again)) == 1
+
+
+def test_damaged_mkv_cluster_is_not_silently_dropped(clips, tmp_path):
+    data = bytearray(clips["mkv"].read_bytes())
+    mid = len(data) // 2
+    data[mid : mid + 300] = b"\xff" * 300
+    src = tmp_path / "damaged.mkv"
+    src.write_bytes(bytes(data))
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(CorruptFile, match="damaged.mkv: damaged media data"):
+        label_file(src, out / "damaged.mkv", SETTINGS)
+    assert list(out.iterdir()) == []
+    assert av.logging.get_level() is None  # the global FFmpeg log level was restored
 
 
 def test_truncated_mkv_is_corrupt(clips, tmp_path):
