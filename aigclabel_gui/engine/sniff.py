@@ -41,7 +41,7 @@ def sniff_format(path: Path) -> str | None:
         return "webp"
     if head[:4] in (b"RIFF", b"RF64", b"BW64") and head[8:12] == b"WAVE":  # RF64: refused by wav.py
         return "wav"
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):  # classic, BigTIFF
         return "tiff"
     if (
         head[:2] == b"BM"

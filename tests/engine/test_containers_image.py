@@ -31,7 +31,7 @@ from tests.conftest import PRODUCER, exiftool_json
 
 OTHER = "0011914403007084611363XYZ12"  # another propagator code (same character rules)
 SETTINGS = LabelSettings(implicit_only=True, implicit=ImplicitSettings(producer=PRODUCER))
-XMP_FORMATS = ["jpeg", "png"]
+XMP_FORMATS = ["jpeg", "png", "webp", "tiff", "gif"]
 
 
 # --- sample media -------------------------------------------------------------------------
@@ -65,7 +65,9 @@ def make_image(fmt: str, path: Path, *, xmp: bytes | None = None) -> Path:
     elif fmt == "webp":
         im.save(path, "WEBP", exif=_exif(), icc_profile=_icc(), quality=80)
     elif fmt == "tiff":
+        # Pillow's TIFF writer keeps IFD0 tags only; exiftool adds the EXIF and GPS IFDs.
         im.save(path, "TIFF", exif=_exif(), icc_profile=_icc(), compression="tiff_lzw")
+        exiftool_write(path, "-GPSLatitude=30.25", "-GPSLatitudeRef=N")
     elif fmt == "gif":
         frames = [_pixels(seed=s).quantize(64) for s in (1, 2, 3)]
         frames[0].save(path, "GIF", save_all=True, append_images=frames[1:], duration=80, loop=0)
@@ -74,6 +76,10 @@ def make_image(fmt: str, path: Path, *, xmp: bytes | None = None) -> Path:
     else:
         raise AssertionError(fmt)
     return path
+
+
+def exiftool_write(path: Path, *args: str) -> None:
+    subprocess.run(["exiftool", "-q", "-overwrite_original", *args, str(path)], check=True)
 
 
 EXT = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "tiff": ".tif", "gif": ".gif", "bmp": ".bmp"}
@@ -105,6 +111,13 @@ def aigc_tags(path: Path) -> list[tuple[str, str, str]]:
     return [r for r in exif_lines(path) if "aigc" in r[1].lower()]
 
 
+KEPT_GROUPS = {"IFD0", "IFD1", "ExifIFD", "GPS", "ICC_Profile", "ICC-header", "JFIF", "PNG"}
+
+
+def kept_tags(info: dict) -> dict:
+    return {k: v for k, v in info.items() if k.split(":")[0] in KEPT_GROUPS}
+
+
 def label(src: Path, dst: Path, settings: LabelSettings = SETTINGS):
     return label_file(src, dst, settings)
 
@@ -126,10 +139,13 @@ def test_label_round_trip(fmt, tmp_path):
     info = exiftool_json(dst)
     assert info["XMP-iptcExt:DigitalSourceType"] == DST_TRAINED
     assert "Warning" not in " ".join(info)
+    # Every EXIF/ICC/PNG/JFIF tag survives unchanged (exiftool's view of source and output).
+    assert kept_tags(info) == kept_tags(exiftool_json(src))
     if fmt != "gif":
         assert info["IFD0:Orientation"] == "Rotate 90 CW"
-        assert info["GPS:GPSLatitudeRef"] == "North"
         assert info["ICC_Profile:ProfileDescription"] == "sRGB built-in"
+    if fmt != "gif":
+        assert info["GPS:GPSLatitudeRef"] == "North"
     assert frames_of(dst) == frames_of(src)
     if fmt == "gif":
         assert len(frames_of(dst)) == 3
@@ -469,3 +485,151 @@ def test_console_script_labels_a_jpeg(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert json.loads(aigc_tags(out / "图.jpg")[0][2])["ContentProducer"] == PRODUCER
     shutil.rmtree(out)
+
+
+# --- WebP, TIFF, GIF specifics -----------------------------------------------------------------
+@pytest.mark.parametrize("variant", ["vp8", "vp8l-alpha", "animated"])
+def test_webp_variants(variant, tmp_path):
+    src = tmp_path / "a.webp"
+    im = _pixels()
+    if variant == "vp8":
+        im.save(src, "WEBP", quality=70)
+    elif variant == "vp8l-alpha":
+        rgba = im.convert("RGBA")
+        rgba.putalpha(Image.linear_gradient("L").resize(im.size))
+        rgba.save(src, "WEBP", lossless=True)
+    else:
+        frames = [_pixels(seed=s) for s in (1, 2, 3)]
+        frames[0].save(src, "WEBP", save_all=True, append_images=frames[1:], duration=60, loop=0)
+    head = src.read_bytes()[12:16]
+    assert head == (b"VP8X" if variant == "animated" else b"VP8 " if variant == "vp8" else b"VP8L")
+    dst = tmp_path / "b.webp"
+    res = label(src, dst)
+    out = dst.read_bytes()
+    assert out[12:16] == b"VP8X" and out[20] & 0x04  # XMP flag
+    assert struct.unpack("<I", out[4:8])[0] == len(out) - 8
+    if variant == "vp8l-alpha":
+        assert out[20] & 0x10  # alpha flag from the VP8L header
+    w, h = (int.from_bytes(out[24:27], "little") + 1, int.from_bytes(out[27:30], "little") + 1)
+    assert (w, h) == im.size
+    assert frames_of(dst) == frames_of(src)
+    if variant == "animated":
+        assert len(frames_of(dst)) == 3
+    info = exiftool_json(dst)
+    assert info["XMP-TC260:Aigc"] == res.record.to_json()
+    assert not any(k.endswith(":Warning") for k in info), info
+    assert inspect_file(dst).verdict == "compliant"
+
+
+def test_webp_c2pa_chunk_detected(tmp_path):
+    src = make_image("webp", tmp_path / "a.webp")
+    data = bytearray(src.read_bytes())
+    body = _jumbf()
+    data += b"C2PA" + struct.pack("<I", len(body)) + body + b"\x00" * (len(body) & 1)
+    data[4:8] = struct.pack("<I", len(data) - 8)
+    c = tmp_path / "c.webp"
+    c.write_bytes(bytes(data))
+    assert container_for("webp").scan(c).c2pa
+    assert not container_for("webp").scan(src).c2pa
+
+
+@pytest.mark.parametrize("byteorder", ["II", "MM"])
+def test_tiff_pixels_and_tags_untouched(byteorder, tmp_path):
+    src = tmp_path / "a.tif"
+    if byteorder == "II":
+        _pixels().save(src, "TIFF", icc_profile=_icc(), compression="tiff_lzw")
+    else:  # Pillow writes 16-bit big-endian samples in a big-endian TIFF
+        arr = np.random.default_rng(3).integers(0, 65535, (40, 50), dtype=np.uint16)
+        Image.frombytes("I;16B", (50, 40), arr.astype(">u2").tobytes()).save(src, "TIFF")
+    exiftool_write(
+        src, "-DateTimeOriginal=2024:01:02 03:04:05", "-GPSLatitude=30.25", "-GPSLatitudeRef=N",
+        "-Orientation#=6", "-Artist=someone",
+    )  # fmt: skip
+    assert src.read_bytes()[:2] == byteorder.encode()
+    dst = tmp_path / "b.tif"
+    res = label(src, dst)
+    s, d = src.read_bytes(), dst.read_bytes()
+    # Only the IFD0 pointer changes; the new IFD0 and the packet are appended.
+    assert d[:4] == s[:4] and d[8 : len(s)] == s[8:]
+    before, after = exiftool_json(src), exiftool_json(dst)
+    assert kept_tags(after) == kept_tags(before)
+    assert after["ExifIFD:DateTimeOriginal"] == "2024:01:02 03:04:05"
+    assert after["IFD0:Artist"] == "someone"
+    assert after["XMP-TC260:Aigc"] == res.record.to_json()
+    assert frames_of(dst) == frames_of(src)
+    assert not any(k.endswith(":Warning") for k in after), after
+    assert inspect_file(dst).verdict == "compliant"
+
+
+def test_tiff_bigtiff_refused_clearly(tmp_path):
+    src = tmp_path / "big.tif"
+    src.write_bytes(b"II+\x00\x08\x00\x00\x00" + b"\x00" * 64)
+    with pytest.raises(UnsupportedFormat, match="BigTIFF"):
+        label(src, tmp_path / "o.tif")
+    assert not (tmp_path / "o.tif").exists()
+
+
+def test_tiff_usercomment_record_moves_to_xmp(tmp_path):
+    rec = _doubao_record("tiff-uc")
+    src = tmp_path / "a.tif"
+    _pixels().save(src, "TIFF")
+    exiftool_write(src, "-UserComment=" + json.dumps({"AIGC": rec}, separators=(",", ":")))
+    assert [r.standard for r in container_for("tiff").scan(src).records] == [False]
+    dst = tmp_path / "b.tif"
+    label(src, dst)
+    tags = aigc_tags(dst)
+    assert len(tags) == 1 and json.loads(tags[0][2])["ProduceID"] == "tiff-uc"
+    assert not exiftool_json(dst).get("ExifIFD:UserComment")
+    assert inspect_file(dst).verdict == "compliant"
+
+
+def test_gif_extension_position_and_trailer(tmp_path):
+    src = make_image("gif", tmp_path / "a.gif")
+    dst = tmp_path / "b.gif"
+    label(src, dst)
+    d = dst.read_bytes()
+    at = d.index(b"\x21\xff\x0bXMP DataXMP")
+    # After the NETSCAPE loop extension, before the first frame.
+    assert d.index(b"NETSCAPE2.0") < at < d.index(b"\x2c")
+    from aigclabel_gui.engine.containers.gif import MAGIC_TRAILER
+
+    assert len(MAGIC_TRAILER) == 258
+    assert d[: d.index(b"\x21\xff\x0bXMP")] == src.read_bytes()[: d.index(b"\x21\xff\x0bXMP")]
+    with Image.open(dst) as im:
+        assert im.n_frames == 3 and im.info.get("loop") == 0
+    assert not any(k.endswith(":Warning") for k in exiftool_json(dst))
+
+
+@pytest.mark.parametrize("fmt", ["webp", "tiff", "gif"])
+def test_truncated_other_formats(fmt, tmp_path):
+    src = make_image(fmt, tmp_path / f"a{EXT[fmt]}")
+    data = src.read_bytes()
+    cut = tmp_path / f"cut{EXT[fmt]}"
+    cut.write_bytes(data[: len(data) // 2])
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(CorruptFile, match=cut.name):
+        label(cut, out / cut.name)
+    assert list(out.iterdir()) == []
+
+
+# --- HEIF/AVIF: read-only -------------------------------------------------------------------
+def test_heif_reads_xmp_and_refuses_to_write(tmp_path):
+    pillow_heif = pytest.importorskip("pillow_heif", reason="the [heif] extra is part of make test")
+    rec = _doubao_record("heif-1")
+    xmp = XMP_WITH_TITLE.replace(
+        b"<xmp:CreatorTool>",
+        b'<TC260:AIGC xmlns:TC260="http://www.tc260.org.cn/ns/AIGC/1.0/">'
+        + json.dumps(rec, separators=(",", ":")).encode().replace(b'"', b"&quot;")
+        + b"</TC260:AIGC><xmp:CreatorTool>",
+    )
+    src = tmp_path / "a.heic"
+    pillow_heif.from_pillow(_pixels()).save(src, xmp=xmp, quality=60)
+    assert exiftool_json(src)["XMP-TC260:Aigc"] == json.dumps(rec, separators=(",", ":"))
+    rep = inspect_file(src)
+    assert rep.format == "heif" and rep.verdict == "compliant", rep.problems
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(UnsupportedFormat, match="not supported yet"):
+        label(src, out / "b.heic")
+    assert list(out.iterdir()) == []

@@ -149,8 +149,23 @@ def user_comment_record(uc: UserComment | None, where: str) -> FoundRecord | Non
 
 
 def blank_user_comment(value: bytes) -> bytes:
-    """Same length, charset prefix kept, text gone: the record moved to XMP (§6.1 c: one record)."""
-    return value[:8] + b"\x00" * max(0, len(value) - 8) if len(value) > 8 else b"\x00" * len(value)
+    """A UserComment value of the same length with the charset prefix kept and the text gone."""
+    keep = min(8, len(value))
+    return value[:keep] + b"\x00" * (len(value) - keep)
+
+
+def without_user_comment_record(tiff: bytes) -> bytes | None:
+    """The EXIF (TIFF) blob with a record in UserComment blanked in place — same length, charset
+    prefix kept, so no offset moves — or None when UserComment holds no record. The record then
+    lives in the carrier we write (GB 45438 §6.1 c: one record per file)."""
+    uc = exif_user_comment(tiff)
+    if user_comment_record(uc, "") is None:
+        return None
+    assert uc is not None
+    out = bytearray(tiff)
+    at, end = uc.offset, uc.offset + uc.length
+    out[at:end] = blank_user_comment(bytes(out[at:end]))
+    return bytes(out)
 
 
 # --- records in free-form blobs -------------------------------------------------------------

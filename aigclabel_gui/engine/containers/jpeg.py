@@ -17,10 +17,10 @@ from aigclabel_gui.engine.containers.base import Container, FoundRecord, Metadat
 from aigclabel_gui.engine.containers.c2pa import is_c2pa_jpeg_app11
 from aigclabel_gui.engine.containers.imgmeta import (
     Piece,
-    blank_user_comment,
     exif_user_comment,
     find_record_blob,
     user_comment_record,
+    without_user_comment_record,
     write_pieces,
 )
 from aigclabel_gui.engine.errors import CorruptFile, UnsupportedFormat
@@ -245,15 +245,9 @@ class JpegContainer(Container):
 
     @staticmethod
     def _exif_without_record(seg: Segment) -> Piece:
-        """The EXIF segment as is, or with a record in UserComment blanked in place (same length,
-        so no offset moves): the record now lives in XMP (§6.1 c: one record per file)."""
+        """The EXIF segment as is, or with a record in UserComment blanked (it moves to XMP)."""
         assert seg.payload is not None
-        tiff = seg.payload[6:]
-        uc = exif_user_comment(tiff)
-        if user_comment_record(uc, "") is None:
+        blanked = without_user_comment_record(seg.payload[6:])
+        if blanked is None:
             return (seg.offset, seg.end)
-        assert uc is not None
-        at = 6 + uc.offset
-        payload = bytearray(seg.payload)
-        payload[at : at + uc.length] = blank_user_comment(bytes(payload[at : at + uc.length]))
-        return segment_bytes(APP1, bytes(payload))
+        return segment_bytes(APP1, seg.payload[:6] + blanked)

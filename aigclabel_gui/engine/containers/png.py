@@ -17,9 +17,9 @@ from aigclabel_gui.engine.containers.base import Container, FoundRecord, Metadat
 from aigclabel_gui.engine.containers.id3 import looks_like_record
 from aigclabel_gui.engine.containers.imgmeta import (
     Piece,
-    blank_user_comment,
     exif_user_comment,
     user_comment_record,
+    without_user_comment_record,
     write_pieces,
 )
 from aigclabel_gui.engine.errors import CorruptFile, InputTooLarge, UnsupportedFormat
@@ -261,21 +261,8 @@ class PngContainer(Container):
                 continue
             if i in replace:
                 pieces.append(replace[i])
-            elif (
-                c.ctype == b"eXIf" and c.data and user_comment_record(exif_user_comment(c.data), "")
-            ):
-                pieces.append(chunk_bytes(b"eXIf", self._blank_exif(c.data)))
+            elif c.ctype == b"eXIf" and (blanked := without_user_comment_record(c.data or b"")):
+                pieces.append(chunk_bytes(b"eXIf", blanked))
             else:
                 pieces.append((c.offset, c.end))
         write_pieces(src, dst, pieces)
-
-    @staticmethod
-    def _blank_exif(data: bytes) -> bytes:
-        # The record moves to the chosen carrier; its EXIF copy is blanked in place (same length).
-        uc = exif_user_comment(data)
-        assert uc is not None
-        out = bytearray(data)
-        out[uc.offset : uc.offset + uc.length] = blank_user_comment(
-            data[uc.offset : uc.offset + uc.length]
-        )
-        return bytes(out)
