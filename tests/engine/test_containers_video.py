@@ -235,6 +235,7 @@ def test_quicktime_keys_carrier(clips, tmp_path, role):
     src = copy_clip(clips, role, tmp_path)
     dst = tmp_path / ("out" + src.suffix)
     result = label_file(src, dst, SETTINGS)
+    assert result.format == {"faststart": "mp4"}.get(role, role)
     record = assert_labelled(src, dst)
     assert record == result.record.as_dict()
     assert record["ContentProducer"] == record["ContentPropagator"] == PRODUCER
