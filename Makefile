@@ -4,7 +4,7 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DEB_PACKAGES := libimage-exiftool-perl ffmpeg tesseract-ocr tesseract-ocr-chi-sim \
+DEB_PACKAGES := libimage-exiftool-perl ffmpeg tesseract-ocr tesseract-ocr-chi-sim poppler-utils \
 	xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libpulse0 \
 	libegl1 libgl1 libfontconfig1 libdbus-1-3 time
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
