@@ -106,6 +106,11 @@ def inspect_file(path: Path | str) -> InspectReport:
             _finding(found.carrier, found.standard, found.note, parse_record_text(found.raw))
         )
 
+    if info.name in ("txt", "markdown"):
+        from aigclabel_gui.engine.visible.text import find_text_prompt
+
+        if prompt := find_text_prompt(path):
+            report.explicit = f"text prompt found ({prompt}); GB 45438 §5.1 allows start or end"
     if info.name == "txt" and not report.records:
         report.verdict = NO_CARRIER
         return report
