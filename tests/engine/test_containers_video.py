@@ -302,6 +302,38 @@ def test_relabelling_keeps_one_record(clips, tmp_path):
     assert twice.stat().st_size == once.stat().st_size  # updated in place, nothing added
 
 
+def test_duplicate_keys_collapse_and_items_are_renumbered(clips, tmp_path):
+    src = tmp_path / "plain.mp4"
+    ffmpeg(
+        "-i", str(clips["producer"]), "-c", "copy", "-movflags", "use_metadata_tags",
+        "-metadata", "com.example.note=hello", str(src),
+    )  # fmt: skip
+    variant = tmp_path / "dup.mp4"
+
+    def add_duplicate(moov: Box) -> None:
+        meta = moov.first(b"udta").first(b"meta")
+        keys = meta.first(b"keys")
+        count = struct.unpack(">I", keys.payload[4:8])[0]
+        dup = PRODUCER_JSON.replace("prod-0001", "dup")
+        keys.payload = (
+            keys.payload[:4] + struct.pack(">I", count + 1) + keys.payload[8:]
+            + struct.pack(">I4s", 12, b"mdta") + b"aigc"
+        )  # fmt: skip
+        data = Box(b"data", payload=struct.pack(">II", 1, 0) + dup.encode())
+        meta.first(b"ilst").children.insert(0, Box(struct.pack(">I", count + 1), children=[data]))
+
+    _with_moov(src, variant, add_duplicate)
+    assert len(exiftool_aigc(variant)) == 2
+    assert any("duplicate" in p for p in inspect_file(variant).problems)
+    dst = tmp_path / "out.mp4"
+    label_file(variant, dst, SETTINGS)
+    record = assert_labelled(variant, dst)
+    assert record["ProduceID"] == "prod-0001"  # the exact mdta:AIGC key is the producer's
+    tags = ffprobe_json(dst)["format"]["tags"]
+    assert tags["com.example.note"] == "hello"
+    assert tags["com.apple.quicktime.location.ISO6709"] == "+39.9042+116.4074/"
+
+
 def test_fragmented_mp4(clips, tmp_path):
     src = copy_clip(clips, "fragmented", tmp_path)
     kinds = [t for t, _ in top_boxes(src)]
@@ -334,6 +366,15 @@ def test_itunes_freeform_record_moves_to_keys(clips, tmp_path):
     record = assert_labelled(src, dst)
     assert record["ProduceID"] == "prod-0001" and record["ReservedCode1"] == "c2lnbmF0dXJl"
     assert MP4(dst)["\xa9nam"] == ["Title kept"]  # the iTunes meta keeps its other atoms
+    # Labelling again leaves the iTunes meta (no record left in it) byte for byte.
+    again = tmp_path / "again.m4a"
+    label_file(dst, again, SETTINGS)
+
+    def mdir_meta(path: Path) -> bytes:
+        udta = parse_boxes(dict(top_boxes(path))[b"moov"])[0].first(b"udta")
+        return next(m.to_bytes() for m in udta.all(b"meta") if b"mdir" in m.first(b"hdlr").payload)
+
+    assert mdir_meta(again) == mdir_meta(dst)
 
 
 def _with_moov(src: Path, dst: Path, edit) -> None:
