@@ -190,10 +190,23 @@ def _plan(upright_size: tuple[int, int], upright_frame, visible: VisibleSettings
     return _Plan(position, overlay, auto, warnings)
 
 
-def _analysis_frame(im: Image.Image, orientation: int, side: int = 1024) -> Image.Image:
-    """A small upright copy of the first frame, for auto placement (the original is untouched)."""
-    im.seek(0) if getattr(im, "n_frames", 1) > 1 else None
-    small = im.copy()
+def _analysis_frame(
+    im: Image.Image, orientation: int, side: int = 1024, src: Path | None = None
+) -> Image.Image:
+    """A small upright copy of the first frame, for auto placement and the preview. The opened
+    image is never altered (a JPEG must stay as opened for quality="keep")."""
+    if src is not None and im.format in ("JPEG", "MPO"):
+        # Preview: a second decoder with DCT scaling (1/2..1/8 size from the coefficients).
+        small = Image.open(src)
+        small.draft(small.mode if small.mode != "CMYK" else "RGB", (side, side))
+    else:
+        # Labelling: the pixels are decoded anyway; shrink them by box averaging.
+        if getattr(im, "n_frames", 1) > 1:
+            im.seek(0)
+        im.load()
+        base = im if im.mode in ("L", "LA", "RGB", "RGBA", "CMYK") else _drawable(im.copy())
+        factor = max(1, max(im.size) // side)
+        small = base.reduce(factor) if factor > 1 else base.copy()
     small.thumbnail((side, side), Image.Resampling.BILINEAR)
     if orientation != 1:
         small = small.transpose(_TO_UPRIGHT[orientation])
@@ -550,7 +563,7 @@ def render_preview(src: Path, settings: LabelSettings, max_side: int = 1600) -> 
         im.seek(0)
         orientation = _orientation(im)
         upright = _upright_size(im.size, orientation)
-        small = _analysis_frame(im, orientation, side=max_side)
+        small = _analysis_frame(im, orientation, side=max_side, src=src)
         small = _drawable(small)
         if small.mode in ("L", "LA", "CMYK"):
             small = small.convert("RGBA" if "A" in small.mode else "RGB")
