@@ -69,10 +69,12 @@ def existing_record(records: list[FoundRecord]) -> tuple[AigcRecord | None, list
     """The producer's record to keep, from what a scan found. Prefers the standard carrier."""
     warnings: list[str] = []
     parsed = [(r, parse_record_text(r.raw)) for r in records]
-    usable = [(r, p) for r, p in parsed if p.values]
+    # A stored value without a producer is not a producer's record to keep (e.g. `{"a":1}`):
+    # it is replaced by a complete first write, and the user is told.
+    usable = [(r, p) for r, p in parsed if str(p.values.get("ContentProducer", "")).strip()]
     if not usable:
         if records:
-            warnings.append("an unreadable AIGC record was found and replaced")
+            warnings.append("an unusable AIGC record (no ContentProducer) was found and replaced")
         return None, warnings
     usable.sort(key=lambda rp: (not rp[0].standard, len(rp[1].errors)))
     found, pr = usable[0]

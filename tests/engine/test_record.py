@@ -142,3 +142,13 @@ def test_existing_producer_record_kept_byte_identical():
     assert ours.producer_part() == producer.producer_part()
     assert (ours.ContentPropagator, ours.PropagateID) == ("00119144030070846113600000", "pub-9")
     assert complete_record(producer, ours) == ours
+
+
+def test_junk_existing_record_is_replaced_not_kept():
+    from aigclabel_gui.engine.containers.base import FoundRecord
+    from aigclabel_gui.engine.pipeline import existing_record
+
+    rec, warnings = existing_record([FoundRecord("XMP TC260:AIGC", '{"a":1}', True)])
+    assert rec is None and "replaced" in warnings[0]
+    rec, _ = existing_record([FoundRecord("XMP TC260:AIGC", '{"Label":"AIGC","ContentProducer":"doubao"}', True)])
+    assert rec is not None and rec.ContentProducer == "doubao" and rec.Label == "AIGC"  # kept as found
