@@ -633,3 +633,15 @@ def test_heif_reads_xmp_and_refuses_to_write(tmp_path):
     with pytest.raises(UnsupportedFormat, match="not supported yet"):
         label(src, out / "b.heic")
     assert list(out.iterdir()) == []
+
+
+def test_jpeg_with_long_trailer_after_eoi(tmp_path):
+    # Data after EOI (camera trailers) is copied; the end-of-image check must still find EOI.
+    base = make_image("jpeg", tmp_path / "a.jpg")
+    src = tmp_path / "trailer.jpg"
+    trailer = b"TRAILER" + bytes(range(256)).replace(b"\xd9", b"\x00") * 400
+    src.write_bytes(base.read_bytes() + trailer)
+    dst = tmp_path / "b.jpg"
+    label(src, dst)
+    assert dst.read_bytes().endswith(trailer)
+    assert inspect_file(dst).verdict == "compliant"

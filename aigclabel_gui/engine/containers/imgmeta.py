@@ -9,6 +9,7 @@ which no library gives.
 from __future__ import annotations
 
 import json
+import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,20 +35,41 @@ def write_pieces(src: Path, dst: Path, pieces: list[Piece]) -> None:
                 merged[-1] = (merged[-1][0], p[1])
                 continue
         merged.append(p)
-    with open(src, "rb") as fin, open(dst, "wb") as fout:
+    with open(src, "rb", buffering=0) as fin, open(dst, "wb", buffering=0) as fout:
         for p in merged:
             if isinstance(p, bytes):
-                fout.write(p)
-                continue
-            start, end = p
-            fin.seek(start)
-            left = end - start
+                _write_all(fout, p)
+            else:
+                _copy_range(fin, fout, *p)
+
+
+def _write_all(fout, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[fout.write(view) :]
+
+
+def _copy_range(fin, fout, start: int, end: int) -> None:
+    """Copy src[start:end] to the current end of dst: in the kernel where it can, else by reads."""
+    left = end - start
+    pos = start
+    if hasattr(os, "copy_file_range"):
+        try:
             while left > 0:
-                buf = fin.read(min(left, _COPY_BUF))
-                if not buf:
-                    raise OSError(f"{src}: the file shrank while it was being copied")
-                fout.write(buf)
-                left -= len(buf)
+                n = os.copy_file_range(fin.fileno(), fout.fileno(), min(left, 1 << 30), pos)
+                if n == 0:
+                    break
+                pos += n
+                left -= n
+        except OSError:
+            pass  # e.g. across file systems on old kernels: fall back to plain reads
+    fin.seek(pos)
+    while left > 0:
+        buf = fin.read(min(left, _COPY_BUF))
+        if not buf:
+            raise OSError(f"{fin.name}: the file shrank while it was being copied")
+        _write_all(fout, buf)
+        left -= len(buf)
 
 
 # --- TIFF / EXIF IFDs ------------------------------------------------------------------------

@@ -34,6 +34,7 @@ XMP_EXT_SIG = b"http://ns.adobe.com/xmp/extension/\x00"
 EXIF_SIG = b"Exif\x00"
 # A segment's 2-byte length counts itself: 65535 - 2 - the 29-byte namespace signature.
 MAX_XMP_PACKET = 0xFFFF - 2 - len(XMP_SIG)
+_TAIL = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -117,11 +118,15 @@ def read_layout(path: Path) -> JpegLayout:
             payload = f.read(length - 2) if APP0 <= marker <= 0xEF or marker == COM else None
             segments.append(Segment(marker, pos, length, payload))
             pos += 2 + length
-        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            # The entropy-coded data cannot contain FF D9 (FF is stuffed as FF 00), so a file
-            # without EOI after SOS was cut short.
-            if mm.find(b"\xff\xd9", sos) < 0:
-                raise CorruptFile(f"{name}: truncated image data (no end-of-image marker)")
+        # The entropy-coded data cannot contain FF D9 (FF is stuffed as FF 00), so a file
+        # without EOI after SOS was cut short. Look at the tail first (cheap); search the whole
+        # scan only when the file ends in something else (e.g. a long trailer).
+        tail_at = max(sos, size - _TAIL)
+        f.seek(tail_at)
+        if b"\xff\xd9" not in f.read():
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                if mm.find(b"\xff\xd9", sos) < 0:
+                    raise CorruptFile(f"{name}: truncated image data (no end-of-image marker)")
     return JpegLayout(segments, sos, size)
 
 
