@@ -43,13 +43,13 @@ def photo(w: int, h: int, seed: int = 0) -> Image.Image:
 
 def changed_box(a: Image.Image, b: Image.Image, tol: int = 0) -> tuple[int, int, int, int] | None:
     """Bounding box of the pixels that differ by more than `tol` in any channel."""
-    da = np.asarray(a.convert("RGBA")).astype(int)
-    db = np.asarray(b.convert("RGBA")).astype(int)
+    da = np.asarray(a.convert("RGBA")).astype(np.int16)
+    db = np.asarray(b.convert("RGBA")).astype(np.int16)
     diff = (np.abs(da - db) > tol).any(axis=2)
-    ys, xs = np.nonzero(diff)
-    if not len(ys):
+    rows, cols = np.nonzero(diff.any(axis=1))[0], np.nonzero(diff.any(axis=0))[0]
+    if not len(rows):
         return None
-    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
 def text_ink(out: Image.Image, box, src: Image.Image) -> tuple[int, int, int, int]:
