@@ -107,6 +107,16 @@ def exif_lines(path: Path) -> list[tuple[str, str, str]]:
     return rows
 
 
+def validate(path: Path) -> list[str]:
+    out = subprocess.run(
+        ["exiftool", "-validate", "-warning", "-a", "-s3", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return out.splitlines()
+
+
 def aigc_tags(path: Path) -> list[tuple[str, str, str]]:
     return [r for r in exif_lines(path) if "aigc" in r[1].lower()]
 
@@ -146,6 +156,8 @@ def test_label_round_trip(fmt, tmp_path):
         assert info["ICC_Profile:ProfileDescription"] == "sRGB built-in"
     if fmt != "gif":
         assert info["GPS:GPSLatitudeRef"] == "North"
+    # exiftool's structural validation finds nothing new in our output.
+    assert validate(dst) == validate(src)
     assert frames_of(dst) == frames_of(src)
     if fmt == "gif":
         assert len(frames_of(dst)) == 3
