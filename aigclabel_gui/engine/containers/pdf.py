@@ -93,7 +93,9 @@ def _has_c2pa(pdf: pikepdf.Pdf) -> bool:
         ):
             return True
     try:
-        return any(att.mime_type == "application/c2pa" for att in pdf.attachments.values())
+        return any(
+            att.get_file().mime_type == "application/c2pa" for att in pdf.attachments.values()
+        )
     except (pikepdf.PdfError, AttributeError, KeyError, TypeError):
         return False
 
