@@ -174,6 +174,16 @@ def test_markdown_broken_front_matter_is_corrupt_and_leaves_nothing(tmp_path):
     assert only_file(out) == []
 
 
+def test_markdown_flow_style_front_matter_is_refused_not_broken(tmp_path):
+    src = tmp_path / "a.md"
+    src.write_text("---\n{title: x,\n tags: [a]}\n---\nText\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(UnsupportedFormat, match="a.md: cannot add an AIGC block"):
+        label_file(src, out / "a.md", implicit_only())
+    assert only_file(out) == []
+
+
 # --- plain text ---------------------------------------------------------------------------------
 
 
@@ -304,6 +314,11 @@ def test_docx_existing_custom_properties_and_producer_record_kept(tmp_path):
     assert rec["ContentPropagator"] == OTHER and res.kept_producer_record
     custom = zipfile.ZipFile(out).read("docProps/custom.xml").decode()
     assert custom.count('name="AIGC"') == 1 and 'pid="3" name="AIGC"' in custom
+    # Full mode: python-docx rewrites the document part; the custom properties survive it.
+    label_file(src, tmp_path / "c.docx", full(propagator=OTHER))
+    meta = exiftool_json(tmp_path / "c.docx")
+    assert meta["XML:Client"] == "ACME 客户"
+    assert json.loads(meta["XML:AIGC"])["ProduceID"] == UPSTREAM.ProduceID
 
 
 def test_docx_prompt_paragraphs_keep_styles_and_are_not_repeated(tmp_path):
