@@ -262,7 +262,7 @@ def test_png_producer_keyword_chunk_updated_in_place(tmp_path, ctype, wrapped):
     before = sha(src)
 
     found = container_for("png").scan(src).records
-    assert len(found) == 1 and not found[0].standard and ctype in found[0].carrier
+    assert len(found) == 1 and found[0].standard and ctype in found[0].carrier
 
     dst = tmp_path / "out.png"
     settings = LabelSettings(
