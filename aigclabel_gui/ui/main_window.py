@@ -6,21 +6,22 @@ import dataclasses
 import json
 from pathlib import Path
 
-from PIL import Image
-from PySide6.QtCore import QSettings, Qt, QThreadPool, Signal
-from PySide6.QtGui import QAction, QKeySequence, QPixmap
+from PySide6.QtCore import QSettings, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -30,16 +31,25 @@ from PySide6.QtWidgets import (
 from aigclabel_gui import __version__
 from aigclabel_gui.engine.batch import plan_jobs, walk_inputs
 from aigclabel_gui.engine.errors import AigcError
-from aigclabel_gui.engine.presets import BUILTIN, delete_preset, list_presets, save_preset
-from aigclabel_gui.engine.settings import LabelSettings
+from aigclabel_gui.engine.presets import (
+    BUILTIN,
+    delete_preset,
+    list_presets,
+    rename_preset,
+    save_preset,
+)
+from aigclabel_gui.engine.settings import DEFAULT_LONG_TEXT, LabelSettings
 from aigclabel_gui.resources import resource
 from aigclabel_gui.ui.check_view import CheckView
 from aigclabel_gui.ui.export_dialog import ExportDialog
-from aigclabel_gui.ui.file_model import FileEntry, FileModel
-from aigclabel_gui.ui.preview import PreviewFrame, PreviewWidget
-from aigclabel_gui.ui.qt_image import pil_to_qimage
+from aigclabel_gui.ui.file_model import THUMB, FileEntry, FileModel
+from aigclabel_gui.ui.media_preview import AudioPreview, VideoPreview, image_frame
+from aigclabel_gui.ui.preview import PreviewWidget
+from aigclabel_gui.ui.preview_render import render_image
 from aigclabel_gui.ui.settings_panel import SettingsPanel
 from aigclabel_gui.ui.workers import FunctionTask
+
+PANEL_WIDTH = 440
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
@@ -47,54 +57,31 @@ def expand_paths(paths: list[Path]) -> list[Path]:
     return [p for p, _rel in walk_inputs(paths)]
 
 
-def render_preview(path: Path, kind: str, settings: LabelSettings, max_side: int = 1200):
-    """(QImage, label box in image pixels or None, caption, markers) — via the engine's own code."""
-    if kind == "image":
-        from aigclabel_gui.engine.visible.image import render_preview as image_preview
-
-        pv = image_preview(path, settings, max_side)
-        box = None if settings.implicit_only else pv.overlay.box if pv.overlay is not None else None
-        return pil_to_qimage(pv.image), box, "", None
-    if kind == "video":
-        from aigclabel_gui.engine.visible.render import render_label_overlay
-        from aigclabel_gui.engine.visible.video import render_card_frame
-
-        img = render_card_frame(path, settings, 1.0, max_side)
-        box = None
-        if not settings.implicit_only and not settings.visible.position == "auto":
-            box = render_label_overlay(img.width, img.height, settings.visible).box
-        return pil_to_qimage(img), box, "t = 1.0 s", None
-    if kind == "audio":
-        from aigclabel_gui.engine.thumbnails import audio_thumbnail, media_duration
-        from aigclabel_gui.engine.visible.audio import load_prompt, prompt_positions
-
-        wave = audio_thumbnail(path, 600, seconds=600).resize((900, 220), Image.Resampling.NEAREST)
-        duration = media_duration(path) or 0.0
-        markers = None
-        if not settings.implicit_only and duration:
-            prompt = load_prompt(settings.audio, 48000, 1)
-            prompt_s = prompt.shape[-1] / 48000
-            positions = prompt_positions(duration, prompt_s, settings.audio)
-            total = duration + prompt_s * len(positions)
-            markers = [p / total for p in positions]
-        return pil_to_qimage(wave), None, f"{duration:.1f} s", markers
-    raise ValueError(f"no preview for {kind} files")
+def sample_files() -> list[Path]:
+    folder = resource("samples")
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() != ".md")
 
 
 class MainWindow(QMainWindow):
     language_changed = Signal(str)
+    files_added = Signal(int)
 
     def __init__(self, settings: LabelSettings | None = None, qsettings: QSettings | None = None):
         super().__init__()
         self.qsettings = qsettings or QSettings("aigclabel", "aigclabel")
         self.settings = settings or self._load_settings()
         self.model = FileModel(self)
+        self.model.inspected.connect(self._entry_inspected)
+        self.model.entries_changed.connect(self._entries_changed)
         self.pool = QThreadPool.globalInstance()
         self._tasks: set = set()
         self._preview_serial = 0
         self.export_dialog: ExportDialog | None = None
+        self.message_box: QMessageBox | None = None
+        self.last_message = ""
         self.lang = "en"  # set by app.create_window; chooses preset titles
-        self.model.inspected.connect(self._entry_inspected)
         self.setAcceptDrops(True)
         self.resize(1400, 860)
         self._build()
@@ -105,48 +92,109 @@ class MainWindow(QMainWindow):
         self.menuBar().clear()
         self._build_actions()
         split = QSplitter(Qt.Orientation.Horizontal)
+        split.setChildrenCollapsible(False)
+        split.addWidget(self._build_file_side())
+        split.addWidget(self._build_preview_side())
 
+        self.panel = SettingsPanel(self.settings)
+        self.panel.settings_changed.connect(self.on_settings_changed)
+        self.panel.output_edit.setText(str(self.qsettings.value("output_dir", "") or ""))
+        self._fill_presets()
+        self.panel.preset.activated.connect(self._preset_chosen)
+        self.panel.act_preset_save.triggered.connect(self._preset_save)
+        self.panel.act_preset_rename.triggered.connect(self._preset_rename)
+        self.panel.act_preset_delete.triggered.connect(self._preset_delete)
+        self.panel_scroll = QScrollArea()
+        self.panel_scroll.setObjectName("settingsScroll")
+        self.panel_scroll.setWidgetResizable(True)
+        self.panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.panel_scroll.setWidget(self.panel)
+        self.panel_scroll.setMinimumWidth(PANEL_WIDTH)
+        split.addWidget(self.panel_scroll)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setStretchFactor(2, 0)
+        split.setSizes([430, 1400 - 430 - PANEL_WIDTH - 40, PANEL_WIDTH + 20])
+        self.splitter = split
+        self.setCentralWidget(split)
+        self._entries_changed()
+        self.statusBar().showMessage(self.tr("Ready"))
+
+    def _build_file_side(self) -> QWidget:
         left = QWidget()
         lv = QVBoxLayout(left)
+        lv.setContentsMargins(6, 6, 0, 6)
         self.table = QTableView()
         self.table.setObjectName("fileTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.verticalHeader().setDefaultSectionSize(52)
-        self.table.setIconSize(
-            self.table.iconSize().expandedTo(self.table.iconSize() * 0 + self._icon_size())
-        )
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setDefaultSectionSize(THUMB + 6)
+        self.table.verticalHeader().hide()
+        self.table.setIconSize(QSize(THUMB, THUMB))
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in range(1, self.model.columnCount()):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+        for col, width in ((1, 64), (2, 96), (3, 110), (4, 70)):
+            self.table.setColumnWidth(col, width)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self.update_preview())
         self.table.setAcceptDrops(False)
+
         self.empty_hint = QWidget()
+        self.empty_hint.setObjectName("emptyHint")
         eh = QVBoxLayout(self.empty_hint)
-        hint = QLabel(self.tr("Drag files or folders here, or use Add Files / Add Folder."))
+        title = QLabel(self.tr("No files yet"))
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        hint = QLabel(
+            self.tr(
+                "Drag pictures, audio, video or documents here (files or whole folders), "
+                "or use Add Files / Add Folder. Nothing is changed in the originals: labelled "
+                "copies go to the output folder."
+            )
+        )
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         hint.setWordWrap(True)
         self.samples_btn = QPushButton(self.tr("Try with samples"))
         self.samples_btn.setObjectName("samplesButton")
+        self.samples_btn.setStyleSheet("padding: 8px 18px; font-weight: bold;")
         self.samples_btn.clicked.connect(self.add_samples)
+        sample_note = QLabel(self.tr("A picture, a short clip with sound and a short audio file."))
+        sample_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        sample_note.setWordWrap(True)
         eh.addStretch(1)
+        eh.addWidget(title)
         eh.addWidget(hint)
+        eh.addSpacing(12)
         eh.addWidget(self.samples_btn, 0, Qt.AlignmentFlag.AlignCenter)
-        eh.addStretch(1)
-        lv.addWidget(self.empty_hint, 1)
-        lv.addWidget(self.table, 3)
+        eh.addWidget(sample_note)
+        eh.addStretch(2)
+        self.list_stack = QStackedWidget()
+        self.list_stack.addWidget(self.empty_hint)
+        self.list_stack.addWidget(self.table)
+        lv.addWidget(self.list_stack, 1)
+
         buttons = QHBoxLayout()
         for action in (self.act_add_files, self.act_add_folder, self.act_remove, self.act_clear):
             b = QPushButton(action.text().replace("&", ""))
+            b.setToolTip(action.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
             b.clicked.connect(action.trigger)
             buttons.addWidget(b)
         lv.addLayout(buttons)
         self.export_btn = QPushButton(self.tr("Export labelled copies"))
         self.export_btn.setObjectName("exportButton")
+        self.export_btn.setToolTip(
+            self.act_export.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        )
         self.export_btn.setStyleSheet("font-weight: bold; padding: 8px;")
-        self.export_btn.clicked.connect(self.export)
+        self.export_btn.clicked.connect(lambda: self.export())
         lv.addWidget(self.export_btn)
-        split.addWidget(left)
+        return left
 
+    def _build_preview_side(self) -> QWidget:
         self.tabs = QTabWidget()
         pv = QWidget()
         pvl = QVBoxLayout(pv)
@@ -156,37 +204,28 @@ class MainWindow(QMainWindow):
         self.preview.show_message(
             self.tr("Select a file to see the label exactly as it will be written.")
         )
+        self.video_preview = VideoPreview()
+        self.video_preview.setObjectName("videoPreview")
+        self.video_preview.position_changed.connect(self.on_label_moved)
+        self.audio_preview = AudioPreview()
+        self.audio_preview.setObjectName("audioPreview")
+        self.preview_stack = QStackedWidget()
+        for w in (self.preview, self.video_preview, self.audio_preview):
+            self.preview_stack.addWidget(w)
+        self.drag_hint = QLabel(
+            self.tr("Drag the label to move it; near a corner or an edge it snaps into place.")
+        )
+        self.drag_hint.setWordWrap(True)
+        self.drag_hint.setStyleSheet("color: #666;")
         self.apply_all = QCheckBox(self.tr("A moved label applies to all files"))
         self.apply_all.setObjectName("applyAll")
-        pvl.addWidget(self.preview, 1)
+        pvl.addWidget(self.preview_stack, 1)
+        pvl.addWidget(self.drag_hint)
         pvl.addWidget(self.apply_all)
         self.tabs.addTab(pv, self.tr("Preview"))
         self.check_view = CheckView()
         self.tabs.addTab(self.check_view, self.tr("Check"))
-        split.addWidget(self.tabs)
-
-        self.panel = SettingsPanel(self.settings)
-        self.panel.settings_changed.connect(self.on_settings_changed)
-        self.panel.output_edit.setText(str(self.qsettings.value("output_dir", "") or ""))
-        self._fill_presets()
-        self.panel.preset.activated.connect(self._preset_chosen)
-        self.panel.preset_save.clicked.connect(self._preset_save)
-        self.panel.preset_delete.clicked.connect(self._preset_delete)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.panel)
-        scroll.setMinimumWidth(420)
-        split.addWidget(scroll)
-        split.setSizes([430, 560, 440])
-        self.setCentralWidget(split)
-        self.model.entries_changed.connect(self._entries_changed)
-        self._entries_changed()
-        self.statusBar().showMessage(self.tr("Ready"))
-
-    def _icon_size(self):
-        from PySide6.QtCore import QSize
-
-        return QSize(48, 48)
+        return self.tabs
 
     def _build_actions(self) -> None:
         mb = self.menuBar()
@@ -202,13 +241,13 @@ class MainWindow(QMainWindow):
         self.act_samples = QAction(self.tr("Try with &samples"), self)
         self.act_samples.triggered.connect(self.add_samples)
         self.act_export = QAction(self.tr("&Export…"), self, shortcut=QKeySequence("Ctrl+E"))
-        self.act_export.triggered.connect(self.export)
+        self.act_export.triggered.connect(lambda: self.export())
         self.act_check = QAction(self.tr("&Check files…"), self, shortcut=QKeySequence("Ctrl+K"))
         self.act_check.triggered.connect(
             lambda: (self.tabs.setCurrentIndex(1), self.check_view._choose())
         )
-        act_quit = QAction(self.tr("&Quit"), self, shortcut=QKeySequence.StandardKey.Quit)
-        act_quit.triggered.connect(self.close)
+        self.act_quit = QAction(self.tr("&Quit"), self, shortcut=QKeySequence.StandardKey.Quit)
+        self.act_quit.triggered.connect(self.close)
         for a in (
             self.act_add_files,
             self.act_add_folder,
@@ -218,19 +257,24 @@ class MainWindow(QMainWindow):
         ):
             file_menu.addAction(a)
         file_menu.addSeparator()
-        file_menu.addAction(act_quit)
+        file_menu.addAction(self.act_quit)
         edit = mb.addMenu(self.tr("&Edit"))
         self.act_remove = QAction(
             self.tr("&Remove"), self, shortcut=QKeySequence.StandardKey.Delete
         )
         self.act_remove.triggered.connect(self.remove_selected)
         self.act_clear = QAction(self.tr("C&lear"), self, shortcut=QKeySequence("Ctrl+Shift+Del"))
-        self.act_clear.triggered.connect(self.model.clear)
+        self.act_clear.triggered.connect(self.clear_files)
+        self.act_play = QAction(self.tr("&Play labelled audio/video"), self)
+        self.act_play.setShortcut(QKeySequence("Ctrl+P"))
+        self.act_play.triggered.connect(self.play_current)
         self.act_remember = QAction(self.tr("Remember the file list"), self, checkable=True)
         self.act_remember.setChecked(self.qsettings.value("remember_list", False, type=bool))
         self.act_remember.toggled.connect(lambda on: self.qsettings.setValue("remember_list", on))
-        for a in (self.act_remove, self.act_clear, self.act_remember):
+        for a in (self.act_remove, self.act_clear, self.act_play):
             edit.addAction(a)
+        edit.addSeparator()
+        edit.addAction(self.act_remember)
         view = mb.addMenu(self.tr("&Language"))
         self.act_zh = QAction("中文", self, checkable=True)
         self.act_en = QAction("English", self, checkable=True)
@@ -239,24 +283,60 @@ class MainWindow(QMainWindow):
         view.addAction(self.act_zh)
         view.addAction(self.act_en)
         help_menu = mb.addMenu(self.tr("&Help"))
-        about = QAction(self.tr("&About"), self)
-        about.triggered.connect(self.about)
-        help_menu.addAction(about)
+        self.act_about = QAction(self.tr("&About"), self)
+        self.act_about.triggered.connect(self.about)
+        help_menu.addAction(self.act_about)
 
     def retranslate(self) -> None:
-        """Rebuild the widgets after a language switch (settings and files are kept)."""
+        """Rebuild the widgets after a language switch (settings, files and export options are kept)."""
         current = self.table.currentIndex().row() if hasattr(self, "table") else -1
-        output = self.panel.output_edit.text() if hasattr(self, "panel") else ""
+        export = (
+            (self.panel.output_edit.text(), self.panel.template_edit.text(), self.panel.on_exist)
+            if hasattr(self, "panel")
+            else None
+        )
+        apply_all = self.apply_all.isChecked()
         self._build()
-        self.panel.output_edit.setText(output)
+        if export is not None:
+            self.panel.set_export_options(*export)
+        self.apply_all.setChecked(apply_all)
+        self.model.headerDataChanged.emit(
+            Qt.Orientation.Horizontal, 0, self.model.columnCount() - 1
+        )
+        if self.model.rowCount():
+            self.model.dataChanged.emit(
+                self.model.index(0, 0),
+                self.model.index(self.model.rowCount() - 1, self.model.columnCount() - 1),
+            )
         if current >= 0:
             self.table.selectRow(current)
+
+    # --- messages (non-blocking, so the event loop and tests keep running) -------------------
+    def show_message(self, title: str, text: str, warning: bool = True) -> None:
+        self.last_message = text
+        self.statusBar().showMessage(text.replace("\n", " "), 10000)
+        if self.message_box is not None:
+            self.message_box.close()
+        box = QMessageBox(
+            QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information,
+            title,
+            text,
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _r: setattr(self, "message_box", None))
+        self.message_box = box
+        box.open()
 
     # --- files ---------------------------------------------------------------------------------
     def add_paths(self, paths: list[Path]) -> None:
         """Expand folders off the UI thread, then add rows (they appear at once; details load lazily)."""
         task = FunctionTask("expand", expand_paths, [Path(p) for p in paths])
         task.signals.result.connect(lambda _k, files: self._add_files(files))
+        task.signals.error.connect(
+            lambda _k, msg: self.statusBar().showMessage(self.tr("Cannot add: {0}").format(msg))
+        )
         self._start(task)
 
     def _add_files(self, files: list[Path]) -> None:
@@ -264,6 +344,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("{0} files added").format(n), 4000)
         if self.table.currentIndex().row() < 0 and self.model.rowCount():
             self.table.selectRow(0)
+        self.files_added.emit(n)
 
     def choose_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, self.tr("Add files"))
@@ -276,16 +357,9 @@ class MainWindow(QMainWindow):
             self.add_paths([Path(folder)])
 
     def add_samples(self) -> None:
-        folder = resource("samples")
-        samples = (
-            sorted(p for p in folder.iterdir() if p.is_file() and p.suffix != ".md")
-            if folder.is_dir()
-            else []
-        )
+        samples = sample_files()
         if not samples:
-            QMessageBox.information(
-                self, self.tr("Samples"), self.tr("No sample files are installed.")
-            )
+            self.show_message(self.tr("Samples"), self.tr("No sample files are installed."), False)
             return
         self.add_paths(samples)
 
@@ -294,12 +368,23 @@ class MainWindow(QMainWindow):
         self.model.remove_rows(rows)
         self.update_preview()
 
+    def clear_files(self) -> None:
+        self.model.clear()
+        self.update_preview()
+
     def _entries_changed(self) -> None:
+        if not hasattr(self, "list_stack"):
+            return
         empty = self.model.rowCount() == 0
-        self.empty_hint.setVisible(empty)
+        self.list_stack.setCurrentWidget(self.empty_hint if empty else self.table)
         self.export_btn.setEnabled(not empty)
+        self.act_export.setEnabled(not empty)
 
     def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
@@ -321,47 +406,67 @@ class MainWindow(QMainWindow):
     def settings_for(self, entry: FileEntry) -> LabelSettings:
         return entry.override or self.settings
 
+    def _message(self, text: str) -> None:
+        self.preview_stack.setCurrentWidget(self.preview)
+        self.preview.show_message(text)
+        self.drag_hint.setVisible(False)
+
     def update_preview(self) -> None:
         entry = self.current_entry()
         if entry is None:
-            self.preview.show_message(
-                self.tr("Select a file to see the label exactly as it will be written.")
-            )
+            self._message(self.tr("Select a file to see the label exactly as it will be written."))
             self.panel.show_existing_record(None)
             return
         self._show_existing(entry)
         if entry.unsupported:
-            self.preview.show_message(entry.unsupported)
+            self._message(entry.unsupported)
             return
         if not entry.kind:
-            self.preview.show_message(self.tr("Reading {0}…").format(entry.path.name))
+            self._message(self.tr("Reading {0}…").format(entry.path.name))
             return  # _entry_inspected() calls us again once the engine has identified it
+        settings = self.settings_for(entry)
+        margin = settings.visible.margin_pct / 100
+        self.drag_hint.setVisible(entry.kind in ("image", "video") and not settings.implicit_only)
         if entry.kind == "text":
-            self.preview.show_message(
+            self._message(
                 self.tr("Text files get a prompt line: “{0}”").format(
-                    self.settings_for(entry).text.text or "本内容由人工智能生成"
+                    settings.text.text or DEFAULT_LONG_TEXT.get(settings.text.language, "")
                 )
             )
             return
+        if entry.kind == "video":
+            self.preview_stack.setCurrentWidget(self.video_preview)
+            self.video_preview.load(entry.path, settings, margin)
+            return
+        if entry.kind == "audio":
+            self.preview_stack.setCurrentWidget(self.audio_preview)
+            self.audio_preview.load(entry.path, settings)
+            return
+        self.preview_stack.setCurrentWidget(self.preview)
         self._preview_serial += 1
-        serial = self._preview_serial
-        self.preview.margin_frac = self.settings_for(entry).visible.margin_pct / 100
-        task = FunctionTask(
-            serial, render_preview, entry.path, entry.kind, self.settings_for(entry)
-        )
+        self.preview.margin_frac = margin
+        task = FunctionTask(self._preview_serial, render_image, entry.path, settings)
         task.signals.result.connect(self._preview_ready)
         task.signals.error.connect(self._preview_failed)
         self._start(task)
 
-    def _preview_ready(self, serial: int, value) -> None:
+    def _preview_ready(self, serial: int, render) -> None:
         if serial != self._preview_serial:
             return  # a newer preview was requested meanwhile
-        qimage, box, caption, markers = value
-        self.preview.show_frame(PreviewFrame(QPixmap.fromImage(qimage), box, caption, markers))
+        self.preview.show_frame(image_frame(render))
 
     def _preview_failed(self, serial: int, message: str) -> None:
         if serial == self._preview_serial:
             self.preview.show_message(self.tr("No preview: {0}").format(message))
+
+    def play_current(self) -> None:
+        entry = self.current_entry()
+        if entry is None:
+            return
+        if entry.kind == "audio":
+            self.audio_preview.toggle_play()
+        elif entry.kind == "video":
+            self.video_preview.toggle_play()
 
     def _entry_inspected(self, path: Path) -> None:
         entry = self.current_entry()
@@ -387,6 +492,7 @@ class MainWindow(QMainWindow):
             for e in self.model.entries:
                 e.override = None
             self.panel.set_settings(self.settings)
+            self._save_settings()
         else:
             base = self.settings_for(entry)
             entry.override = dataclasses.replace(
@@ -407,17 +513,22 @@ class MainWindow(QMainWindow):
                         settings.visible, position=e.override.visible.position
                     ),
                 )
-        self.qsettings.setValue("settings", json.dumps(settings.to_dict(), ensure_ascii=False))
+        self._save_settings()
         if old != settings:
             self.update_preview()
 
+    def _save_settings(self) -> None:
+        self.qsettings.setValue("settings", json.dumps(self.settings.to_dict(), ensure_ascii=False))
+
     # --- presets -------------------------------------------------------------------------------------
-    def _fill_presets(self) -> None:
+    def _fill_presets(self, select: str | None = None) -> None:
         combo = self.panel.preset
         combo.clear()
         zh = self.lang.startswith("zh")
         for p in list_presets():
             combo.addItem(p.title_zh if zh else p.title_en, p.name)
+        if select is not None and (i := combo.findData(select)) >= 0:
+            combo.setCurrentIndex(i)
 
     def _preset_chosen(self, index: int) -> None:
         name = self.panel.preset.itemData(index)
@@ -428,57 +539,87 @@ class MainWindow(QMainWindow):
                     p.settings.implicit,
                     producer=p.settings.implicit.producer or self.settings.implicit.producer,
                 )
-                self.settings = dataclasses.replace(p.settings, implicit=imp)
-                self.panel.set_settings(self.settings)
-                self.update_preview()
+                self.panel.set_settings(dataclasses.replace(p.settings, implicit=imp))
+                self.on_settings_changed(self.panel.settings)
                 return
 
     def _preset_save(self) -> None:
-        from PySide6.QtWidgets import QInputDialog
-
         name, ok = QInputDialog.getText(self, self.tr("Save preset"), self.tr("Preset name:"))
         if ok and name.strip():
-            try:
-                save_preset(name.strip(), self.settings)
-            except AigcError as exc:
-                QMessageBox.warning(self, self.tr("Save preset"), str(exc))
-                return
-            self._fill_presets()
+            self.save_preset_as(name.strip())
+
+    def save_preset_as(self, name: str) -> bool:
+        try:
+            save_preset(name, self.settings)
+        except AigcError as exc:
+            self.show_message(self.tr("Save preset"), str(exc))
+            return False
+        self._fill_presets(select=name)
+        return True
+
+    def _preset_rename(self) -> None:
+        old = self.panel.preset.currentData()
+        if old in BUILTIN:
+            self.show_message(
+                self.tr("Rename preset"), self.tr("Built-in presets cannot be renamed."), False
+            )
+            return
+        new, ok = QInputDialog.getText(
+            self, self.tr("Rename preset"), self.tr("New name:"), text=str(old)
+        )
+        if ok and new.strip() and new.strip() != old:
+            self.rename_preset(old, new.strip())
+
+    def rename_preset(self, old: str, new: str) -> bool:
+        try:
+            rename_preset(old, new)
+        except AigcError as exc:
+            self.show_message(self.tr("Rename preset"), str(exc))
+            return False
+        self._fill_presets(select=new)
+        return True
 
     def _preset_delete(self) -> None:
         name = self.panel.preset.currentData()
         if name in BUILTIN:
-            QMessageBox.information(
-                self, self.tr("Delete preset"), self.tr("Built-in presets cannot be deleted.")
+            self.show_message(
+                self.tr("Delete preset"), self.tr("Built-in presets cannot be deleted."), False
             )
             return
         try:
             delete_preset(name)
         except AigcError as exc:
-            QMessageBox.warning(self, self.tr("Delete preset"), str(exc))
+            self.show_message(self.tr("Delete preset"), str(exc))
         self._fill_presets()
 
     # --- export ---------------------------------------------------------------------------------------
     def export(self, workers: int = 0) -> ExportDialog | None:
+        """Check the inputs, then run the batch in an ExportDialog (off the UI thread)."""
+        if self.export_dialog is not None and self.export_dialog.final is None:
+            self.export_dialog.raise_()
+            return None
         entries = [e for e in self.model.entries if not e.unsupported]
         if not entries:
             return None
         outdir = self.panel.output_dir
         if not outdir:
-            QMessageBox.warning(self, self.tr("Export"), self.tr("Choose an output folder first."))
+            self.show_message(self.tr("Export"), self.tr("Choose an output folder first."))
+            self.panel.output_edit.setFocus()
             return None
         needs_producer = not self.settings.implicit.producer and any(
             not (e.report and e.report.records) for e in entries
         )
         if self.settings.implicit.enabled and needs_producer:
-            QMessageBox.warning(
-                self,
+            self.show_message(
                 self.tr("Export"),
                 self.tr(
-                    "Enter the producer code (ContentProducer): the provider code of the service that generated the "
-                    "content. It is never invented; files that already carry a producer's record keep theirs."
+                    "Enter the producer code (ContentProducer): the provider code of the service "
+                    "that generated the content. It is never invented; files that already carry "
+                    "a producer's record keep theirs."
                 ),
             )
+            self.panel.id_edits["producer"].setFocus()
+            self.panel_scroll.ensureWidgetVisible(self.panel.id_edits["producer"])
             return None
         try:
             self.settings.validate()
@@ -490,16 +631,23 @@ class MainWindow(QMainWindow):
                 name_template=self.panel.name_template,
                 overrides=overrides,
             )
+            Path(outdir).mkdir(parents=True, exist_ok=True)
         except AigcError as exc:
-            QMessageBox.warning(self, self.tr("Export"), str(exc))
+            self.show_message(self.tr("Export"), str(exc))
             return None
-        Path(outdir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.show_message(
+                self.tr("Export"),
+                self.tr("Cannot create the output folder: {0}").format(exc.strerror or exc),
+            )
+            return None
         self.qsettings.setValue("output_dir", outdir)
         for e in entries:
             e.status, e.status_reason = "running", ""
             self.model.entry_changed(e)
         dlg = ExportDialog(jobs, Path(outdir), self.panel.on_exist, workers, self)
         dlg.file_finished.connect(self._export_file_done)
+        dlg.batch_finished.connect(self._export_done)
         self.export_dialog = dlg
         dlg.show()
         dlg.start()
@@ -512,6 +660,10 @@ class MainWindow(QMainWindow):
         e = self.model.entries[row]
         e.status, e.status_reason, e.output = result.status, result.reason, result.dst
         self.model.entry_changed(e)
+
+    def _export_done(self, finished) -> None:
+        for r in finished.results:
+            self._export_file_done(r)
 
     # --- misc ---------------------------------------------------------------------------------------------
     def about(self) -> None:
@@ -526,7 +678,7 @@ class MainWindow(QMainWindow):
             __version__,
             PySide6.__version__,
             av.__version__,
-            av.library_versions.get("libavformat", ""),
+            getattr(av, "ffmpeg_version_info", ""),
         )
         QMessageBox.about(self, self.tr("About aigclabel"), text)
 

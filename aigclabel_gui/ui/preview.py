@@ -1,8 +1,10 @@
-"""Preview of the selected file, rendered by the engine itself (what you see is what gets written).
+"""Preview of the selected image or video frame, rendered by the engine itself (what you see is
+what gets written).
 
-Images and video frames show the label; the label can be dragged with the mouse. On release the
-new place is reported as "X,Y" fractions of the picture (the label's centre), snapped to one of the
-nine anchors when it is dropped near one.
+The engine gives the picture and the label it would draw (same renderer, same placement); the
+widget paints the label on the picture, so while the user drags it the real label moves. On
+release the new place is reported as "X,Y" fractions of the picture (the label's centre), or as
+one of the nine anchors when it is dropped near one.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ SNAP_PX = 24  # screen pixels within which a dropped label snaps to an anchor
 
 @dataclass
 class PreviewFrame:
-    """What the preview shows: a rendered picture and, if it has one, the label's box in it."""
+    """What the preview shows: a picture and, if it has one, the engine's label and its box."""
 
     pixmap: QPixmap
     label_box: tuple[int, int, int, int] | None  # (x0, y0, x1, y1) in pixmap pixels
     caption: str = ""
-    markers: list[float] | None = None  # audio: prompt positions as fractions of the timeline
+    label: QPixmap | None = None  # the rendered label, painted at label_box (None: baked in)
+    movable: bool = True
 
 
 def anchor_centres(
@@ -47,25 +50,27 @@ def anchor_centres(
 
 
 class PreviewWidget(QWidget):
-    """Shows a PreviewFrame scaled to fit; lets the user drag the label box."""
+    """Shows a PreviewFrame scaled to fit; lets the user drag the label."""
 
     position_changed = Signal(str)  # an anchor name or "X,Y"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(320, 240)
+        self.setMinimumSize(240, 160)
         self.setMouseTracking(True)
         self.frame: PreviewFrame | None = None
         self.message = ""
         self.margin_frac = 0.02
         self._drag_offset: QPointF | None = None
         self._drag_box: QRectF | None = None
+        self._hover = False
 
     # --- content ------------------------------------------------------------------------
     def show_frame(self, frame: PreviewFrame | None, message: str = "") -> None:
         self.frame, self.message = frame, message
         self._drag_box = None
+        self._drag_offset = None
         self.update()
 
     def show_message(self, message: str) -> None:
@@ -83,6 +88,7 @@ class PreviewWidget(QWidget):
         return QRectF((self.width() - w) / 2, (self.height() - caption_h - h) / 2, w, h), scale
 
     def label_rect(self) -> QRectF | None:
+        """The label's rectangle in widget coordinates (follows the mouse while dragging)."""
         if self.frame is None or self.frame.label_box is None:
             return None
         if self._drag_box is not None:
@@ -98,24 +104,24 @@ class PreviewWidget(QWidget):
         p = QPainter(self)
         p.fillRect(self.rect(), self.palette().window())
         if self.frame is None:
-            p.setPen(self.palette().text().color())
+            p.setPen(self.palette().placeholderText().color())
             p.drawText(
-                self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message
+                self.rect().adjusted(16, 16, -16, -16),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self.message,
             )
             return
         target, _ = self._target()
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         p.drawPixmap(target, self.frame.pixmap, QRectF(self.frame.pixmap.rect()))
-        if self.frame.markers:
-            p.setPen(QPen(QColor(230, 60, 60), 2))
-            for m in self.frame.markers:
-                x = target.x() + m * target.width()
-                p.drawLine(QPointF(x, target.top()), QPointF(x, target.bottom()))
         rect = self.label_rect()
         if rect is not None:
-            p.setPen(QPen(QColor(255, 200, 0), 2, Qt.PenStyle.DashLine))
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawRect(rect)
+            if self.frame.label is not None:
+                p.drawPixmap(rect, self.frame.label, QRectF(self.frame.label.rect()))
+            if self.frame.movable and (self._hover or self._drag_box is not None):
+                p.setPen(QPen(QColor(255, 200, 0), 2, Qt.PenStyle.DashLine))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawRect(rect.adjusted(-2, -2, 2, 2))
         if self.frame.caption:
             p.setPen(self.palette().text().color())
             p.drawText(
@@ -125,13 +131,13 @@ class PreviewWidget(QWidget):
             )
 
     # --- dragging ---------------------------------------------------------------------------------
-    def mousePressEvent(self, event) -> None:
+    def _over_label(self, pos: QPointF) -> bool:
         rect = self.label_rect()
-        if (
-            rect is not None
-            and rect.contains(event.position())
-            and event.button() == Qt.MouseButton.LeftButton
-        ):
+        return bool(self.frame and self.frame.movable and rect is not None and rect.contains(pos))
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._over_label(event.position()):
+            rect = self.label_rect()
             self._drag_offset = event.position() - rect.topLeft()
             self._drag_box = QRectF(rect)
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
@@ -146,17 +152,26 @@ class PreviewWidget(QWidget):
             self._drag_box.moveTopLeft(QPointF(x, y))
             self.update()
         else:
-            rect = self.label_rect()
-            over = rect is not None and rect.contains(event.position())
+            over = self._over_label(event.position())
+            if over != self._hover:
+                self._hover = over
+                self.update()
             self.setCursor(Qt.CursorShape.OpenHandCursor if over else Qt.CursorShape.ArrowCursor)
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event) -> None:
         if self._drag_offset is not None and self._drag_box is not None:
-            self.position_changed.emit(self._position_for(self._drag_box))
-            self._drag_offset = None
+            position = self._position_for(self._drag_box)
+            self._drag_offset = None  # the box stays where it was dropped until the re-render
             self.setCursor(Qt.CursorShape.OpenHandCursor)
+            self.position_changed.emit(position)
         super().mouseReleaseEvent(event)
+
+    def leaveEvent(self, event) -> None:
+        if self._hover:
+            self._hover = False
+            self.update()
+        super().leaveEvent(event)
 
     def _position_for(self, box: QRectF) -> str:
         target, _ = self._target()

@@ -23,8 +23,11 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +42,21 @@ from aigclabel_gui.engine.record import (
 from aigclabel_gui.engine.settings import ANCHORS, MIN_CARD_SECONDS, MIN_SIZE_PCT, LabelSettings
 
 ERROR_STYLE = "color: #c0392b;"
+
+
+def _compact(combo: QComboBox) -> None:
+    """Long item texts must not widen the panel (no horizontal scrollbar at 1400×860)."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(8)
+    combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+
+def _form(box: QGroupBox) -> QFormLayout:
+    form = QFormLayout(box)
+    # Fields take the remaining width; long rows wrap under their label instead of widening.
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    return form
 
 
 class SettingsPanel(QWidget):
@@ -60,6 +78,8 @@ class SettingsPanel(QWidget):
         layout.addWidget(self._build_implicit_box())
         layout.addWidget(self._build_export_box())
         layout.addStretch(1)
+        for combo in self.findChildren(QComboBox):
+            _compact(combo)
         self.set_settings(settings)
 
     # --- public ------------------------------------------------------------------------------
@@ -110,6 +130,12 @@ class SettingsPanel(QWidget):
             self._updating = False
         self._validate_ids()
 
+    def set_export_options(self, output_dir: str, template: str, on_exist: str) -> None:
+        self.output_edit.setText(output_dir)
+        self.template_edit.setText(template)
+        self.on_exist_combo.setCurrentIndex(max(0, self.on_exist_combo.findData(on_exist)))
+        self._export_changed()
+
     def show_existing_record(self, values: dict | None) -> None:
         """An existing producer record (read-only): it is kept; only the propagator fields are ours."""
         if not values:
@@ -126,24 +152,32 @@ class SettingsPanel(QWidget):
     # --- building ------------------------------------------------------------------------------
     def _build_preset_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("Preset"))
-        row = QHBoxLayout(box)
+        col = QVBoxLayout(box)
+        row = QHBoxLayout()
         self.preset = QComboBox()
         self.preset.setObjectName("presetCombo")
+        _compact(self.preset)
         row.addWidget(self.preset, 1)
-        self.preset_save = QPushButton(self.tr("Save…"))
-        self.preset_delete = QPushButton(self.tr("Delete"))
-        row.addWidget(self.preset_save)
-        row.addWidget(self.preset_delete)
+        self.preset_menu_btn = QToolButton()
+        self.preset_menu_btn.setObjectName("presetMenu")
+        self.preset_menu_btn.setText(self.tr("Manage"))
+        self.preset_menu_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.preset_menu_btn)
+        self.act_preset_save = menu.addAction(self.tr("Save current settings as…"))
+        self.act_preset_rename = menu.addAction(self.tr("Rename…"))
+        self.act_preset_delete = menu.addAction(self.tr("Delete"))
+        self.preset_menu_btn.setMenu(menu)
+        row.addWidget(self.preset_menu_btn)
+        col.addLayout(row)
         self.implicit_only = QCheckBox(self.tr("Metadata only (no visible or audible label)"))
+        self.implicit_only.setObjectName("implicitOnly")
         self.implicit_only.toggled.connect(lambda on: self._replace(implicit_only=on))
-        col = QVBoxLayout()
         col.addWidget(self.implicit_only)
-        row.addLayout(col)
         return box
 
     def _build_visible_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("Visible label (images, video)"))
-        form = QFormLayout(box)
+        form = _form(box)
         self.text = QLineEdit()
         self.text.setObjectName("labelText")
         self.text.textEdited.connect(lambda t: self._replace_section("visible", text=t))
@@ -202,7 +236,7 @@ class SettingsPanel(QWidget):
 
     def _build_audio_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("Audible label (audio)"))
-        form = QFormLayout(box)
+        form = _form(box)
         self.audio_prompt = QComboBox()
         self.audio_prompt.addItem(self.tr("voice: “本内容由人工智能生成”"), "voice")
         self.audio_prompt.addItem(self.tr("rhythm: Morse “AI” (· – · ·)"), "rhythm")
@@ -224,7 +258,7 @@ class SettingsPanel(QWidget):
 
     def _build_video_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("Video"))
-        form = QFormLayout(box)
+        form = _form(box)
         self.cards = QComboBox()
         for text, data in (
             (self.tr("start"), "start"),
@@ -256,7 +290,7 @@ class SettingsPanel(QWidget):
 
     def _build_implicit_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("Metadata label (AIGC record)"))
-        form = QFormLayout(box)
+        form = _form(box)
         self.label_value = QComboBox()
         self.label_value.addItem(self.tr("1 — AI-generated"), "1")
         self.label_value.addItem(self.tr("2 — possibly AI-generated"), "2")
@@ -305,8 +339,9 @@ class SettingsPanel(QWidget):
             self.id_edits[name], self.id_errors[name] = edit, err
             form.addRow(title, row)
             form.addRow("", err)
-        self.iptc = QCheckBox(
-            self.tr("Also write IPTC DigitalSourceType (read by tools outside China)")
+        self.iptc = QCheckBox(self.tr("Also write IPTC DigitalSourceType"))
+        self.iptc.setToolTip(
+            self.tr("The international field read by Google, Meta and many asset managers")
         )
         self.iptc.toggled.connect(lambda on: self._replace_section("implicit", iptc=on))
         form.addRow(self.iptc)
@@ -319,7 +354,7 @@ class SettingsPanel(QWidget):
 
     def _build_export_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("Export"))
-        form = QFormLayout(box)
+        form = _form(box)
         row = QHBoxLayout()
         self.output_edit = QLineEdit()
         self.output_edit.setObjectName("outputDir")

@@ -1,0 +1,387 @@
+"""Audio and video previews: the audio waveform with the prompt's place marked and a Play of
+the labelled result; the video's start and end card frames with a scrubber and a Play of the
+labelled clip. Every picture and every sound comes from the engine (see preview_render)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QRectF, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QStackedLayout,
+    QVBoxLayout,
+    QWidget,
+)
+
+from aigclabel_gui.engine.settings import LabelSettings
+from aigclabel_gui.ui.playback import LabelledPlayer
+from aigclabel_gui.ui.preview import PreviewFrame, PreviewWidget
+from aigclabel_gui.ui.preview_render import (
+    AudioRender,
+    ImageRender,
+    VideoInfo,
+    label_visible_at,
+    render_audio,
+    render_video_frame,
+    shows_label,
+    video_info,
+)
+from aigclabel_gui.ui.workers import FunctionTask
+
+PROMPT_COLOUR = QColor(220, 60, 60)
+
+
+def _run(owner, key, fn, *args, on_result, on_error) -> None:
+    task = FunctionTask(key, fn, *args)
+    task.signals.result.connect(on_result)
+    task.signals.error.connect(on_error)
+    owner._tasks.add(task)
+    task.signals.finished.connect(lambda _k, t=task: owner._tasks.discard(t))
+    QThreadPool.globalInstance().start(task)
+
+
+def image_frame(r: ImageRender, movable: bool = True) -> PreviewFrame:
+    return PreviewFrame(
+        QPixmap.fromImage(r.image),
+        r.box,
+        r.caption,
+        QPixmap.fromImage(r.label) if r.label is not None else None,
+        movable,
+    )
+
+
+class WaveformView(QWidget):
+    """The output timeline: the source's waveform with the prompt blocks inserted where the
+    engine puts them (GB 45438 §5.3: start, end or middle), and a playhead while playing."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setMinimumHeight(140)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.render: AudioRender | None = None
+        self.wave: QPixmap | None = None
+        self.playhead: float | None = None  # seconds on the output timeline
+        self.prompt_text = "prompt"
+
+    def set_render(self, render: AudioRender | None) -> None:
+        self.render = render
+        self.wave = QPixmap.fromImage(render.waveform) if render is not None else None
+        self.playhead = None
+        self.update()
+
+    def segments(self) -> list[tuple[str, float, float, float]]:
+        """(what, output start s, output end s, source start s) in output order."""
+        r = self.render
+        if r is None:
+            return []
+        out, src_t, out_t = [], 0.0, 0.0
+        for pos in sorted(r.positions):
+            if pos > out_t:
+                length = min(pos - out_t, r.duration - src_t)
+                out.append(("audio", out_t, out_t + length, src_t))
+                src_t += length
+                out_t += length
+            out.append(("prompt", out_t, out_t + r.prompt_s, src_t))
+            out_t += r.prompt_s
+        if src_t < r.duration:
+            out.append(("audio", out_t, out_t + r.duration - src_t, src_t))
+        return out
+
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), self.palette().base())
+        r = self.render
+        if r is None or self.wave is None or r.total <= 0:
+            return
+        area = QRectF(self.rect()).adjusted(6, 6, -6, -24)
+        sx = area.width() / r.total
+        for what, a, b, src in self.segments():
+            rect = QRectF(area.left() + a * sx, area.top(), (b - a) * sx, area.height())
+            if what == "prompt":
+                p.fillRect(rect, QColor(PROMPT_COLOUR.red(), 60, 60, 70))
+                p.setPen(QPen(PROMPT_COLOUR, 2))
+                p.drawRect(rect)
+                p.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.prompt_text)
+            else:
+                w = self.wave.width() / max(r.duration, 1e-6)
+                srect = QRectF(src * w, 0, (b - a) * w, self.wave.height())
+                p.drawPixmap(rect, self.wave, srect)
+        p.setPen(self.palette().text().color())
+        p.drawText(
+            QRectF(area.left(), area.bottom() + 4, area.width(), 18),
+            Qt.AlignmentFlag.AlignLeft,
+            "0:00",
+        )
+        m, s = divmod(int(r.total + 0.5), 60)
+        p.drawText(
+            QRectF(area.left(), area.bottom() + 4, area.width(), 18),
+            Qt.AlignmentFlag.AlignRight,
+            f"{m}:{s:02d}",
+        )
+        if self.playhead is not None:
+            x = area.left() + self.playhead * sx
+            p.setPen(QPen(self.palette().highlight().color(), 2))
+            p.drawLine(int(x), int(area.top()), int(x), int(area.bottom()))
+
+
+class AudioPreview(QWidget):
+    """Waveform + prompt positions + Play of the labelled result."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._tasks: set = set()
+        self._serial = 0
+        self.path: Path | None = None
+        self.settings: LabelSettings | None = None
+        layout = QVBoxLayout(self)
+        self.wave = WaveformView()
+        self.wave.setObjectName("waveform")
+        self.wave.prompt_text = self.tr("prompt")
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        self.play_btn = QPushButton(self.tr("▶ Play labelled audio"))
+        self.play_btn.setObjectName("playAudio")
+        self.play_btn.clicked.connect(self.toggle_play)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        layout.addWidget(self.wave, 1)
+        layout.addWidget(self.caption)
+        row = QHBoxLayout()
+        row.addWidget(self.play_btn)
+        row.addWidget(self.status, 1)
+        layout.addLayout(row)
+        self.player = LabelledPlayer(self)
+        self.player.state_changed.connect(self._state_changed)
+        self.player.failed.connect(
+            lambda m: self.status.setText(self.tr("Cannot play: {0}").format(m))
+        )
+        self.player.player.positionChanged.connect(self._position)
+
+    def load(self, path: Path, settings: LabelSettings) -> None:
+        if self.player.state != "idle":
+            self.player.stop()
+        self.path, self.settings = path, settings
+        self._serial += 1
+        self.caption.setText(self.tr("Reading {0}…").format(path.name))
+        self.wave.set_render(None)
+        _run(
+            self, self._serial, render_audio, path, settings,
+            on_result=self._ready, on_error=self._failed,
+        )  # fmt: skip
+
+    def _ready(self, serial: int, render: AudioRender) -> None:
+        if serial != self._serial:
+            return
+        self.wave.set_render(render)
+        total = render.total
+        if render.positions:
+            where = ", ".join(f"{p:.1f} s" for p in render.positions)
+            text = self.tr("{0:.1f} s of audio · prompt of {1:.1f} s at {2} · result {3:.1f} s")
+            self.caption.setText(text.format(render.duration, render.prompt_s, where, total))
+        else:
+            self.caption.setText(
+                self.tr("{0:.1f} s of audio · no audible prompt with these settings").format(
+                    render.duration
+                )
+            )
+
+    def _failed(self, serial: int, message: str) -> None:
+        if serial == self._serial:
+            self.caption.setText(self.tr("No preview: {0}").format(message))
+
+    def toggle_play(self) -> None:
+        if self.player.state != "idle":
+            self.player.stop()
+            return
+        if self.path is not None and self.settings is not None:
+            self.status.setText("")
+            self.player.play(self.path, self.settings)
+
+    def _state_changed(self, state: str) -> None:
+        self.play_btn.setText(
+            {
+                "idle": self.tr("▶ Play labelled audio"),
+                "preparing": self.tr("Labelling a copy…"),
+                "playing": self.tr("■ Stop"),
+            }[state]
+        )
+        if state == "idle":
+            self.wave.playhead = None
+            self.wave.update()
+
+    def _position(self, ms: int) -> None:
+        self.wave.playhead = ms / 1000
+        self.wave.update()
+
+
+class VideoPreview(QWidget):
+    """The frame at a time chosen with the scrubber (start card, end card, anywhere), the label
+    draggable where it is shown, and a Play of the labelled clip."""
+
+    position_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._tasks: set = set()
+        self._serial = 0
+        self.path: Path | None = None
+        self.settings: LabelSettings | None = None
+        self.info: VideoInfo | None = None
+        self.frame_view = PreviewWidget()
+        self.frame_view.setObjectName("videoFrame")
+        self.frame_view.position_changed.connect(self.position_changed)
+        self.video_widget = None  # QVideoWidget, made on first Play
+        self.stack = QStackedLayout()
+        self.stack.addWidget(self.frame_view)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.stack, 1)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setObjectName("scrubber")
+        self.slider.valueChanged.connect(self._scrubbed)
+        self.time_label = QLabel("0.0 s")
+        srow = QHBoxLayout()
+        srow.addWidget(self.slider, 1)
+        srow.addWidget(self.time_label)
+        layout.addLayout(srow)
+        row = QHBoxLayout()
+        self.start_btn = QPushButton(self.tr("Start card"))
+        self.start_btn.clicked.connect(lambda: self.seek(self._start_time()))
+        self.end_btn = QPushButton(self.tr("End card"))
+        self.end_btn.clicked.connect(lambda: self.seek(self._end_time()))
+        self.play_btn = QPushButton(self.tr("▶ Play labelled clip"))
+        self.play_btn.setObjectName("playVideo")
+        self.play_btn.clicked.connect(self.toggle_play)
+        for b in (self.start_btn, self.end_btn, self.play_btn):
+            row.addWidget(b)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        row.addWidget(self.status, 1)
+        layout.addLayout(row)
+        self._debounce = QTimer(self, singleShot=True, interval=150)
+        self._debounce.timeout.connect(self._render_now)
+        self.player = LabelledPlayer(self)
+        self.player.state_changed.connect(self._state_changed)
+        self.player.failed.connect(
+            lambda m: self.status.setText(self.tr("Cannot play: {0}").format(m))
+        )
+
+    # --- loading -------------------------------------------------------------------------------
+    def load(self, path: Path, settings: LabelSettings, margin_frac: float = 0.02) -> None:
+        same_file = path == self.path and self.info is not None
+        if self.player.state != "idle":
+            self.player.stop()
+        self.path, self.settings = path, settings
+        self.frame_view.margin_frac = margin_frac
+        self._serial += 1
+        if not same_file:
+            self.info = None
+            self.frame_view.show_message(self.tr("Reading {0}…").format(path.name))
+        _run(
+            self, self._serial, video_info, path, settings,
+            on_result=self._info_ready, on_error=self._failed,
+        )  # fmt: skip
+
+    def _info_ready(self, serial: int, info: VideoInfo) -> None:
+        if serial != self._serial:
+            return
+        keep_t = self.current_time() if self.info is not None else None
+        self.info = info
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(0, int(info.duration * 10) - 1))
+        self.slider.blockSignals(False)
+        has_end = info.cards in ("end", "start+end")
+        has_start = info.cards in ("start", "start+end")
+        self.start_btn.setEnabled(has_start or info.persistent)
+        self.end_btn.setEnabled(has_end or info.persistent)
+        self.seek(keep_t if keep_t is not None else self._start_time(), force=True)
+
+    def _start_time(self) -> float:
+        if self.info is None:
+            return 0.0
+        return min(1.0, self.info.card_seconds / 2, self.info.duration / 2)
+
+    def _end_time(self) -> float:
+        if self.info is None:
+            return 0.0
+        return max(0.0, self.info.duration - min(1.0, self.info.card_seconds / 2))
+
+    def current_time(self) -> float:
+        return self.slider.value() / 10
+
+    def seek(self, t: float, force: bool = False) -> None:
+        value = round(t * 10)
+        if value == self.slider.value() and force:
+            self._render_now()
+        else:
+            self.slider.setValue(value)
+
+    def _scrubbed(self, value: int) -> None:
+        self.time_label.setText(f"{value / 10:.1f} s")
+        self._debounce.start()
+
+    def _render_now(self) -> None:
+        if self.path is None or self.settings is None:
+            return
+        self._serial += 1
+        t = self.current_time()
+        _run(
+            self, (self._serial, t), render_video_frame, self.path, self.settings, t,
+            on_result=self._frame_ready, on_error=self._frame_failed,
+        )  # fmt: skip
+
+    def _frame_ready(self, key, render: ImageRender) -> None:
+        serial, t = key
+        if serial != self._serial:
+            return
+        movable = bool(self.info and shows_label(self.settings) and label_visible_at(self.info, t))
+        if self.info is not None:
+            on = label_visible_at(self.info, t) and shows_label(self.settings)
+            render.caption = (
+                render.caption
+                + " · "
+                + (self.tr("label shown") if on else self.tr("no label at this time"))
+            )
+        self.frame_view.show_frame(image_frame(render, movable))
+
+    def _frame_failed(self, key, message: str) -> None:
+        if key[0] == self._serial:
+            self.frame_view.show_message(self.tr("No preview: {0}").format(message))
+
+    def _failed(self, serial: int, message: str) -> None:
+        if serial == self._serial:
+            self.frame_view.show_message(self.tr("No preview: {0}").format(message))
+
+    # --- playing -------------------------------------------------------------------------------
+    def toggle_play(self) -> None:
+        if self.player.state != "idle":
+            self.player.stop()
+            return
+        if self.path is None or self.settings is None:
+            return
+        if self.video_widget is None:
+            from PySide6.QtMultimediaWidgets import QVideoWidget
+
+            self.video_widget = QVideoWidget()
+            self.stack.addWidget(self.video_widget)
+            self.player.player.setVideoOutput(self.video_widget)
+        self.status.setText("")
+        self.player.play(self.path, self.settings)
+
+    def _state_changed(self, state: str) -> None:
+        self.play_btn.setText(
+            {
+                "idle": self.tr("▶ Play labelled clip"),
+                "preparing": self.tr("Labelling a copy…"),
+                "playing": self.tr("■ Stop"),
+            }[state]
+        )
+        if state == "playing" and self.video_widget is not None:
+            self.stack.setCurrentWidget(self.video_widget)
+        elif state == "idle":
+            self.stack.setCurrentWidget(self.frame_view)

@@ -1,0 +1,92 @@
+"""Play what the export will write: the engine labels a temporary copy (off the UI thread) with
+the current settings, then QtMultimedia plays it. The copy carries the explicit label only, so no
+producer code is needed to listen; it is deleted with the window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTemporaryDir, QThreadPool, QUrl, Signal
+from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+
+from aigclabel_gui.engine.pipeline import label_file
+from aigclabel_gui.engine.settings import LabelSettings
+from aigclabel_gui.ui.preview_render import playback_settings
+from aigclabel_gui.ui.workers import FunctionTask
+
+
+def labelled_copy(src: Path, settings: LabelSettings, dst: Path) -> Path:
+    """The engine's own pipeline writes the copy (what you hear is what gets exported)."""
+    label_file(src, dst, playback_settings(settings))
+    return dst
+
+
+class LabelledPlayer(QObject):
+    """Prepares a labelled copy and plays it. States: idle → preparing → playing."""
+
+    preparing = Signal()
+    ready = Signal(str)  # path of the labelled copy
+    failed = Signal(str)
+    state_changed = Signal(str)  # "idle", "preparing", "playing"
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.tmp = QTemporaryDir()
+        self.player = QMediaPlayer(self)
+        self.audio = QAudioOutput(self)
+        self.player.setAudioOutput(self.audio)
+        self.player.playbackStateChanged.connect(self._playback_changed)
+        self.player.errorOccurred.connect(lambda _e, msg: self.failed.emit(msg))
+        self._cache: dict[tuple[str, str], Path] = {}
+        self._serial = 0
+        self._tasks: set = set()
+        self.state = "idle"
+        self.copy: Path | None = None
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self.state_changed.emit(state)
+
+    def play(self, src: Path, settings: LabelSettings) -> None:
+        key = (str(src), repr(playback_settings(settings)))
+        cached = self._cache.get(key)
+        if cached is not None and cached.is_file():
+            self._start(cached)
+            return
+        self._serial += 1
+        dst = Path(self.tmp.path()) / f"preview-{self._serial}{src.suffix.lower()}"
+        task = FunctionTask((self._serial, key), labelled_copy, src, settings, dst)
+        task.signals.result.connect(self._copy_ready)
+        task.signals.error.connect(self._copy_failed)
+        self._tasks.add(task)
+        task.signals.finished.connect(lambda _k, t=task: self._tasks.discard(t))
+        self._set_state("preparing")
+        self.preparing.emit()
+        QThreadPool.globalInstance().start(task)
+
+    def stop(self) -> None:
+        self._serial += 1  # a copy still being made is not played
+        self.player.stop()
+        self._set_state("idle")
+
+    def _copy_ready(self, key, path: Path) -> None:
+        serial, cache_key = key
+        self._cache[cache_key] = path
+        if serial == self._serial:
+            self._start(path)
+
+    def _copy_failed(self, key, message: str) -> None:
+        if key[0] == self._serial:
+            self._set_state("idle")
+            self.failed.emit(message)
+
+    def _start(self, path: Path) -> None:
+        self.copy = path
+        self.ready.emit(str(path))
+        self.player.setSource(QUrl.fromLocalFile(str(path)))
+        self.player.play()
+        self._set_state("playing")
+
+    def _playback_changed(self, state) -> None:
+        if state == QMediaPlayer.PlaybackState.StoppedState and self.state == "playing":
+            self._set_state("idle")
