@@ -167,6 +167,8 @@ def _text(path: Path, head: bytes) -> str | None:
             return None
     if path.suffix.lower() in _MD_EXT:
         return "markdown"
+    if path.suffix.lower() == ".txt":
+        return "txt"  # a plain-text file that starts with "---" must not get front matter
     if head.lstrip(b"\xef\xbb\xbf").startswith(b"---\n") or head.startswith(b"---\r\n"):
         return "markdown"
     return "txt"

@@ -1,0 +1,37 @@
+"""Sniffing decides by bytes; the extension only separates Markdown from plain text."""
+
+
+
+from PIL import Image
+
+from aigclabel_gui.engine.registry import identify
+from aigclabel_gui.engine.sniff import sniff_format
+
+
+def test_bytes_decide_not_the_extension(tmp_path):
+    png = tmp_path / "really-a-png.jpg"
+    Image.new("RGB", (4, 4)).save(png, format="PNG")
+    info = identify(png)
+    assert info.name == "png" and not info.extension_matches
+
+
+def test_text_files(tmp_path):
+    (tmp_path / "a.txt").write_text("---\nnot front matter, just a rule\n", "utf-8")
+    (tmp_path / "b.md").write_text("# title\n", "utf-8")
+    (tmp_path / "c").write_text("---\ntitle: x\n---\nbody\n", "utf-8")
+    assert sniff_format(tmp_path / "a.txt") == "txt"
+    assert sniff_format(tmp_path / "b.md") == "markdown"
+    assert sniff_format(tmp_path / "c") == "markdown"
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02binary")
+    assert sniff_format(tmp_path / "bin.txt") is None
+
+
+def test_empty_file_is_unsupported_with_a_reason(tmp_path):
+    import pytest
+
+    from aigclabel_gui.engine.errors import UnsupportedFormat
+
+    (tmp_path / "e.png").write_bytes(b"")
+    with pytest.raises(UnsupportedFormat, match="empty"):
+        identify(tmp_path / "e.png")
+
