@@ -1,0 +1,714 @@
+"""Visible label on video (GB 45438 §5.4): start/end cards, a persistent corner label, inserted cards.
+
+A streaming PyAV pipeline: demux → decode → blend the label into the YUV planes of the frames that
+show it → encode with the source's codec → mux; audio, subtitle and data packets are copied as
+they are. Memory stays flat with the length: frames go straight from decoder to encoder.
+Inserted title cards (video_insert.py) and the copy-most-GOPs fast path (gop_splice.py) build on
+the same probe, plan and encoder settings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+from av.video.frame import PictureType
+from PIL import Image
+
+from aigclabel_gui.engine.errors import (
+    AigcError,
+    CorruptFile,
+    InputTooLarge,
+    OutputError,
+    UnsupportedFormat,
+)
+from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback, no_progress
+from aigclabel_gui.engine.settings import LabelSettings, VisibleSettings
+from aigclabel_gui.engine.visible.render import LabelOverlay, render_label_overlay
+from aigclabel_gui.engine.visible.video_blend import (
+    PLANAR_YUV,
+    YuvOverlay,
+    blend_into,
+    make_yuv_overlay,
+)
+from aigclabel_gui.engine.visible.video_cards import CardSchedule
+
+T = Image.Transpose
+MAX_PIXELS = 8192 * 8192  # a larger frame is not a phone or camera video: refuse, not thrash
+OUT_FORMAT = {"mp4": "mp4", "mov": "mov", "mkv": "matroska", "webm": "webm"}
+ENCODER = {
+    "h264": "libx264",
+    "hevc": "libx265",
+    "vp9": "libvpx-vp9",
+    "av1": "libsvtav1",
+    "vp8": "libvpx",
+}
+# Muxers write these themselves; copied as tags they would land in MP4 `keys` as fake metadata.
+MUXER_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder", "duration"}
+# A start card exists to be read: the probe tolerates this much missing at the end of a stream
+# before calling the file truncated (container durations are rounded, audio may run longer).
+TRUNCATION_SLACK = 0.5
+
+
+# --- orientation (display matrix) -------------------------------------------------------------
+
+# Signs of the display matrix's 2x2 part (a, b, c, d) -> the transpose that turns the coded
+# picture into the displayed one. FFmpeg: (x', y') = (a·x + c·y, b·x + d·y), y pointing down.
+_DISPLAY_OP = {
+    (1, 0, 0, 1): None,
+    (0, -1, 1, 0): T.ROTATE_90,
+    (-1, 0, 0, -1): T.ROTATE_180,
+    (0, 1, -1, 0): T.ROTATE_270,
+    (-1, 0, 0, 1): T.FLIP_LEFT_RIGHT,
+    (1, 0, 0, -1): T.FLIP_TOP_BOTTOM,
+    (0, 1, 1, 0): T.TRANSPOSE,
+    (0, -1, -1, 0): T.TRANSVERSE,
+}
+_INVERSE = {T.ROTATE_90: T.ROTATE_270, T.ROTATE_270: T.ROTATE_90}
+
+
+@dataclass(frozen=True)
+class Orientation:
+    matrix: tuple[int, ...] | None  # the 9 int32 of FFmpeg's display matrix, as stored
+    to_display: Image.Transpose | None  # coded picture -> as viewed
+    rotation: int = 0  # counter-clockwise degrees, as ffprobe reports it
+
+    @property
+    def swaps_axes(self) -> bool:
+        return self.to_display in (T.ROTATE_90, T.ROTATE_270, T.TRANSPOSE, T.TRANSVERSE)
+
+
+def orientation_of(frame: av.VideoFrame) -> tuple[Orientation, str | None]:
+    """The display matrix the decoder attached to the frame (from the stream's side data)."""
+    for sd in frame.side_data:
+        if sd.type == av.sidedata.sidedata.Type.DISPLAYMATRIX:
+            m = tuple(int(v) for v in np.frombuffer(bytes(sd), np.int32)[:9])
+            key = tuple(int(round(v / 65536)) for v in (m[0], m[1], m[3], m[4]))
+            if key not in _DISPLAY_OP:
+                return Orientation(m, None, 0), (
+                    f"the display matrix rotates by {frame.rotation}°: the label is drawn "
+                    "unrotated (only multiples of 90° are supported)"
+                )
+            return Orientation(m, _DISPLAY_OP[key], int(frame.rotation)), None
+    return Orientation(None, None, 0), None
+
+
+def _map_corner(x: float, y: float, w: int, h: int, op: Image.Transpose) -> tuple[float, float]:
+    """Where the continuous point (x, y) of a w×h picture lands after `picture.transpose(op)`."""
+    return {
+        T.FLIP_LEFT_RIGHT: (w - x, y),
+        T.FLIP_TOP_BOTTOM: (x, h - y),
+        T.ROTATE_90: (y, w - x),
+        T.ROTATE_180: (w - x, h - y),
+        T.ROTATE_270: (h - y, x),
+        T.TRANSPOSE: (y, x),
+        T.TRANSVERSE: (h - y, w - x),
+    }[op]
+
+
+def to_coded(ov: LabelOverlay, orient: Orientation) -> LabelOverlay:
+    """The overlay rendered for the displayed picture, turned into the coded picture's grid, so
+    the player's rotation makes it upright again."""
+    if orient.to_display is None:
+        return ov
+    back = _INVERSE.get(orient.to_display, orient.to_display)
+    W, H = ov.frame_size
+    x0, y0, x1, y1 = ov.box
+    p = _map_corner(x0, y0, W, H, back)
+    q = _map_corner(x1, y1, W, H, back)
+    size = (H, W) if orient.swaps_axes else (W, H)
+    return LabelOverlay(
+        ov.image.transpose(back),
+        int(min(p[0], q[0])),
+        int(min(p[1], q[1])),
+        ov.ink_height,
+        size,
+        ov.font_size,
+    )
+
+
+def to_display(image: Image.Image, orient: Orientation) -> Image.Image:
+    return image.transpose(orient.to_display) if orient.to_display is not None else image
+
+
+# --- probing ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Probe:
+    """What the pipeline needs to know before the first packet is written."""
+
+    format_name: str
+    stream_index: int
+    codec: str
+    coded_size: tuple[int, int]
+    display_size: tuple[int, int]
+    pix_fmt: str
+    colorspace: int
+    color_range: int
+    color_primaries: int
+    color_trc: int
+    time_base: Fraction
+    rate: Fraction | None
+    start: float  # seconds, first frame's time
+    duration: float  # seconds, of the video stream
+    bit_rate: int
+    profile: str | None
+    orientation: Orientation
+    first_frame: Image.Image  # upright, small: for auto placement and inserted cards
+    warnings: list[str] = field(default_factory=list)
+
+
+def _open_input(src: Path) -> av.container.InputContainer:
+    try:
+        return av.open(str(src), metadata_errors="ignore")
+    except av.error.FileNotFoundError as exc:
+        raise CorruptFile(f"{src.name}: cannot be opened ({exc})") from exc
+    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+        raise CorruptFile(f"{src.name}: not a readable video ({exc})") from exc
+
+
+def video_stream(inp: av.container.InputContainer, src: Path) -> av.video.stream.VideoStream:
+    """The programme's video stream: the first one that is not cover art."""
+    for s in inp.streams.video:
+        if not s.disposition & av.stream.Disposition.attached_pic:
+            return s
+    raise UnsupportedFormat(f"{src.name}: has no video stream")
+
+
+def _seconds(value: int | None, tb: Fraction | None) -> float | None:
+    return float(value * tb) if value is not None and tb is not None else None
+
+
+def _stream_duration(inp: av.container.InputContainer, vin) -> float:
+    d = _seconds(vin.duration, vin.time_base)
+    if d is None and inp.duration is not None:
+        d = inp.duration / av.time_base
+    return float(d or 0.0)
+
+
+def probe(src: Path, side: int = 640) -> Probe:
+    """Open `src`, decode its first video frame, and describe the stream."""
+    with _open_input(src) as inp:
+        vin = video_stream(inp, src)
+        vin.thread_type = "AUTO"
+        try:
+            frame = next(inp.decode(vin), None)
+        except av.error.FFmpegError as exc:
+            raise CorruptFile(
+                f"{src.name}: the first video frame cannot be decoded ({exc})"
+            ) from exc
+        if frame is None:
+            raise CorruptFile(f"{src.name}: the video stream has no decodable frame")
+        w, h = frame.width, frame.height
+        if w * h > MAX_PIXELS:
+            raise InputTooLarge(f"{src.name}: {w}x{h} video frames are over the limit")
+        orient, warn = orientation_of(frame)
+        thumb = frame.to_image()
+        thumb.thumbnail((side, side), Image.Resampling.BILINEAR)
+        upright = to_display(thumb, orient)
+        ctx = vin.codec_context
+        start = _seconds(frame.pts, frame.time_base or vin.time_base) or 0.0
+        return Probe(
+            format_name=inp.format.name,
+            stream_index=vin.index,
+            codec=ctx.name,
+            coded_size=(w, h),
+            display_size=(h, w) if orient.swaps_axes else (w, h),
+            pix_fmt=frame.format.name,
+            colorspace=int(frame.colorspace),
+            color_range=int(frame.color_range),
+            color_primaries=int(frame.color_primaries),
+            color_trc=int(frame.color_trc),
+            time_base=vin.time_base,
+            rate=vin.average_rate or vin.guessed_rate,
+            start=start,
+            duration=_stream_duration(inp, vin),
+            bit_rate=int(vin.bit_rate or ctx.bit_rate or 0),
+            profile=ctx.profile,
+            orientation=orient,
+            first_frame=upright,
+            warnings=[warn] if warn else [],
+        )
+
+
+def video_duration(src: Path) -> float:
+    """Seconds of the video stream (for the GUI's time slider)."""
+    src = Path(src)
+    with _open_input(src) as inp:
+        return _stream_duration(inp, video_stream(inp, src))
+
+
+# --- label plan -------------------------------------------------------------------------------
+
+
+@dataclass
+class LabelPlan:
+    position: str
+    overlay: LabelOverlay  # as viewed
+    coded: LabelOverlay  # in the coded picture
+    warnings: list[str]
+    _yuv: dict[tuple, YuvOverlay] = field(default_factory=dict)
+
+    def yuv(self, frame: av.VideoFrame) -> YuvOverlay:
+        """The overlay in this frame's layout, converted once and cached."""
+        full = frame.color_range == 2 or frame.format.name.startswith("yuvj")
+        key = (frame.format.name, int(frame.colorspace), full, frame.width, frame.height)
+        if key not in self._yuv:
+            if (frame.width, frame.height) != self.coded.frame_size:
+                raise UnsupportedFormat(
+                    f"the frame size changes mid-stream ({self.coded.frame_size} → "
+                    f"{frame.width}x{frame.height})"
+                )
+            c = self.coded
+            self._yuv[key] = make_yuv_overlay(
+                c.image,
+                c.x,
+                c.y,
+                frame.format.name,
+                colorspace=int(frame.colorspace),
+                full_range=full,
+                frame_height=frame.height,
+            )
+        return self._yuv[key]
+
+
+def plan_label(pr: Probe, visible: VisibleSettings) -> LabelPlan:
+    """Resolve the position ("auto" looks at the first frame as viewed) and render the overlay."""
+    warnings: list[str] = []
+    position = visible.position
+    if position == "auto":
+        try:
+            from aigclabel_gui.engine.visible.placement import score_corners
+        except ImportError:  # OpenCV missing in a trimmed install
+            position = "bottom-right"
+            warnings.append("auto placement is not available here: the label is bottom-right")
+        else:
+            auto = score_corners(pr.first_frame, visible)
+            position = auto.position
+            if not auto.faces_checked:
+                warnings.append("auto placement used edge density only: no face detector here")
+    w, h = pr.display_size
+    ov = render_label_overlay(w, h, visible, position=position)
+    return LabelPlan(position, ov, to_coded(ov, pr.orientation), warnings)
+
+
+# --- encoder ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EncoderChoice:
+    name: str
+    pix_fmt: str
+    options: dict[str, str]
+    crf: int
+    note: str = ""
+
+
+def choose_encoder(pr: Probe, out_format: str, crf: int = 0) -> EncoderChoice:
+    """The source's codec where FFmpeg has an encoder for it, at a visually transparent CRF."""
+    note = ""
+    name = ENCODER.get(pr.codec)
+    if out_format == "webm" and pr.codec not in ("vp8", "vp9", "av1"):
+        name = "libvpx-vp9"
+    if name is None:
+        name = "libx264"
+        note = f"{pr.codec} has no encoder here: re-encoded as H.264"
+    codec = av.codec.Codec(name, "w")
+    formats = [f.name for f in codec.video_formats or []]
+    pix_fmt = pr.pix_fmt
+    if pix_fmt not in formats or pix_fmt not in PLANAR_YUV:
+        depth = PLANAR_YUV.get(pix_fmt, (0, 0, 8))[2]
+        pix_fmt = "yuv420p10le" if depth > 8 and "yuv420p10le" in formats else "yuv420p"
+    # CRF defaults: visually transparent for each encoder (x264 18 and x265 20 are the usual
+    # "transparent" points; libvpx/SVT-AV1 scales differ). Fast presets: the job is encode-bound.
+    if name == "libx264":
+        q = crf or 18
+        opts = {"crf": str(q), "preset": "veryfast"}
+    elif name == "libx265":
+        q = crf or 20
+        opts = {"crf": str(q), "preset": "veryfast", "x265-params": "log-level=error"}
+    elif name in ("libvpx-vp9", "libvpx"):
+        q = crf or 30
+        opts = {"crf": str(q), "b": "0", "deadline": "good", "cpu-used": "5", "row-mt": "1"}
+    else:  # libsvtav1
+        q = crf or 30
+        opts = {"crf": str(q), "preset": "10"}
+    if pr.bit_rate and name in ("libx264", "libx265"):
+        # Keep the bitrate in the source's range: CRF, capped at 1.5× the source over 2 s.
+        opts["maxrate"] = str(int(pr.bit_rate * 1.5))
+        opts["bufsize"] = str(int(pr.bit_rate * 3))
+    return EncoderChoice(name, pix_fmt, opts, q, note)
+
+
+def add_video_output(
+    out: av.container.OutputContainer, vin, pr: Probe, enc: EncoderChoice
+) -> av.video.stream.VideoStream:
+    vout = out.add_stream(enc.name, rate=pr.rate or 25)
+    ctx = vout.codec_context
+    ctx.width, ctx.height = pr.coded_size
+    ctx.pix_fmt = enc.pix_fmt
+    ctx.time_base = pr.time_base
+    vout.time_base = pr.time_base
+    if vin.sample_aspect_ratio:
+        ctx.sample_aspect_ratio = vin.sample_aspect_ratio
+    # Colour description travels in the bitstream/container: keep the source's.
+    ctx.color_range = pr.color_range
+    ctx.colorspace = pr.colorspace
+    ctx.color_primaries = pr.color_primaries
+    ctx.color_trc = pr.color_trc
+    ctx.options = dict(enc.options)
+    if pr.profile and enc.name in ("libx264", "libx265") and enc.pix_fmt == pr.pix_fmt:
+        with contextlib.suppress(ValueError, av.error.FFmpegError):
+            ctx.profile = pr.profile
+    if pr.orientation.matrix is not None:
+        # The label is drawn in the coded grid; the same display matrix makes it upright.
+        vout.set_display_matrix(list(pr.orientation.matrix))
+    for k in ("language", "handler_name", "title"):
+        if k in vin.metadata:
+            vout.metadata[k] = vin.metadata[k]
+    return vout
+
+
+def open_output(dst: Path, out_format: str) -> av.container.OutputContainer:
+    # MP4/MOV: without use_metadata_tags the muxer drops custom container tags (FIELD-NOTES).
+    options = {"movflags": "use_metadata_tags"} if out_format in ("mp4", "mov") else {}
+    try:
+        return av.open(str(dst), "w", format=out_format, options=options)
+    except OSError as exc:
+        raise OutputError(f"{dst}: {exc.strerror or exc}") from exc
+
+
+def copy_container_metadata(inp, out) -> None:
+    for k, v in inp.metadata.items():
+        if k.lower() not in MUXER_TAGS:
+            out.metadata[k] = v
+    with contextlib.suppress(AttributeError, av.error.FFmpegError, ValueError):
+        chapters = inp.chapters()
+        if chapters:
+            out.set_chapters(chapters)
+
+
+def add_copied_streams(inp, out, vin, warnings: list[str]) -> dict[int, av.stream.Stream]:
+    """Every other stream (audio, subtitles, data, cover art, attachments) copied as it is."""
+    copies: dict[int, av.stream.Stream] = {}
+    for s in inp.streams:
+        if s.index == vin.index:
+            continue
+        try:
+            o = out.add_stream_from_template(s)
+        except (ValueError, av.error.FFmpegError, TypeError) as exc:
+            warnings.append(f"stream #{s.index} ({s.type}) could not be copied: {exc}")
+            continue
+        for k, v in s.metadata.items():
+            if k.lower() != "encoder":
+                o.metadata[k] = v
+        o.disposition = s.disposition
+        copies[s.index] = o
+    if any(s.type == "video" and s.index != vin.index for s in inp.streams):
+        warnings.append("only the first video stream is labelled; the others were copied")
+    return copies
+
+
+# --- the overlay pipeline ---------------------------------------------------------------------
+
+
+@dataclass
+class RunStats:
+    frames: int = 0
+    labelled: int = 0
+    seconds: float = 0.0
+    last_time: float = 0.0
+    out_bytes: int = 0
+
+
+class Throttle:
+    """Progress at most every 0.2 s, with frames, speed and ETA."""
+
+    def __init__(self, src: Path, progress: ProgressCallback, total: float, share: float = 0.95):
+        self.src, self.progress, self.total, self.share = str(src), progress, total, share
+        self.t0 = time.perf_counter()
+        self.last = 0.0
+
+    def __call__(self, t: float, frames: int) -> None:
+        now = time.perf_counter()
+        if now - self.last < 0.2:
+            return
+        self.last = now
+        frac = min(1.0, max(0.0, t / self.total)) if self.total > 0 else 0.0
+        elapsed = now - self.t0
+        eta = elapsed * (1 - frac) / frac if frac > 0.001 else float("nan")
+        fps = frames / elapsed if elapsed > 0 else 0.0
+        detail = f"frame {frames}, {fps:.0f} fps" + (f", ETA {eta:.0f} s" if eta == eta else "")
+        self.progress(FileProgress(self.src, frac * self.share, detail))
+
+
+def prepare_frame(frame: av.VideoFrame, pix_fmt: str) -> av.VideoFrame:
+    """The decoded frame in the encoder's layout, its frame type reset so the encoder decides
+    (keyframes stay keyframes: seek points are kept where the source had them)."""
+    if frame.format.name != pix_fmt:
+        pts, tb = frame.pts, frame.time_base
+        frame = frame.reformat(format=pix_fmt)
+        frame.pts, frame.time_base = pts, tb
+    if frame.pict_type != PictureType.I:
+        frame.pict_type = PictureType.NONE
+    return frame
+
+
+def _overlay_run(
+    src: Path,
+    dst: Path,
+    pr: Probe,
+    plan: LabelPlan,
+    schedule: CardSchedule,
+    enc: EncoderChoice,
+    out_format: str,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    warnings: list[str],
+) -> RunStats:
+    stats = RunStats()
+    tick = Throttle(src, progress, pr.duration)
+    with _open_input(src) as inp:
+        vin = inp.streams[pr.stream_index]
+        vin.thread_type = "AUTO"
+        out = open_output(dst, out_format)
+        try:
+            copy_container_metadata(inp, out)
+            vout = add_video_output(out, vin, pr, enc)
+            copies = add_copied_streams(inp, out, vin, warnings)
+            streams = [vin, *(inp.streams[i] for i in copies)]
+            last_pts = None
+            step = int(1 / (pr.rate * pr.time_base)) if pr.rate else 1
+            for packet in inp.demux(streams):
+                if packet.stream.index != vin.index:
+                    if packet.dts is None:  # the demuxer's flush packet: nothing to copy
+                        continue
+                    packet.stream = copies[packet.stream.index]
+                    out.mux(packet)
+                    continue
+                # The final flush packet (dts None) must be decoded too, or the last frames
+                # stay in the decoder (FIELD-NOTES: 296 of 300).
+                for frame in vin.decode(packet):
+                    cancel.raise_if_cancelled()
+                    if frame.pts is None:  # rare: a frame without a timestamp follows the last
+                        frame.pts = last_pts + step if last_pts is not None else 0
+                    last_pts = frame.pts
+                    t = float(frame.pts * pr.time_base) - pr.start
+                    frame = prepare_frame(frame, enc.pix_fmt)
+                    opacity = schedule.opacity(t)
+                    if opacity > 0:
+                        frame.make_writable()
+                        blend_into(frame, plan.yuv(frame), opacity)
+                        stats.labelled += 1
+                    out.mux(vout.encode(frame))
+                    stats.frames += 1
+                    stats.last_time = t
+                    tick(t, stats.frames)
+            out.mux(vout.encode(None))
+        finally:
+            out.close()
+    return stats
+
+
+def check_complete(src: Path, pr: Probe, stats: RunStats) -> None:
+    """A file cut short decodes without error but ends early: refuse it rather than label half."""
+    if stats.frames == 0:
+        raise CorruptFile(f"{src.name}: no video frame could be decoded")
+    frame_len = float(1 / pr.rate) if pr.rate else 0.04
+    if pr.duration and stats.last_time + frame_len < pr.duration - max(
+        TRUNCATION_SLACK, 0.02 * pr.duration
+    ):
+        raise CorruptFile(
+            f"{src.name}: the video stops at {stats.last_time:.1f} s of {pr.duration:.1f} s "
+            "(truncated or damaged)"
+        )
+
+
+# --- entry points -----------------------------------------------------------------------------
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+def apply_explicit(
+    src: Path,
+    dst: Path,
+    info,
+    settings: LabelSettings,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+):
+    """Write `src` with the visible video label to `dst` (a fresh temp path). None if disabled."""
+    from aigclabel_gui.engine.pipeline import ExplicitReport  # pipeline imports us lazily
+
+    v = settings.video
+    if not settings.visible.enabled or settings.implicit_only:
+        return None
+    if v.cards == "none" and not v.persistent:
+        return None
+    progress = progress or no_progress
+    cancel = cancel or CancelToken()
+    src, dst = Path(src), Path(dst)
+    out_format = OUT_FORMAT.get(getattr(info, "name", ""), None)
+    if out_format is None:
+        raise UnsupportedFormat(f"{src.name}: visible labels are written to MP4, MOV, MKV, WebM")
+    try:
+        return _apply(src, dst, settings, out_format, progress, cancel, ExplicitReport)
+    except AigcError:
+        _remove(dst)
+        raise
+    except MemoryError as exc:
+        _remove(dst)
+        raise InputTooLarge(f"{src.name}: not enough memory to decode it") from exc
+    except av.error.FFmpegError as exc:
+        _remove(dst)
+        if isinstance(exc, OSError) and exc.errno == 28:
+            raise OutputError(f"{dst}: disk full") from exc
+        raise CorruptFile(f"{src.name}: cannot be decoded or re-encoded ({exc})") from exc
+    except (OSError, ValueError) as exc:
+        _remove(dst)
+        raise CorruptFile(f"{src.name}: cannot be decoded or re-encoded ({exc})") from exc
+    except BaseException:
+        _remove(dst)
+        raise
+
+
+def _apply(src, dst, settings, out_format, progress, cancel, report_cls):
+    t0 = time.perf_counter()
+    v = settings.video
+    pr = probe(src)
+    plan = plan_label(pr, settings.visible)
+    warnings = [*pr.warnings, *plan.warnings]
+    enc = choose_encoder(pr, out_format, v.crf)
+    if enc.note:
+        warnings.append(enc.note)
+    cancel.raise_if_cancelled()
+
+    mode = "overlay"
+    if v.insert_card and v.cards != "none":
+        from aigclabel_gui.engine.visible.video_insert import insert_cards_run
+
+        mode = "insert"
+        stats, shown = insert_cards_run(
+            src, dst, pr, plan, settings, enc, out_format, progress, cancel, warnings
+        )
+    else:
+        schedule = CardSchedule.from_settings(v, pr.duration)
+        stats = _overlay_run(
+            src, dst, pr, plan, schedule, enc, out_format, progress, cancel, warnings
+        )
+        check_complete(src, pr, stats)
+        shown = schedule.shown_seconds()
+        if schedule.start and pr.duration < schedule.start:
+            warnings.append(
+                f"the video is {pr.duration:.1f} s long: the label shows for all of it, "
+                f"not {schedule.start:g} s"
+            )
+    cancel.raise_if_cancelled()
+    ov = plan.overlay
+    elapsed = time.perf_counter() - t0
+    out_bytes = dst.stat().st_size
+    out_rate = out_bytes * 8 / pr.duration if pr.duration else 0
+    measurements: dict[str, float | str] = {
+        "ink_height_px": ov.ink_height,
+        "ink_height_pct": round(ov.ink_pct, 2),
+        "position": plan.position,
+        "box": ",".join(map(str, ov.box)),
+        "mode": mode,
+        "cards": v.cards,
+        "persistent": "yes" if v.persistent else "no",
+        "label_seconds": round(shown, 2),
+        "frames": stats.frames,
+        "labelled_frames": stats.labelled,
+        "rotation": pr.orientation.rotation,
+        "encoder": enc.name,
+        "crf": enc.crf,
+        "source_kbps": round(pr.bit_rate / 1000),
+        "output_kbps_all_streams": round(out_rate / 1000),
+        "fps": round(stats.frames / elapsed, 1) if elapsed > 0 else 0.0,
+    }
+    what = "persistent label" if v.persistent else f"{v.cards} card"
+    if mode == "insert":
+        what = f"inserted {v.cards} card"
+    summary = (
+        f"label {settings.visible.resolved_text()!r} {plan.position}, {what} "
+        f"{shown:.1f} s, text height {ov.ink_pct:.1f}% of shorter side"
+    )
+    progress(FileProgress(str(src), 0.95, f"{stats.frames} frames labelled and encoded"))
+    return report_cls("video", summary, measurements, warnings)
+
+
+def render_card_frame(
+    src: Path, settings: LabelSettings, t: float, max_side: int = 960
+) -> Image.Image:
+    """The labelled frame at `t` seconds as a viewer sees it (rotation applied), drawn by the
+    same blend code as the file; an inserted card shows as the card itself."""
+    src = Path(src)
+    v = settings.video
+    pr = probe(src)
+    plan = plan_label(pr, settings.visible)
+    if v.insert_card and v.cards != "none":
+        from aigclabel_gui.engine.visible.video_cards import title_card
+
+        n = v.card_seconds
+        if v.cards in ("start", "start+end"):
+            if t < n:
+                return _fit(
+                    title_card(_frame_at(src, pr, 0.0, max_side), settings.visible), max_side
+                )
+            t -= n
+        if v.cards in ("end", "start+end") and t >= pr.duration:
+            last = _frame_at(src, pr, pr.duration, max_side)
+            return _fit(title_card(last, settings.visible), max_side)
+        opacity = 1.0 if v.persistent else 0.0
+    else:
+        opacity = CardSchedule.from_settings(v, pr.duration).opacity(t)
+    frame = _decode_at(src, pr, t)
+    if opacity > 0:
+        if frame.format.name not in PLANAR_YUV:
+            frame = frame.reformat(format="yuv420p")
+        frame.make_writable()
+        blend_into(frame, plan.yuv(frame), opacity)
+    return _fit(to_display(frame.to_image(), pr.orientation), max_side)
+
+
+def _fit(image: Image.Image, max_side: int) -> Image.Image:
+    image = image.convert("RGB")
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return image
+
+
+def _decode_at(src: Path, pr: Probe, t: float) -> av.VideoFrame:
+    """The frame shown at `t` seconds (the last one starting at or before it)."""
+    with _open_input(src) as inp:
+        vin = inp.streams[pr.stream_index]
+        vin.thread_type = "AUTO"
+        target = pr.start + max(0.0, min(t, pr.duration))
+        with contextlib.suppress(av.error.FFmpegError):
+            inp.seek(int(target / pr.time_base), stream=vin, backward=True)
+        shown = None
+        try:
+            for frame in inp.decode(vin):
+                if frame.pts is not None and float(frame.pts * pr.time_base) > target + 1e-6:
+                    if shown is None:
+                        shown = frame
+                    break
+                shown = frame
+        except av.error.FFmpegError as exc:
+            raise CorruptFile(f"{src.name}: cannot be decoded at {t:.2f} s ({exc})") from exc
+        if shown is None:
+            raise CorruptFile(f"{src.name}: no frame at {t:.2f} s")
+        return shown
+
+
+def _frame_at(src: Path, pr: Probe, t: float, max_side: int) -> Image.Image:
+    frame = _decode_at(src, pr, t)
+    return to_display(frame.to_image(), pr.orientation)
