@@ -1,0 +1,173 @@
+"""The audible label on audio (GB 45438 §5.3): a voice prompt or the Morse rhythm of "AI" at the
+start, the end, both, or a given time, with silence around it, levelled to the programme.
+
+Output keeps the input's format, sample rate and layout. WAV: byte splice; FLAC/ALAC: lossless
+re-encode (programme samples bit-exact); MP3: prompt frames joined, programme not re-encoded;
+AAC/Vorbis/Opus: re-encoded at the source's bitrate. Tags are carried over."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from mutagen import MutagenError
+from mutagen.flac import FLAC
+from mutagen.mp4 import MP4
+
+from aigclabel_gui.engine.errors import UnsupportedFormat
+from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback
+from aigclabel_gui.engine.pipeline import ExplicitReport
+from aigclabel_gui.engine.registry import FormatInfo
+from aigclabel_gui.engine.settings import DEFAULT_LONG_TEXT, AudioSettings, LabelSettings
+from aigclabel_gui.engine.visible.audio_mp3 import DECODER_DELAY, ENCODER_DELAY, join_mp3
+from aigclabel_gui.engine.visible.audio_pcm import reencode, splice_wav
+from aigclabel_gui.engine.visible.audio_plan import (
+    AudioProbe,
+    Insert,
+    measure_programme,
+    plan_inserts,
+    probe_audio,
+    prompt_positions,
+)
+from aigclabel_gui.engine.visible.audio_prompt import level_prompt, load_prompt, prompt_samples
+from aigclabel_gui.engine.visible.audio_tags import copy_tags
+
+__all__ = ["apply_explicit", "load_prompt", "prompt_positions"]
+
+
+def apply_explicit(
+    src: Path,
+    dst: Path,
+    info: FormatInfo,
+    settings: LabelSettings,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> ExplicitReport | None:
+    """Write `src` with the audible prompt to `dst`. On any failure `dst` is removed."""
+    a = settings.audio
+    if not a.enabled:
+        return None
+    try:
+        return _apply(Path(src), Path(dst), info, a, progress, cancel)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(dst).unlink()
+        raise
+
+
+def _source_bits(src: Path, fmt_name: str) -> int:
+    """Stored bits per sample of lossless audio (24-bit decodes to s32 like 32-bit does)."""
+    try:
+        if fmt_name == "flac":
+            return FLAC(src).info.bits_per_sample
+        if fmt_name == "m4a":
+            return getattr(MP4(src).info, "bits_per_sample", 0) or 0
+    except (MutagenError, OSError):
+        pass
+    return 0
+
+
+def _apply(
+    src: Path,
+    dst: Path,
+    info: FormatInfo,
+    a: AudioSettings,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> ExplicitReport:
+    probe = probe_audio(src)
+    if info.name == "mp3" and not probe.codec.startswith("mp3"):
+        raise UnsupportedFormat(f"{src.name}: {probe.codec} audio, not MP3")
+    rate, nch = probe.sample_rate, probe.channels
+    inserts = plan_inserts(a.position, probe)
+    measured = measure_programme(src, probe, inserts)
+    progress(FileProgress(str(src), 0.05, "prompt"))
+    lev = level_prompt(prompt_samples(a, rate, probe.layout), rate, measured.level_db)
+    gap = np.zeros((nch, round(a.gap_ms * rate / 1000)), np.float32)
+
+    def segment(ins: Insert) -> np.ndarray:
+        parts = [gap] if ins.gap_before else []
+        parts.append(lev.samples)
+        if ins.gap_after:
+            parts.append(gap)
+        return np.concatenate(parts, axis=1)
+
+    notes: list[str] = [lev.note] if lev.note else []
+    cancel.raise_if_cancelled()
+    if info.name == "mp3":
+        res = join_mp3(src, dst, probe, inserts, segment, progress, cancel)
+        how, notes = res.how, notes + res.notes
+        seg_lens = [segment(i).shape[1] for i in inserts]
+        at = [
+            (
+                f * res.spf
+                + ENCODER_DELAY
+                + DECODER_DELAY
+                - res.skip
+                + (gap.shape[1] if i.gap_before else 0)
+            )
+            / rate
+            for f, i in zip(res.prompt_frames, inserts, strict=True)
+        ]
+        added = sum(-(-(n + ENCODER_DELAY) // res.spf) * res.spf for n in seg_lens) / rate
+    else:
+        # A middle cut moves to the quietest sample nearby: no click, samples untouched.
+        inserts = [replace(i, at=measured.cuts.get(i.at, i.at)) for i in inserts]
+        if info.name == "wav":
+            splice_wav(src, dst, inserts, segment, progress, cancel)
+            how = "PCM spliced, programme bytes unchanged"
+        else:
+            bits = _source_bits(src, info.name)
+            how = reencode(src, dst, info.name, probe, bits, inserts, segment, progress, cancel)
+            notes += copy_tags(src, dst, info.name)
+        at = _pcm_positions(inserts, probe, gap.shape[1], lev.samples.shape[1])
+        added = sum(segment(i).shape[1] for i in inserts) / rate
+    progress(FileProgress(str(src), 0.95, "audio written"))
+    return _report(a, probe, lev, measured.level_db, at, added, how, notes)
+
+
+def _pcm_positions(
+    inserts: list[Insert], probe: AudioProbe, gap_n: int, prompt_n: int
+) -> list[float]:
+    rate = probe.sample_rate
+    total = round(probe.duration_s * rate)
+    out, added = [], 0
+    for ins in inserts:
+        at = total if ins.at is None else ins.at
+        out.append((at + added + (gap_n if ins.gap_before else 0)) / rate)
+        added += prompt_n + gap_n * (ins.gap_before + ins.gap_after)
+    return out
+
+
+def _report(a, probe, lev, programme_db, at, added, how, notes) -> ExplicitReport:
+    if a.prompt == "rhythm":
+        what = 'rhythm prompt (Morse "AI" · – · ·)'
+    elif a.prompt == "voice":
+        what = f"voice prompt “{DEFAULT_LONG_TEXT.get(a.language, DEFAULT_LONG_TEXT['zh'])}”"
+    else:
+        what = f"prompt {Path(a.prompt).name}"
+    prompt_s = lev.samples.shape[1] / probe.sample_rate
+    where = ", ".join(f"{t:.2f} s" for t in at)
+    prog = "silent" if programme_db is None else f"{programme_db:.1f} dBFS"
+    summary = (
+        f"{what}, {prompt_s:.2f} s, at {where}; level {lev.level_db:.1f} dBFS "
+        f"(programme {prog}), peak {lev.peak_db:.1f} dBFS; {how}"
+    )
+    return ExplicitReport(
+        kind="audio",
+        summary=summary,
+        measurements={
+            "prompt": a.prompt if a.prompt in ("voice", "rhythm") else "file",
+            "prompt_s": round(prompt_s, 4),
+            "prompt_at_s": ",".join(f"{t:.4f}" for t in at),
+            "added_s": round(added, 4),
+            "gap_ms": float(a.gap_ms),
+            "programme_level_dbfs": "silent" if programme_db is None else round(programme_db, 2),
+            "prompt_level_dbfs": round(lev.level_db, 2),
+            "prompt_peak_dbfs": round(lev.peak_db, 2),
+            "method": how,
+        },
+        warnings=notes,
+    )
