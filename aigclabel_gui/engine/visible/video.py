@@ -10,6 +10,7 @@ the same probe, plan and encoder settings.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -47,6 +48,19 @@ ENCODER = {
     "vp9": "libvpx-vp9",
     "av1": "libsvtav1",
     "vp8": "libvpx",
+}
+# FFmpeg's profile names -> the encoders' `profile` option (same pix_fmt is kept, so they fit).
+PROFILES = {
+    "libx264": {
+        "Constrained Baseline": "baseline",
+        "Baseline": "baseline",
+        "Main": "main",
+        "High": "high",
+        "High 10": "high10",
+        "High 4:2:2": "high422",
+        "High 4:4:4 Predictive": "high444",
+    },
+    "libx265": {"Main": "main", "Main 10": "main10", "Main 12": "main12"},
 }
 # Muxers write these themselves; copied as tags they would land in MP4 `keys` as fake metadata.
 MUXER_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder", "duration"}
@@ -156,7 +170,8 @@ class Probe:
     time_base: Fraction
     rate: Fraction | None
     start: float  # seconds, first frame's time
-    duration: float  # seconds, of the video stream
+    duration: float  # seconds, of the video stream (the container's when the stream has none)
+    duration_known: bool  # the video stream states its own length (truncation can be checked)
     bit_rate: int
     profile: str | None
     orientation: Orientation
@@ -185,8 +200,42 @@ def _seconds(value: int | None, tb: Fraction | None) -> float | None:
     return float(value * tb) if value is not None and tb is not None else None
 
 
-def _stream_duration(inp: av.container.InputContainer, vin) -> float:
+def _own_duration(vin) -> float | None:
+    """The video stream's own length: MP4 track duration or the Matroska DURATION tag."""
     d = _seconds(vin.duration, vin.time_base)
+    if d is None:
+        tag = vin.metadata.get("DURATION") or vin.metadata.get("duration")
+        if tag and re.fullmatch(r"\d+:\d\d:\d\d(\.\d+)?", tag):
+            h, m, sec = tag.split(":")
+            d = int(h) * 3600 + int(m) * 60 + float(sec)
+    return d
+
+
+def _last_packet_end(inp: av.container.InputContainer, vin) -> float | None:
+    """Where the video stream really ends, from its last packets (seek near the end)."""
+    if inp.duration is None:
+        return None
+    try:
+        inp.seek(inp.duration, backward=True)
+        end = None
+        for packet in inp.demux(vin):
+            if packet.pts is not None:
+                e = float((packet.pts + (packet.duration or 0)) * vin.time_base)
+                end = e if end is None else max(end, e)
+        return end
+    except av.error.FFmpegError:
+        return None
+    finally:
+        with contextlib.suppress(av.error.FFmpegError):
+            inp.seek(0)
+
+
+def _stream_duration(inp: av.container.InputContainer, vin) -> float:
+    d = _own_duration(vin)
+    if d is None:
+        # The container's length may include longer audio, which would push an end card past
+        # the last picture: measure the video's own end instead.
+        d = _last_packet_end(inp, vin)
     if d is None and inp.duration is not None:
         d = inp.duration / av.time_base
     return float(d or 0.0)
@@ -229,6 +278,7 @@ def probe(src: Path, side: int = 640) -> Probe:
             rate=vin.average_rate or vin.guessed_rate,
             start=start,
             duration=_stream_duration(inp, vin),
+            duration_known=_own_duration(vin) is not None,
             bit_rate=int(vin.bit_rate or ctx.bit_rate or 0),
             profile=ctx.profile,
             orientation=orient,
@@ -363,9 +413,10 @@ def add_video_output(
     ctx.color_primaries = pr.color_primaries
     ctx.color_trc = pr.color_trc
     ctx.options = dict(enc.options)
-    if pr.profile and enc.name in ("libx264", "libx265") and enc.pix_fmt == pr.pix_fmt:
-        with contextlib.suppress(ValueError, av.error.FFmpegError):
-            ctx.profile = pr.profile
+    profile = PROFILES.get(enc.name, {}).get(pr.profile or "")
+    if profile and enc.pix_fmt == pr.pix_fmt:
+        # Keep the source's profile: a Baseline clip made for old players stays Baseline.
+        ctx.options = {**ctx.options, "profile": profile}
     if pr.orientation.matrix is not None:
         # The label is drawn in the coded grid; the same display matrix makes it upright.
         vout.set_display_matrix(list(pr.orientation.matrix))
@@ -521,7 +572,7 @@ def check_complete(src: Path, pr: Probe, stats: RunStats) -> None:
     if stats.frames == 0:
         raise CorruptFile(f"{src.name}: no video frame could be decoded")
     frame_len = float(1 / pr.rate) if pr.rate else 0.04
-    if pr.duration and stats.last_time + frame_len < pr.duration - max(
+    if pr.duration_known and stats.last_time + frame_len < pr.duration - max(
         TRUNCATION_SLACK, 0.02 * pr.duration
     ):
         raise CorruptFile(
