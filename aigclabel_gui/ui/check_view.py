@@ -5,11 +5,10 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QFileDialog, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from aigclabel_gui.engine.inspect import InspectReport, inspect_file
-from aigclabel_gui.ui.workers import FunctionTask
+from aigclabel_gui.ui.workers import FunctionTask, start_task
 
 
 class CheckView(QWidget):
@@ -35,9 +34,7 @@ class CheckView(QWidget):
         for p in paths:
             task = FunctionTask(p, inspect_file, p)
             task.signals.result.connect(self._show)
-            self._tasks.add(task)
-            task.signals.finished.connect(lambda _k, t=task: self._tasks.discard(t))
-            QThreadPool.globalInstance().start(task)
+            start_task(task, self._tasks)
 
     def _choose(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, self.tr("Check files"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import QThreadPool, QUrl, Signal
@@ -157,10 +158,19 @@ class ExportDialog(QDialog):
                 counts["ok"], counts["cancelled"]
             )
         self.current.setText(head)
-        lines = [f"<p><b>{head}</b></p>"]
+        lines = [f"<p><b>{html.escape(head)}</b></p>"]
+        words = {"failed": self.tr("failed"), "skipped": self.tr("skipped")}
         for r in ev.results:
-            if r.status in ("failed", "skipped"):
-                lines.append(f"<p>{Path(r.src).name}: {r.status} — {r.reason}</p>")
+            if r.status in words:
+                colour = "#c0392b" if r.status == "failed" else "#8a6d3b"
+                lines.append(
+                    f"<p style='color:{colour}'>{html.escape(Path(r.src).name)}: "
+                    f"{words[r.status]} — {html.escape(r.reason)}</p>"
+                )
+        if ev.report_path:
+            lines.append(
+                "<p>" + html.escape(self.tr("Report: {0}").format(ev.report_path)) + "</p>"
+            )
         self.summary.setHtml("".join(lines))
         self.summary.setVisible(True)
         self.cancel_btn.setEnabled(True)

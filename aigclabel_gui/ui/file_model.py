@@ -19,7 +19,7 @@ from aigclabel_gui.engine.registry import identify
 from aigclabel_gui.engine.settings import LabelSettings
 from aigclabel_gui.engine.thumbnails import make_thumbnail, media_duration
 from aigclabel_gui.ui.qt_image import pil_to_qimage
-from aigclabel_gui.ui.workers import FunctionTask
+from aigclabel_gui.ui.workers import FunctionTask, start_task
 
 THUMB = 48
 
@@ -65,7 +65,7 @@ def _thumbnail(path: Path, kind: str):
 def human_size(n: int) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+            return f"{n:.0f} {unit}" if unit == "B" or n >= 10 else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n} B"
 
@@ -115,7 +115,7 @@ class FileModel(QAbstractTableModel):
             if col == "size":
                 if e.duration:
                     m, s = divmod(int(e.duration + 0.5), 60)
-                    return f"{human_size(e.size)} · {m}:{s:02d}"
+                    return f"{m}:{s:02d} · {human_size(e.size)}"
                 return human_size(e.size)
             if col == "labels":
                 return self._labels_text(e)
@@ -234,9 +234,7 @@ class FileModel(QAbstractTableModel):
 
     # --- background work ---------------------------------------------------------------------------
     def _start(self, task: FunctionTask) -> None:
-        self._tasks.add(task)
-        task.signals.finished.connect(lambda _k, t=task: self._tasks.discard(t))
-        self.pool.start(task)
+        start_task(task, self._tasks, self.pool)
 
     def _request_inspect(self, e: FileEntry) -> None:
         e.inspected = True

@@ -47,7 +47,7 @@ from aigclabel_gui.ui.media_preview import AudioPreview, VideoPreview, image_fra
 from aigclabel_gui.ui.preview import PreviewWidget
 from aigclabel_gui.ui.preview_render import render_image
 from aigclabel_gui.ui.settings_panel import SettingsPanel
-from aigclabel_gui.ui.workers import FunctionTask
+from aigclabel_gui.ui.workers import FunctionTask, start_task
 
 PANEL_WIDTH = 440
 
@@ -114,7 +114,7 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
         split.setStretchFactor(2, 0)
-        split.setSizes([430, 1400 - 430 - PANEL_WIDTH - 40, PANEL_WIDTH + 20])
+        split.setSizes([500, 1400 - 500 - PANEL_WIDTH - 40, PANEL_WIDTH + 20])
         self.splitter = split
         self.setCentralWidget(split)
         self._entries_changed()
@@ -138,7 +138,7 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, self.model.columnCount()):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-        for col, width in ((1, 64), (2, 96), (3, 110), (4, 70)):
+        for col, width in ((1, 50), (2, 98), (3, 96), (4, 62)):
             self.table.setColumnWidth(col, width)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self.update_preview())
         self.table.setAcceptDrops(False)
@@ -296,6 +296,8 @@ class MainWindow(QMainWindow):
             else None
         )
         apply_all = self.apply_all.isChecked()
+        self.audio_preview.player.shutdown()  # the old widgets are deleted with their players
+        self.video_preview.player.shutdown()
         self._build()
         if export is not None:
             self.panel.set_export_options(*export)
@@ -683,9 +685,7 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, self.tr("About aigclabel"), text)
 
     def _start(self, task: FunctionTask) -> None:
-        self._tasks.add(task)
-        task.signals.finished.connect(lambda _k, t=task: self._tasks.discard(t))
-        self.pool.start(task)
+        start_task(task, self._tasks, self.pool)
 
     def _load_settings(self) -> LabelSettings:
         raw = self.qsettings.value("settings", "")
@@ -697,6 +697,8 @@ class MainWindow(QMainWindow):
         return LabelSettings()
 
     def closeEvent(self, event) -> None:
+        self.audio_preview.player.shutdown()
+        self.video_preview.player.shutdown()
         if self.act_remember.isChecked():
             self.qsettings.setValue(
                 "file_list", json.dumps([str(e.path) for e in self.model.entries])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -26,13 +26,11 @@ from aigclabel_gui.ui.preview_render import (
     AudioRender,
     ImageRender,
     VideoInfo,
-    label_visible_at,
     render_audio,
     render_video_frame,
-    shows_label,
     video_info,
 )
-from aigclabel_gui.ui.workers import FunctionTask
+from aigclabel_gui.ui.workers import FunctionTask, start_task
 
 PROMPT_COLOUR = QColor(220, 60, 60)
 
@@ -41,9 +39,7 @@ def _run(owner, key, fn, *args, on_result, on_error) -> None:
     task = FunctionTask(key, fn, *args)
     task.signals.result.connect(on_result)
     task.signals.error.connect(on_error)
-    owner._tasks.add(task)
-    task.signals.finished.connect(lambda _k, t=task: owner._tasks.discard(t))
-    QThreadPool.globalInstance().start(task)
+    start_task(task, owner._tasks)
 
 
 def image_frame(r: ImageRender, movable: bool = True) -> PreviewFrame:
@@ -52,7 +48,8 @@ def image_frame(r: ImageRender, movable: bool = True) -> PreviewFrame:
         r.box,
         r.caption,
         QPixmap.fromImage(r.label) if r.label is not None else None,
-        movable,
+        movable and r.box is not None,
+        r.baked,
     )
 
 
@@ -62,8 +59,9 @@ class WaveformView(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setMinimumHeight(140)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumHeight(120)
+        self.setMaximumHeight(240)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.render: AudioRender | None = None
         self.wave: QPixmap | None = None
         self.playhead: float | None = None  # seconds on the output timeline
@@ -75,24 +73,6 @@ class WaveformView(QWidget):
         self.playhead = None
         self.update()
 
-    def segments(self) -> list[tuple[str, float, float, float]]:
-        """(what, output start s, output end s, source start s) in output order."""
-        r = self.render
-        if r is None:
-            return []
-        out, src_t, out_t = [], 0.0, 0.0
-        for pos in sorted(r.positions):
-            if pos > out_t:
-                length = min(pos - out_t, r.duration - src_t)
-                out.append(("audio", out_t, out_t + length, src_t))
-                src_t += length
-                out_t += length
-            out.append(("prompt", out_t, out_t + r.prompt_s, src_t))
-            out_t += r.prompt_s
-        if src_t < r.duration:
-            out.append(("audio", out_t, out_t + r.duration - src_t, src_t))
-        return out
-
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), self.palette().base())
@@ -101,13 +81,23 @@ class WaveformView(QWidget):
             return
         area = QRectF(self.rect()).adjusted(6, 6, -6, -24)
         sx = area.width() / r.total
-        for what, a, b, src in self.segments():
+        for what, a, b, src in r.segments():
             rect = QRectF(area.left() + a * sx, area.top(), (b - a) * sx, area.height())
             if what == "prompt":
-                p.fillRect(rect, QColor(PROMPT_COLOUR.red(), 60, 60, 70))
+                p.fillRect(rect, QColor(PROMPT_COLOUR.red(), 60, 60, 40))
+                p.setPen(QPen(PROMPT_COLOUR, 1))
+                peaks = r.prompt_peaks
+                mid, half = rect.center().y(), rect.height() * 0.45
+                for i, v in enumerate(peaks):
+                    x = rect.left() + (i + 0.5) * rect.width() / len(peaks)
+                    p.drawLine(QPointF(x, mid - v * half), QPointF(x, mid + v * half))
                 p.setPen(QPen(PROMPT_COLOUR, 2))
                 p.drawRect(rect)
-                p.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.prompt_text)
+                p.drawText(
+                    rect.adjusted(4, 2, -4, -2),
+                    Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter,
+                    self.prompt_text,
+                )
             else:
                 w = self.wave.width() / max(r.duration, 1e-6)
                 srect = QRectF(src * w, 0, (b - a) * w, self.wave.height())
@@ -150,12 +140,14 @@ class AudioPreview(QWidget):
         self.play_btn.clicked.connect(self.toggle_play)
         self.status = QLabel()
         self.status.setWordWrap(True)
-        layout.addWidget(self.wave, 1)
+        layout.addStretch(1)
+        layout.addWidget(self.wave)
         layout.addWidget(self.caption)
         row = QHBoxLayout()
         row.addWidget(self.play_btn)
         row.addWidget(self.status, 1)
         layout.addLayout(row)
+        layout.addStretch(1)
         self.player = LabelledPlayer(self)
         self.player.state_changed.connect(self._state_changed)
         self.player.failed.connect(
@@ -293,23 +285,23 @@ class VideoPreview(QWidget):
         keep_t = self.current_time() if self.info is not None else None
         self.info = info
         self.slider.blockSignals(True)
-        self.slider.setRange(0, max(0, int(info.duration * 10) - 1))
+        self.slider.setRange(0, max(0, int(info.total * 10) - 1))
         self.slider.blockSignals(False)
-        has_end = info.cards in ("end", "start+end")
-        has_start = info.cards in ("start", "start+end")
-        self.start_btn.setEnabled(has_start or info.persistent)
-        self.end_btn.setEnabled(has_end or info.persistent)
+        v = info.settings.video
+        self.start_btn.setEnabled(v.cards in ("start", "start+end") or v.persistent)
+        self.end_btn.setEnabled(v.cards in ("end", "start+end") or v.persistent)
         self.seek(keep_t if keep_t is not None else self._start_time(), force=True)
 
     def _start_time(self) -> float:
         if self.info is None:
             return 0.0
-        return min(1.0, self.info.card_seconds / 2, self.info.duration / 2)
+        return min(1.0, self.info.settings.video.card_seconds / 2, self.info.total / 2)
 
     def _end_time(self) -> float:
         if self.info is None:
             return 0.0
-        return max(0.0, self.info.duration - min(1.0, self.info.card_seconds / 2))
+        n = self.info.settings.video.card_seconds
+        return max(0.0, self.info.total - min(1.0, n / 2))
 
     def current_time(self) -> float:
         return self.slider.value() / 10
@@ -339,9 +331,9 @@ class VideoPreview(QWidget):
         serial, t = key
         if serial != self._serial:
             return
-        movable = bool(self.info and shows_label(self.settings) and label_visible_at(self.info, t))
+        movable = self.info is not None and self.info.movable(t)
         if self.info is not None:
-            on = label_visible_at(self.info, t) and shows_label(self.settings)
+            on = self.info.label_shown(t)
             render.caption = (
                 render.caption
                 + " · "

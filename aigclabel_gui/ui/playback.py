@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTemporaryDir, QThreadPool, QUrl, Signal
+from PySide6.QtCore import QObject, QTemporaryDir, QUrl, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 
 from aigclabel_gui.engine.pipeline import label_file
 from aigclabel_gui.engine.settings import LabelSettings
 from aigclabel_gui.ui.preview_render import playback_settings
-from aigclabel_gui.ui.workers import FunctionTask
+from aigclabel_gui.ui.workers import FunctionTask, start_task
 
 
 def labelled_copy(src: Path, settings: LabelSettings, dst: Path) -> Path:
@@ -58,16 +58,21 @@ class LabelledPlayer(QObject):
         task = FunctionTask((self._serial, key), labelled_copy, src, settings, dst)
         task.signals.result.connect(self._copy_ready)
         task.signals.error.connect(self._copy_failed)
-        self._tasks.add(task)
-        task.signals.finished.connect(lambda _k, t=task: self._tasks.discard(t))
         self._set_state("preparing")
         self.preparing.emit()
-        QThreadPool.globalInstance().start(task)
+        start_task(task, self._tasks)
 
     def stop(self) -> None:
         self._serial += 1  # a copy still being made is not played
         self.player.stop()
         self._set_state("idle")
+
+    def shutdown(self) -> None:
+        """Stop and release the media (its decoding threads) before the window goes away."""
+        self._serial += 1
+        self.player.stop()
+        self.player.setSource(QUrl())
+        self.state = "idle"
 
     def _copy_ready(self, key, path: Path) -> None:
         serial, cache_key = key

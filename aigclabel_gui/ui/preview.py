@@ -29,6 +29,7 @@ class PreviewFrame:
     caption: str = ""
     label: QPixmap | None = None  # the rendered label, painted at label_box (None: baked in)
     movable: bool = True
+    baked: bool = False  # the label is already in the picture: paint `label` only while dragging
 
 
 def anchor_centres(
@@ -116,9 +117,13 @@ class PreviewWidget(QWidget):
         p.drawPixmap(target, self.frame.pixmap, QRectF(self.frame.pixmap.rect()))
         rect = self.label_rect()
         if rect is not None:
-            if self.frame.label is not None:
+            dragging = self._drag_box is not None
+            if self.frame.label is not None and (not self.frame.baked or dragging):
+                if self.frame.baked:
+                    p.setOpacity(0.85)
                 p.drawPixmap(rect, self.frame.label, QRectF(self.frame.label.rect()))
-            if self.frame.movable and (self._hover or self._drag_box is not None):
+                p.setOpacity(1.0)
+            if self.frame.movable and (self._hover or dragging):
                 p.setPen(QPen(QColor(255, 200, 0), 2, Qt.PenStyle.DashLine))
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawRect(rect.adjusted(-2, -2, 2, 2))

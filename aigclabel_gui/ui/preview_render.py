@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtGui import QImage
 
 from aigclabel_gui.engine.settings import LabelSettings
@@ -27,27 +28,84 @@ class ImageRender:
     box: tuple[int, int, int, int] | None = None
     caption: str = ""
     position: str = ""  # the anchor the engine used ("auto" resolved)
+    baked: bool = False  # the label is already in `image` (video): `label` is only a drag ghost
 
 
 @dataclass
 class AudioRender:
-    waveform: QImage
+    waveform: QImage  # the source's waveform, its full length
     duration: float  # seconds, of the source
     prompt_s: float = 0.0
+    gap_s: float = 0.0
     positions: list[float] = field(default_factory=list)  # prompt starts, output timeline (s)
-    note: str = ""
+    prompt_peaks: list[float] = field(default_factory=list)  # the prompt's waveform, 0..1
+
+    def segments(self) -> list[tuple[str, float, float, float]]:
+        """The labelled output in order: (what, start s, end s, source start s), `what` being
+        "audio" or "prompt". The engine's layout (audio_plan.prompt_positions): a prompt at the
+        start is followed by a gap, one at the end follows a gap, one in the middle has a gap on
+        both sides."""
+        out: list[tuple[str, float, float, float]] = []
+        out_t = src_t = 0.0
+        for pos in sorted(self.positions):
+            if pos > out_t:
+                length = min(max(pos - out_t - self.gap_s, 0.0), self.duration - src_t)
+                if length > 0:
+                    out.append(("audio", out_t, out_t + length, src_t))
+                    src_t += length
+            out.append(("prompt", pos, pos + self.prompt_s, src_t))
+            out_t = pos + self.prompt_s
+            if src_t < self.duration:
+                out_t += self.gap_s
+        if src_t < self.duration:
+            out.append(("audio", out_t, out_t + self.duration - src_t, src_t))
+        return out
 
     @property
     def total(self) -> float:
-        return self.duration + self.prompt_s * len(self.positions)
+        segs = self.segments()
+        return segs[-1][2] if segs else self.duration
 
 
 @dataclass
 class VideoInfo:
-    duration: float
-    card_seconds: float
-    cards: str  # "none", "start", "end", "start+end"
-    persistent: bool
+    duration: float  # of the programme
+    settings: LabelSettings
+
+    @property
+    def inserted(self) -> tuple[float, float]:
+        """Seconds of inserted title cards before and after the programme."""
+        v = self.settings.video
+        if not (v.insert_card and v.cards != "none"):
+            return 0.0, 0.0
+        n = v.card_seconds
+        return (n if v.cards in ("start", "start+end") else 0.0), (
+            n if v.cards in ("end", "start+end") else 0.0
+        )
+
+    @property
+    def total(self) -> float:
+        before, after = self.inserted
+        return self.duration + before + after
+
+    def label_shown(self, t: float) -> bool:
+        """Whether the engine shows the label at `t` (GB 45438 §5.4 cards, persistent label)."""
+        from aigclabel_gui.engine.visible.video_cards import CardSchedule
+
+        if not shows_label(self.settings):
+            return False
+        before, after = self.inserted
+        if (before and t < before) or (after and t >= before + self.duration):
+            return True
+        return (
+            CardSchedule.from_settings(self.settings.video, self.duration).opacity(t - before) > 0
+        )
+
+    def movable(self, t: float) -> bool:
+        """The label can be dragged where it is drawn on the programme (not on a title card)."""
+        before, after = self.inserted
+        on_card = (before and t < before) or (after and t >= before + self.duration)
+        return self.label_shown(t) and not on_card
 
 
 def shows_label(settings: LabelSettings) -> bool:
@@ -70,44 +128,30 @@ def render_image(path: Path, settings: LabelSettings, max_side: int = 1200) -> I
 
 
 def video_info(path: Path, settings: LabelSettings) -> VideoInfo:
-    from aigclabel_gui.engine.thumbnails import media_duration
+    from aigclabel_gui.engine.visible.video import video_duration
 
-    try:
-        from aigclabel_gui.engine.visible.video import video_duration
-
-        duration = video_duration(path)
-    except ImportError:
-        duration = media_duration(path) or 0.0
-    v = settings.video
-    return VideoInfo(float(duration or 0.0), v.card_seconds, v.cards, v.persistent)
-
-
-def label_visible_at(info: VideoInfo, t: float) -> bool:
-    """Whether the engine's video label is on screen at `t` (GB 45438 §5.4 start/end cards)."""
-    if info.persistent:
-        return True
-    start = info.cards in ("start", "start+end") and t < info.card_seconds
-    end = info.cards in ("end", "start+end") and t >= info.duration - info.card_seconds
-    return start or end
+    return VideoInfo(float(video_duration(path) or 0.0), settings)
 
 
 def render_video_frame(
     path: Path, settings: LabelSettings, t: float, max_side: int = 960
 ) -> ImageRender:
-    """The frame at `t` as the labelled video will show it."""
-    from aigclabel_gui.engine.visible.video import render_card_frame
+    """The frame at `t` exactly as the labelled video shows it (the engine's own blend), plus the
+    label's box and image so it can be dragged."""
+    from aigclabel_gui.engine.visible.video import plan_label, probe, render_card_frame
 
     frame = render_card_frame(path, settings, t, max_side)
-    return _from_engine_frame(frame, t)
-
-
-def _from_engine_frame(frame, t: float) -> ImageRender:
-    caption = f"t = {t:.1f} s"
-    image = getattr(frame, "image", frame)
-    overlay = getattr(frame, "overlay", None)
-    if overlay is None:  # the label is already in the picture (or not shown at this time)
-        return ImageRender(pil_to_qimage(image), caption=caption)
-    return ImageRender(pil_to_qimage(image), pil_to_qimage(overlay.image), overlay.box, caption, "")
+    out = ImageRender(pil_to_qimage(frame), caption=f"{t:.1f} s", baked=True)
+    if shows_label(settings):
+        pr = probe(path)
+        plan = plan_label(pr, settings.visible)
+        scale = frame.width / pr.display_size[0]
+        ov = plan.overlay
+        x0, y0, x1, y1 = ov.box
+        out.box = (round(x0 * scale), round(y0 * scale), round(x1 * scale), round(y1 * scale))
+        out.label = pil_to_qimage(ov.image)
+        out.position = plan.position
+    return out
 
 
 def render_audio(path: Path, settings: LabelSettings) -> AudioRender:
@@ -122,14 +166,17 @@ def render_audio(path: Path, settings: LabelSettings) -> AudioRender:
     out = AudioRender(pil_to_qimage(wave), duration)
     if settings.implicit_only or not settings.audio.enabled or not duration:
         return out
-    try:
-        from aigclabel_gui.engine.visible.audio import load_prompt, prompt_positions
-    except ImportError:
-        out.note = "audio prompt engine not available"
-        return out
+    from aigclabel_gui.engine.visible.audio_plan import prompt_positions
+    from aigclabel_gui.engine.visible.audio_prompt import load_prompt
+
     rate = 48000
     prompt = load_prompt(settings.audio, rate, 1)
     out.prompt_s = prompt.shape[-1] / rate
+    mono = np.abs(prompt).max(axis=0) if prompt.ndim == 2 else np.abs(prompt)
+    cols = np.array_split(mono, 200) if mono.size >= 200 else [mono]
+    peak = float(mono.max()) or 1.0
+    out.prompt_peaks = [float(c.max()) / peak if c.size else 0.0 for c in cols]
+    out.gap_s = settings.audio.gap_ms / 1000
     out.positions = [float(p) for p in prompt_positions(duration, out.prompt_s, settings.audio)]
     return out
 

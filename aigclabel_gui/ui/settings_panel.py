@@ -51,6 +51,33 @@ def _compact(combo: QComboBox) -> None:
     combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
 
+class ErrorLabel(QLabel):
+    """An inline error under a field; takes no space while there is nothing to say."""
+
+    def __init__(self):
+        super().__init__()
+        self.setStyleSheet(ERROR_STYLE)
+        self.setWordWrap(True)
+        self.hide()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setVisible(bool(text))
+
+
+def _with_error(field, error: ErrorLabel) -> QWidget:
+    box = QWidget()
+    col = QVBoxLayout(box)
+    col.setContentsMargins(0, 0, 0, 0)
+    col.setSpacing(2)
+    if isinstance(field, QWidget):
+        col.addWidget(field)
+    else:
+        col.addLayout(field)
+    col.addWidget(error)
+    return box
+
+
 def _form(box: QGroupBox) -> QFormLayout:
     form = QFormLayout(box)
     # Fields take the remaining width; long rows wrap under their label instead of widening.
@@ -162,6 +189,11 @@ class SettingsPanel(QWidget):
         self.preset_menu_btn.setObjectName("presetMenu")
         self.preset_menu_btn.setText(self.tr("Manage"))
         self.preset_menu_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.preset_menu_btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.preset_menu_btn.setStyleSheet(
+            "QToolButton { padding: 3px 18px 3px 8px; }"
+            "QToolButton::menu-indicator { subcontrol-position: right center; right: 4px; }"
+        )
         menu = QMenu(self.preset_menu_btn)
         self.act_preset_save = menu.addAction(self.tr("Save current settings as…"))
         self.act_preset_rename = menu.addAction(self.tr("Rename…"))
@@ -214,11 +246,8 @@ class SettingsPanel(QWidget):
         self.size_pct.setSingleStep(0.5)
         self.size_pct.setSuffix(" %")
         self.size_pct.valueChanged.connect(self._size_changed)
-        self.size_error = QLabel()
-        self.size_error.setStyleSheet(ERROR_STYLE)
-        self.size_error.setWordWrap(True)
-        form.addRow(self.tr("Text height"), self.size_pct)
-        form.addRow("", self.size_error)
+        self.size_error = ErrorLabel()
+        form.addRow(self.tr("Text height"), _with_error(self.size_pct, self.size_error))
         self.color_btn = QPushButton()
         self.color_btn.clicked.connect(lambda: self._pick_color("color"))
         self.plate_btn = QPushButton()
@@ -275,11 +304,8 @@ class SettingsPanel(QWidget):
         self.card_seconds.setRange(0.5, 30)
         self.card_seconds.setSuffix(" s")
         self.card_seconds.valueChanged.connect(self._card_seconds_changed)
-        self.card_error = QLabel()
-        self.card_error.setStyleSheet(ERROR_STYLE)
-        self.card_error.setWordWrap(True)
-        form.addRow(self.tr("Card length"), self.card_seconds)
-        form.addRow("", self.card_error)
+        self.card_error = ErrorLabel()
+        form.addRow(self.tr("Card length"), _with_error(self.card_seconds, self.card_error))
         self.persistent = QCheckBox(self.tr("Keep a corner label for the whole video"))
         self.persistent.toggled.connect(lambda on: self._replace_section("video", persistent=on))
         form.addRow(self.persistent)
@@ -333,12 +359,9 @@ class SettingsPanel(QWidget):
                 edit.setPlaceholderText(self.tr("required, e.g. 001191440300708461136T1XGW3"))
             if name == "propagator":
                 edit.setPlaceholderText(self.tr("empty: the producer (first write)"))
-            err = QLabel()
-            err.setStyleSheet(ERROR_STYLE)
-            err.setWordWrap(True)
+            err = ErrorLabel()
             self.id_edits[name], self.id_errors[name] = edit, err
-            form.addRow(title, row)
-            form.addRow("", err)
+            form.addRow(title, _with_error(row, err))
         self.iptc = QCheckBox(self.tr("Also write IPTC DigitalSourceType"))
         self.iptc.setToolTip(
             self.tr("The international field read by Google, Meta and many asset managers")

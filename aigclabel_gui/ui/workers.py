@@ -10,7 +10,11 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+
+# How long a finished task is kept referenced after it says "finished": the pool thread is still
+# returning from run() when the signal is delivered, so the task must outlive that moment.
+RELEASE_DELAY_MS = 500
 
 
 class TaskSignals(QObject):
@@ -27,6 +31,7 @@ class FunctionTask(QRunnable):
         super().__init__()
         self.key, self.fn, self.args = key, fn, args
         self.signals = TaskSignals()
+        self.setAutoDelete(False)  # Python owns the task (see start_task)
 
     def run(self) -> None:
         try:
@@ -48,6 +53,7 @@ class GeneratorTask(QRunnable):
         super().__init__()
         self.key, self.gen_fn, self.args = key, gen_fn, args
         self.signals = TaskSignals()
+        self.setAutoDelete(False)
 
     def run(self) -> None:
         try:
@@ -58,3 +64,15 @@ class GeneratorTask(QRunnable):
             traceback.print_exc()
         finally:
             self.signals.finished.emit(self.key)
+
+
+def start_task(
+    task: FunctionTask | GeneratorTask, keep: set, pool: QThreadPool | None = None
+) -> None:
+    """Start `task` in the pool, holding a reference in `keep` until shortly after it finished
+    (never let Python free a runnable whose run() is still returning on a pool thread)."""
+    keep.add(task)
+    task.signals.finished.connect(
+        lambda _k, t=task: QTimer.singleShot(RELEASE_DELAY_MS, lambda: keep.discard(t))
+    )
+    (pool or QThreadPool.globalInstance()).start(task)

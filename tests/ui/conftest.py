@@ -138,6 +138,7 @@ def window(qtbot, qapp, qsettings):
     w.show()
     qtbot.waitExposed(w)
     yield w
+    w.close()  # stops media players, as the app does on quit
     if w.export_dialog is not None and w.export_dialog.final is None:
         w.export_dialog.cancel_token.cancel()
         qtbot.waitUntil(lambda: w.export_dialog.final is not None, timeout=60000)
