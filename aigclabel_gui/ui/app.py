@@ -23,21 +23,25 @@ def register_font(app: QApplication) -> None:
 
 
 class Translations:
-    """Loads resources/i18n/aigclabel_<lang>.qm; English is the source language."""
+    """Loads resources/i18n/aigclabel_<lang>.qm; English is the source language.
+
+    One translator per application, whichever window installed it (a QTranslator stays installed
+    in the QApplication until removed)."""
+
+    _installed: QTranslator | None = None
 
     def __init__(self, app: QApplication):
         self.app = app
-        self.translator: QTranslator | None = None
 
     def load(self, lang: str) -> str:
-        if self.translator is not None:
-            self.app.removeTranslator(self.translator)
-            self.translator = None
+        if Translations._installed is not None:
+            self.app.removeTranslator(Translations._installed)
+            Translations._installed = None
         if lang.startswith("zh"):
             tr = QTranslator(self.app)
             if tr.load(str(resource("i18n", "aigclabel_zh_CN.qm"))):
                 self.app.installTranslator(tr)
-                self.translator = tr
+                Translations._installed = tr
             return "zh_CN"
         return "en"
 

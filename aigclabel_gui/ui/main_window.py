@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize, Qt, QThreadPool, Signal
@@ -179,7 +180,7 @@ class MainWindow(QMainWindow):
 
         buttons = QHBoxLayout()
         for action in (self.act_add_files, self.act_add_folder, self.act_remove, self.act_clear):
-            b = QPushButton(action.text().replace("&", ""))
+            b = QPushButton(re.sub(r"\(&\w\)", "", action.text()).replace("&", ""))
             b.setToolTip(action.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
             b.clicked.connect(action.trigger)
             buttons.addWidget(b)

@@ -1,0 +1,995 @@
+<?xml version='1.0' encoding='UTF-8'?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>AudioPreview</name>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="135"/>
+        <source>prompt</source>
+        <translation>提示音</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="138"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="201"/>
+        <source>▶ Play labelled audio</source>
+        <translation>▶ 播放加标识后的音频</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="154"/>
+        <source>Cannot play: {0}</source>
+        <translation>无法播放：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="163"/>
+        <source>Reading {0}…</source>
+        <translation>正在读取 {0}…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="177"/>
+        <source>{0:.1f} s of audio · prompt of {1:.1f} s at {2} · result {3:.1f} s</source>
+        <translation>音频 {0:.1f} 秒 · 提示音 {1:.1f} 秒，位于 {2} · 结果 {3:.1f} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="181"/>
+        <source>{0:.1f} s of audio · no audible prompt with these settings</source>
+        <translation>音频 {0:.1f} 秒 · 当前设置不加提示音</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="188"/>
+        <source>No preview: {0}</source>
+        <translation>无法预览：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="202"/>
+        <source>Labelling a copy…</source>
+        <translation>正在生成加标识的副本…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="203"/>
+        <source>■ Stop</source>
+        <translation>■ 停止</translation>
+    </message>
+</context>
+<context>
+    <name>CheckView</name>
+    <message>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="19"/>
+        <source>Check a file…</source>
+        <translation>检查文件…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="24"/>
+        <source>Drop files here to see which AI-content labels they carry.</source>
+        <translation>把文件拖到这里，查看其带有哪些人工智能生成内容标识。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="40"/>
+        <source>Check files</source>
+        <translation>检查文件</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="55"/>
+        <source>✔ Compliant: one complete AIGC record in the right place.</source>
+        <translation>✔ 合规：在正确位置有一条完整的 AIGC 记录。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="56"/>
+        <source>✘ Has an AIGC record, but it does not conform.</source>
+        <translation>✘ 有 AIGC 记录，但不符合要求。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="57"/>
+        <source>✘ No AIGC record.</source>
+        <translation>✘ 没有 AIGC 记录。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="58"/>
+        <source>? Cannot tell: the file is damaged.</source>
+        <translation>? 无法判断：文件已损坏。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="60"/>
+        <source>Plain text has no metadata carrier; only a prompt line in the text can label it.</source>
+        <translation>纯文本没有元数据载体，只能在文本中加入提示语来标识。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="62"/>
+        <source>Unsupported file type.</source>
+        <translation>不支持的文件类型。</translation>
+    </message>
+</context>
+<context>
+    <name>ExportDialog</name>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="54"/>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="61"/>
+        <source>Starting…</source>
+        <translation>正在开始…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="76"/>
+        <source>Open output folder</source>
+        <translation>打开输出文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="81"/>
+        <source>Open report</source>
+        <translation>打开报告</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="113"/>
+        <source>Cancelling: finishing the files in progress…</source>
+        <translation>正在取消：等待处理中的文件完成…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="124"/>
+        <source>Labelling {0}</source>
+        <translation>正在处理 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="134"/>
+        <source>{0} of {1} files · remaining {2}</source>
+        <translation>{0} / {1} 个文件 · 剩余 {2}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="142"/>
+        <source>Export stopped: {0}</source>
+        <translation>导出已停止：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="145"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="177"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="153"/>
+        <source>Done: {0} labelled, {1} skipped, {2} failed</source>
+        <translation>完成：{0} 个已加标识，{1} 个跳过，{2} 个失败</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="157"/>
+        <source>Cancelled: {0} labelled, {1} not started</source>
+        <translation>已取消：{0} 个已加标识，{1} 个未开始</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="162"/>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="162"/>
+        <source>skipped</source>
+        <translation>已跳过</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="172"/>
+        <source>Report: {0}</source>
+        <translation>报告：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>FileModel</name>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="95"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="96"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="97"/>
+        <source>Size / length</source>
+        <translation>大小 / 时长</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="98"/>
+        <source>Labels found</source>
+        <translation>已有标识</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="99"/>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="149"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="169"/>
+        <source>unsupported</source>
+        <translation>不支持</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="151"/>
+        <source>image</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="152"/>
+        <source>audio</source>
+        <translation>音频</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="153"/>
+        <source>video</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="154"/>
+        <source>text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="164"/>
+        <source>AIGC record ✓</source>
+        <translation>有 AIGC 记录 ✓</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="165"/>
+        <source>AIGC record, not compliant</source>
+        <translation>有 AIGC 记录，不合规</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="166"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="167"/>
+        <source>cannot tell (damaged)</source>
+        <translation>无法判断（已损坏）</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="168"/>
+        <source>no metadata carrier</source>
+        <translation>无元数据载体</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="175"/>
+        <source>labelling…</source>
+        <translation>处理中…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="176"/>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="177"/>
+        <source>skipped</source>
+        <translation>已跳过</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="178"/>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="179"/>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="92"/>
+        <source>aigclabel — label AI-generated content</source>
+        <translation>aigclabel — 为人工智能生成内容添加标识</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="122"/>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="150"/>
+        <source>No files yet</source>
+        <translation>还没有文件</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="155"/>
+        <source>Drag pictures, audio, video or documents here (files or whole folders), or use Add Files / Add Folder. Nothing is changed in the originals: labelled copies go to the output folder.</source>
+        <translation>把图片、音频、视频或文档（文件或整个文件夹）拖到这里，或使用“添加文件”/“添加文件夹”。原文件不会被修改：加标识的副本保存到输出文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="162"/>
+        <source>Try with samples</source>
+        <translation>用示例试试</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="166"/>
+        <source>A picture, a short clip with sound and a short audio file.</source>
+        <translation>一张图片、一段带声音的短视频和一段短音频。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="188"/>
+        <source>Export labelled copies</source>
+        <translation>导出带标识的副本</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="206"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="420"/>
+        <source>Select a file to see the label exactly as it will be written.</source>
+        <translation>选择一个文件，即可看到将要写入的标识效果。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="217"/>
+        <source>Drag the label to move it; near a corner or an edge it snaps into place.</source>
+        <translation>拖动标签可移动位置；靠近角落或边缘时会自动对齐。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="221"/>
+        <source>A moved label applies to all files</source>
+        <translation>拖动标签的位置应用于所有文件</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="226"/>
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="228"/>
+        <source>Check</source>
+        <translation>检查</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="233"/>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="235"/>
+        <source>Add &amp;Files…</source>
+        <translation>添加文件(&amp;F)…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="239"/>
+        <source>Add F&amp;older…</source>
+        <translation>添加文件夹(&amp;O)…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="242"/>
+        <source>Try with &amp;samples</source>
+        <translation>用示例试试(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="244"/>
+        <source>&amp;Export…</source>
+        <translation>导出(&amp;E)…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="246"/>
+        <source>&amp;Check files…</source>
+        <translation>检查文件(&amp;C)…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="250"/>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="262"/>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="264"/>
+        <source>&amp;Remove</source>
+        <translation>移除(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="267"/>
+        <source>C&amp;lear</source>
+        <translation>清空(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="269"/>
+        <source>&amp;Play labelled audio/video</source>
+        <translation>播放加标识后的音视频(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="272"/>
+        <source>Remember the file list</source>
+        <translation>记住文件列表</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="279"/>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="286"/>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="287"/>
+        <source>&amp;About</source>
+        <translation>关于(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="341"/>
+        <source>Cannot add: {0}</source>
+        <translation>无法添加：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="347"/>
+        <source>{0} files added</source>
+        <translation>已添加 {0} 个文件</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="353"/>
+        <source>Add files</source>
+        <translation>添加文件</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="358"/>
+        <source>Add folder</source>
+        <translation>添加文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="365"/>
+        <source>Samples</source>
+        <translation>示例</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="365"/>
+        <source>No sample files are installed.</source>
+        <translation>未安装示例文件。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="428"/>
+        <source>Reading {0}…</source>
+        <translation>正在读取 {0}…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="435"/>
+        <source>Text files get a prompt line: “{0}”</source>
+        <translation>文本文件将加入一行提示语：“{0}”</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="463"/>
+        <source>No preview: {0}</source>
+        <translation>无法预览：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="504"/>
+        <source>Label moved to {0}</source>
+        <translation>标签已移到 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="550"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="558"/>
+        <source>Save preset</source>
+        <translation>保存预设</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="550"/>
+        <source>Preset name:</source>
+        <translation>预设名称：</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="567"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="571"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="580"/>
+        <source>Rename preset</source>
+        <translation>重命名预设</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="567"/>
+        <source>Built-in presets cannot be renamed.</source>
+        <translation>内置预设不能重命名。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="571"/>
+        <source>New name:</source>
+        <translation>新名称：</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="589"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="595"/>
+        <source>Delete preset</source>
+        <translation>删除预设</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="589"/>
+        <source>Built-in presets cannot be deleted.</source>
+        <translation>内置预设不能删除。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="609"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="617"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="639"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="643"/>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="609"/>
+        <source>Choose an output folder first.</source>
+        <translation>请先选择输出文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="619"/>
+        <source>Enter the producer code (ContentProducer): the provider code of the service that generated the content. It is never invented; files that already carry a producer's record keep theirs.</source>
+        <translation>请填写生成者编码（ContentProducer）：生成该内容的服务提供者编码。本工具不会自行编造；已带有生成者记录的文件会保留原记录。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="644"/>
+        <source>Cannot create the output folder: {0}</source>
+        <translation>无法创建输出文件夹：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="677"/>
+        <source>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;Labels AI-generated images, audio, video and text per GB 45438-2025.&lt;/p&gt;&lt;p&gt;Licence: GPL-3.0-or-later.&lt;br&gt;PySide6 {1} (LGPL-3.0) · PyAV {2} with FFmpeg {3} (GPL build: x264/x265)&lt;br&gt;Font: Noto Sans SC, SIL Open Font License 1.1&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;按 GB 45438-2025 为人工智能生成的图片、音频、视频和文本添加标识。&lt;/p&gt;&lt;p&gt;许可证：GPL-3.0-or-later。&lt;br&gt;PySide6 {1}（LGPL-3.0）· PyAV {2}，内含 FFmpeg {3}（GPL 构建：x264/x265）&lt;br&gt;字体：Noto Sans SC，SIL Open Font License 1.1&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="686"/>
+        <source>About aigclabel</source>
+        <translation>关于 aigclabel</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPanel</name>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="130"/>
+        <source>custom ({0})</source>
+        <translation>自定义（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="169"/>
+        <source>No AIGC record in the selected file: a first write.</source>
+        <translation>所选文件没有 AIGC 记录：将首次写入。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="176"/>
+        <source>Producer's record in this file (kept unchanged):</source>
+        <translation>文件中已有的生成者记录（保持不变）：</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="181"/>
+        <source>Preset</source>
+        <translation>预设</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="190"/>
+        <source>Manage</source>
+        <translation>管理</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="198"/>
+        <source>Save current settings as…</source>
+        <translation>将当前设置另存为…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="199"/>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="200"/>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="204"/>
+        <source>Metadata only (no visible or audible label)</source>
+        <translation>仅元数据（不加可见或可听标识）</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="211"/>
+        <source>Visible label (images, video)</source>
+        <translation>可见标识（图片、视频）</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="216"/>
+        <source>Text</source>
+        <translation>文字</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="221"/>
+        <source>Label language</source>
+        <translation>标签语言</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="225"/>
+        <source>top left</source>
+        <translation>左上角</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="226"/>
+        <source>top</source>
+        <translation>顶部居中</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="227"/>
+        <source>top right</source>
+        <translation>右上角</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="228"/>
+        <source>left</source>
+        <translation>左侧居中</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="229"/>
+        <source>centre</source>
+        <translation>正中</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="230"/>
+        <source>right</source>
+        <translation>右侧居中</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="231"/>
+        <source>bottom left</source>
+        <translation>左下角</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="232"/>
+        <source>bottom</source>
+        <translation>底部居中</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="233"/>
+        <source>bottom right</source>
+        <translation>右下角</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="237"/>
+        <source>auto (least busy corner, avoids faces)</source>
+        <translation>自动（选最空的角落，避开人脸）</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="238"/>
+        <source>custom</source>
+        <translation>自定义</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="242"/>
+        <source>Position</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="250"/>
+        <source>Text height</source>
+        <translation>文字高度</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="261"/>
+        <source>Text colour</source>
+        <translation>文字颜色</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="262"/>
+        <source>Plate colour</source>
+        <translation>底板颜色</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="263"/>
+        <source>Plate opacity</source>
+        <translation>底板不透明度</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="267"/>
+        <source>Audible label (audio)</source>
+        <translation>音频标识（音频）</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="270"/>
+        <source>voice: “本内容由人工智能生成”</source>
+        <translation>语音：“本内容由人工智能生成”</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="271"/>
+        <source>rhythm: Morse “AI” (· – · ·)</source>
+        <translation>节奏：摩尔斯码“AI”（· – · ·）</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="272"/>
+        <source>my own recording…</source>
+        <translation>我自己的录音…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="274"/>
+        <source>Prompt</source>
+        <translation>提示音</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="277"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="293"/>
+        <source>start</source>
+        <translation>开头</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="278"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="294"/>
+        <source>end</source>
+        <translation>结尾</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="279"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="295"/>
+        <source>start and end</source>
+        <translation>开头和结尾</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="285"/>
+        <source>Where</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="289"/>
+        <source>Video</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="296"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="302"/>
+        <source>Label cards</source>
+        <translation>提示位置</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="308"/>
+        <source>Card length</source>
+        <translation>提示时长</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="309"/>
+        <source>Keep a corner label for the whole video</source>
+        <translation>整个视频持续显示角标</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="312"/>
+        <source>Insert separate title cards</source>
+        <translation>插入单独的提示画面</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="318"/>
+        <source>Metadata label (AIGC record)</source>
+        <translation>元数据标识（AIGC 记录）</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="321"/>
+        <source>1 — AI-generated</source>
+        <translation>1 — 人工智能生成</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="322"/>
+        <source>2 — possibly AI-generated</source>
+        <translation>2 — 可能为人工智能生成</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="323"/>
+        <source>3 — suspected AI-generated</source>
+        <translation>3 — 疑似人工智能生成</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="327"/>
+        <source>Label</source>
+        <translation>标识值</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="331"/>
+        <source>Producer code</source>
+        <translation>生成者编码</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="332"/>
+        <source>Produce ID</source>
+        <translation>内容编号（ProduceID）</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="333"/>
+        <source>Propagator code</source>
+        <translation>传播者编码</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="334"/>
+        <source>Propagate ID</source>
+        <translation>传播编号（PropagateID）</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="346"/>
+        <source>Generate</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="349"/>
+        <source>empty: generated for each file</source>
+        <translation>留空：为每个文件生成</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="351"/>
+        <source>From USCC…</source>
+        <translation>信用代码…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="354"/>
+        <source>Build the 27-character provider code from a unified social credit code</source>
+        <translation>根据统一社会信用代码生成 27 位服务提供者编码</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="359"/>
+        <source>required, e.g. 001191440300708461136T1XGW3</source>
+        <translation>必填，如 001191440300708461136T1XGW3</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="361"/>
+        <source>empty: the producer (first write)</source>
+        <translation>留空：与生成者相同（首次写入）</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="365"/>
+        <source>Also write IPTC DigitalSourceType</source>
+        <translation>同时写入 IPTC DigitalSourceType</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="367"/>
+        <source>The international field read by Google, Meta and many asset managers</source>
+        <translation>Google、Meta 及许多素材管理系统读取的国际通用字段</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="379"/>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="384"/>
+        <source>choose a folder</source>
+        <translation>选择文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="386"/>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="390"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="541"/>
+        <source>Output folder</source>
+        <translation>输出文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="394"/>
+        <source>File names</source>
+        <translation>文件名</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="397"/>
+        <source>rename the new file</source>
+        <translation>重命名新文件</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="398"/>
+        <source>skip</source>
+        <translation>跳过</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="399"/>
+        <source>overwrite</source>
+        <translation>覆盖</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="403"/>
+        <source>If the file exists</source>
+        <translation>文件已存在时</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="444"/>
+        <source>GB 45438 §5.2: the text height must be at least 5% of the shorter side.</source>
+        <translation>GB 45438 §5.2：文字高度不得低于画面短边的 5%。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="453"/>
+        <source>GB 45438 §5.4: the start prompt must be shown for at least 2 s.</source>
+        <translation>GB 45438 §5.4：起始提示持续时间不得短于 2 秒。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="466"/>
+        <source>Required: the provider code of the service that generated the content.</source>
+        <translation>必填：生成该内容的服务提供者编码。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="478"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="485"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="493"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="504"/>
+        <source>Provider code</source>
+        <translation>服务提供者编码</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="478"/>
+        <source>Unified social credit code (18 characters):</source>
+        <translation>统一社会信用代码（18 位）：</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="487"/>
+        <source>This is not a valid unified social credit code (wrong length, character or check character).</source>
+        <translation>这不是有效的统一社会信用代码（长度、字符或校验位有误）。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="495"/>
+        <source>Service extension (5 characters, e.g. 00000 or 1 + a 4-character model code):</source>
+        <translation>服务扩展码（5 位，如 00000，或 1 加 4 位模型代码）：</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="514"/>
+        <source>Your prompt recording</source>
+        <translation>您的提示音录音</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="516"/>
+        <source>Audio (*.wav *.mp3 *.flac *.m4a *.ogg *.opus)</source>
+        <translation>音频 (*.wav *.mp3 *.flac *.m4a *.ogg *.opus)</translation>
+    </message>
+</context>
+<context>
+    <name>VideoPreview</name>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="245"/>
+        <source>Start card</source>
+        <translation>片头提示</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="247"/>
+        <source>End card</source>
+        <translation>片尾提示</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="249"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="371"/>
+        <source>▶ Play labelled clip</source>
+        <translation>▶ 播放加标识后的视频</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="263"/>
+        <source>Cannot play: {0}</source>
+        <translation>无法播放：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="276"/>
+        <source>Reading {0}…</source>
+        <translation>正在读取 {0}…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="340"/>
+        <source>label shown</source>
+        <translation>显示标签</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="340"/>
+        <source>no label at this time</source>
+        <translation>此时无标签</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="346"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="350"/>
+        <source>No preview: {0}</source>
+        <translation>无法预览：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="372"/>
+        <source>Labelling a copy…</source>
+        <translation>正在生成加标识的副本…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="373"/>
+        <source>■ Stop</source>
+        <translation>■ 停止</translation>
+    </message>
+</context>
+</TS>
