@@ -60,6 +60,9 @@ def create_window(argv: list[str], app: QApplication, qsettings: QSettings | Non
     translations = Translations(app)
     lang = translations.load(default_language(qsettings))
     window = MainWindow(qsettings=qsettings)
+    icon = resource("icons", "aigclabel.png")
+    if icon.is_file():
+        window.setWindowIcon(QIcon(str(icon)))
     window.translations = translations
     window.lang = lang
     window._fill_presets()
