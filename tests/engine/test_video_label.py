@@ -369,3 +369,69 @@ def test_cli_labels_mkv_with_record(tmp_path, producer):
 
     assert dark_share(3.0) > 0.4  # inside the end card (last 2 s of 4)
     assert dark_share(1.0) < 0.05  # before it
+
+
+def audio_peak_db(path: Path, start: float, end: float) -> float:
+    """ffmpeg volumedetect's max_volume over [start, end) of the first audio stream."""
+    err = subprocess.run(
+        ["ffmpeg", "-v", "info", "-i", str(path), "-vn", "-af"]
+        + [f"atrim={start}:{end},volumedetect", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+    ).stderr
+    return float(re.search(r"max_volume: (-?[\d.]+) dB", err).group(1))
+
+
+def card_plate(card: Image.Image) -> tuple[int, int, int, int]:
+    """The black plate of an inserted card, looked for in the middle of the frame."""
+    w, h = card.size
+    left, t = w // 5, h // 5
+    mid = np.asarray(card)[t : h - t, left : w - left].max(axis=2) < 16
+    ys, xs = np.nonzero(mid)
+    return left + xs.min(), t + ys.min(), left + xs.max() + 1, t + ys.max() + 1
+
+
+@pytest.mark.slow
+def test_inserted_cards_mp4(tmp_path):
+    src = make_clip(tmp_path / "in.mp4", secs=3.0)
+    dst = tmp_path / "out.mp4"
+    rep = label(src, dst, cards="start+end", card_seconds=2.0, insert_card=True)
+    a, b = ffprobe_streams(src), ffprobe_streams(dst)
+    assert [s["codec_name"] for s in a] == [s["codec_name"] for s in b] == ["h264", "aac"]
+    # +2 s per card, on the video and on the audio track.
+    assert abs(float(b[0]["duration"]) - (float(a[0]["duration"]) + 4.0)) < 0.05
+    assert abs(float(b[1]["duration"]) - (float(a[1]["duration"]) + 4.0)) < 0.1
+    assert b[1]["sample_rate"] == a[1]["sample_rate"] and b[1]["channels"] == a[1]["channels"]
+    # Silence under the cards, the tone in the programme.
+    assert audio_peak_db(dst, 0.0, 1.9) < -60
+    assert audio_peak_db(dst, 2.2, 4.8) > -20
+    assert audio_peak_db(dst, 5.2, 7.0) < -60
+    # The card: the label in the middle of the frame, legible; the programme after it is clean.
+    w, h = 640, 360
+    card = ffmpeg_frame(dst, 1.0)
+    x0, y0, x1, y1 = card_plate(card)
+    assert abs((x0 + x1) / 2 - w / 2) < 4 and abs((y0 + y1) / 2 - h / 2) < 4
+    assert ocr(card, (x0, y0, x1, y1)) == "AI生成"
+    assert ocr(ffmpeg_frame(dst, 6.0), (x0, y0, x1, y1)) == "AI生成"  # the end card
+    assert "生成" not in ocr(ffmpeg_frame(dst, 3.0), box_of(rep))  # programme: no corner label
+    assert rep.measurements["mode"] == "insert"
+
+
+@pytest.mark.slow
+def test_inserted_start_card_webm_rotated(tmp_path):
+    src = make_clip(tmp_path / "in.webm", secs=2.0, vcodec="libvpx-vp9", acodec="libopus")
+    dst = tmp_path / "out.webm"
+    label(src, dst, cards="start", card_seconds=2.0, insert_card=True, persistent=True)
+    b = ffprobe_streams(dst)
+    assert [s["codec_name"] for s in b] == ["vp9", "opus"]
+    fmt = ffprobe_json(dst)["format"]
+    assert abs(float(fmt["duration"]) - 4.0) < 0.1
+    assert fmt["tags"]["title"] == "clip"
+    src2 = make_clip(tmp_path / "r.mp4", secs=2.0, rotation=-90)
+    dst2 = tmp_path / "r-out.mp4"
+    label(src2, dst2, cards="start", card_seconds=2.0, insert_card=True)
+    card = ffmpeg_frame(dst2, 1.0)
+    assert card.size == (360, 640)
+    x0, y0, x1, y1 = card_plate(card)
+    assert x1 - x0 > y1 - y0  # the plate lies horizontally as viewed: the text is upright
+    assert ocr(card, (x0, y0, x1, y1)) == "AI生成"

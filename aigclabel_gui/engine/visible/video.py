@@ -651,6 +651,7 @@ def _apply(src, dst, settings, out_format, progress, cancel, report_cls):
         stats, shown = insert_cards_run(
             src, dst, pr, plan, settings, enc, out_format, progress, cancel, warnings
         )
+        check_complete(src, pr, stats)
     else:
         schedule = CardSchedule.from_settings(v, pr.duration)
         stats = _overlay_run(
@@ -667,7 +668,8 @@ def _apply(src, dst, settings, out_format, progress, cancel, report_cls):
     ov = plan.overlay
     elapsed = time.perf_counter() - t0
     out_bytes = dst.stat().st_size
-    out_rate = out_bytes * 8 / pr.duration if pr.duration else 0
+    out_seconds = pr.duration + (shown * (v.cards.count("+") + 1) if mode == "insert" else 0)
+    out_rate = out_bytes * 8 / out_seconds if out_seconds else 0
     measurements: dict[str, float | str] = {
         "ink_height_px": ov.ink_height,
         "ink_height_pct": round(ov.ink_pct, 2),
