@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEB_PACKAGES := libimage-exiftool-perl ffmpeg tesseract-ocr tesseract-ocr-chi-sim poppler-utils \
 	xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libpulse0 \
-	libegl1 libgl1 libfontconfig1 libdbus-1-3 time
+	libegl1 libgl1 libfontconfig1 libdbus-1-3 time desktop-file-utils appstream
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint format deps venv bench screenshots clean
@@ -50,6 +50,15 @@ bench: deps venv
 
 screenshots: deps venv
 	$(BIN)/python packaging/screenshots.py
+
+# Installers: PyInstaller onedir bundle dist/aigclabel/ (aigclabel + aigclabel-gui), smoke-tested,
+# then packed as dist/aigclabel-<version>-linux-<arch>.tar.gz. See packaging/README.md.
+.PHONY: package
+package: deps venv
+	$(BIN)/python -m pip install -q 'pyinstaller>=6.10,<7'
+	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build packaging/aigclabel.spec
+	$(BIN)/python packaging/smoke_test.py dist/aigclabel
+	packaging/linux/build-tarball.sh dist/aigclabel
 
 clean:
 	rm -rf $(VENV) .stamp-deps build dist *.egg-info

@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         "resources/fonts/OFL.txt",
         "resources/voice/prompt_zh.opus",
         "cv2/data/haarcascade_frontalface_default.xml",
+        *(f"resources/i18n/{ts.stem}.qm" for ts in (ROOT / "resources" / "i18n").glob("*.ts")),
     ):
         s.check((internal / rel).is_file(), f"bundled: {rel}")
     if s.failures:
