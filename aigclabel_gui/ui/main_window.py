@@ -456,6 +456,12 @@ class MainWindow(QMainWindow):
     def _preview_ready(self, serial: int, render) -> None:
         if serial != self._preview_serial:
             return  # a newer preview was requested meanwhile
+        w, h = render.source_size
+        render.caption = f"{w} × {h}"
+        if render.label is not None:
+            render.caption += " · " + self.tr(
+                "label text height {0:.1f}% of the shorter side"
+            ).format(render.ink_pct)
         self.preview.show_frame(image_frame(render))
 
     def _preview_failed(self, serial: int, message: str) -> None:

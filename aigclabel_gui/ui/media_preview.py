@@ -59,8 +59,8 @@ class WaveformView(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setMinimumHeight(120)
-        self.setMaximumHeight(240)
+        self.setMinimumHeight(200)
+        self.setMaximumHeight(280)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.render: AudioRender | None = None
         self.wave: QPixmap | None = None
@@ -93,11 +93,11 @@ class WaveformView(QWidget):
                     p.drawLine(QPointF(x, mid - v * half), QPointF(x, mid + v * half))
                 p.setPen(QPen(PROMPT_COLOUR, 2))
                 p.drawRect(rect)
-                p.drawText(
-                    rect.adjusted(4, 2, -4, -2),
-                    Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter,
-                    self.prompt_text,
-                )
+                tag = p.fontMetrics().boundingRect(self.prompt_text).adjusted(-6, -2, 6, 2)
+                tag.moveCenter(QPointF(rect.center().x(), rect.top() + tag.height()).toPoint())
+                p.fillRect(tag, PROMPT_COLOUR)
+                p.setPen(QColor("white"))
+                p.drawText(tag, Qt.AlignmentFlag.AlignCenter, self.prompt_text)
             else:
                 w = self.wave.width() / max(r.duration, 1e-6)
                 srect = QRectF(src * w, 0, (b - a) * w, self.wave.height())

@@ -29,6 +29,8 @@ class ImageRender:
     caption: str = ""
     position: str = ""  # the anchor the engine used ("auto" resolved)
     baked: bool = False  # the label is already in `image` (video): `label` is only a drag ghost
+    source_size: tuple[int, int] = (0, 0)
+    ink_pct: float = 0.0  # the label's measured text height, % of the shorter side (§5.2)
 
 
 @dataclass
@@ -116,15 +118,16 @@ def render_image(path: Path, settings: LabelSettings, max_side: int = 1200) -> I
     from aigclabel_gui.engine.visible.image import render_preview
 
     pv = render_preview(path, settings, max_side)
-    w, h = pv.source_size
-    caption = f"{w} × {h}"
-    if not shows_label(settings) or pv.overlay is None:
-        return ImageRender(pil_to_qimage(pv.image), caption=caption)
-    ov = pv.overlay
-    caption += f" · {ov.ink_pct:.1f} %"
-    return ImageRender(
-        pil_to_qimage(pv.image), pil_to_qimage(ov.image), ov.box, caption, pv.position
-    )
+    out = ImageRender(pil_to_qimage(pv.image), source_size=pv.source_size)
+    if shows_label(settings) and pv.overlay is not None:
+        ov = pv.overlay
+        out.label, out.box, out.position = pil_to_qimage(ov.image), ov.box, pv.position
+        # Measured on the full-size label the file gets (the height does not depend on where).
+        from aigclabel_gui.engine.visible.render import render_label_overlay
+
+        w, h = pv.source_size
+        out.ink_pct = render_label_overlay(w, h, settings.visible, position="center").ink_pct
+    return out
 
 
 def video_info(path: Path, settings: LabelSettings) -> VideoInfo:

@@ -152,6 +152,7 @@ class SettingsPanel(QWidget):
             self.label_value.setCurrentIndex(max(0, self.label_value.findData(imp.label_value)))
             for name, edit in self.id_edits.items():
                 edit.setText(getattr(imp, name))
+                edit.setCursorPosition(0)  # a long code shows from its start
             self.iptc.setChecked(imp.iptc)
         finally:
             self._updating = False

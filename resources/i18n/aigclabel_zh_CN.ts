@@ -456,83 +456,88 @@
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/main_window.py" line="463"/>
+        <source>label text height {0:.1f}% of the shorter side</source>
+        <translation>标签文字高度为短边的 {0:.1f}%</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="469"/>
         <source>No preview: {0}</source>
         <translation>无法预览：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="504"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="510"/>
         <source>Label moved to {0}</source>
         <translation>标签已移到 {0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="550"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="558"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="556"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="564"/>
         <source>Save preset</source>
         <translation>保存预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="550"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="556"/>
         <source>Preset name:</source>
         <translation>预设名称：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="567"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="571"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="580"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="573"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="577"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="586"/>
         <source>Rename preset</source>
         <translation>重命名预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="567"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="573"/>
         <source>Built-in presets cannot be renamed.</source>
         <translation>内置预设不能重命名。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="571"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="577"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="589"/>
         <location filename="../../aigclabel_gui/ui/main_window.py" line="595"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="601"/>
         <source>Delete preset</source>
         <translation>删除预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="589"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="595"/>
         <source>Built-in presets cannot be deleted.</source>
         <translation>内置预设不能删除。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="609"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="617"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="639"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="643"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="615"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="623"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="645"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="649"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="609"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="615"/>
         <source>Choose an output folder first.</source>
         <translation>请先选择输出文件夹。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="619"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="625"/>
         <source>Enter the producer code (ContentProducer): the provider code of the service that generated the content. It is never invented; files that already carry a producer's record keep theirs.</source>
         <translation>请填写生成者编码（ContentProducer）：生成该内容的服务提供者编码。本工具不会自行编造；已带有生成者记录的文件会保留原记录。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="644"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="650"/>
         <source>Cannot create the output folder: {0}</source>
         <translation>无法创建输出文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="677"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="683"/>
         <source>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;Labels AI-generated images, audio, video and text per GB 45438-2025.&lt;/p&gt;&lt;p&gt;Licence: GPL-3.0-or-later.&lt;br&gt;PySide6 {1} (LGPL-3.0) · PyAV {2} with FFmpeg {3} (GPL build: x264/x265)&lt;br&gt;Font: Noto Sans SC, SIL Open Font License 1.1&lt;/p&gt;</source>
         <translation>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;按 GB 45438-2025 为人工智能生成的图片、音频、视频和文本添加标识。&lt;/p&gt;&lt;p&gt;许可证：GPL-3.0-or-later。&lt;br&gt;PySide6 {1}（LGPL-3.0）· PyAV {2}，内含 FFmpeg {3}（GPL 构建：x264/x265）&lt;br&gt;字体：Noto Sans SC，SIL Open Font License 1.1&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="686"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="692"/>
         <source>About aigclabel</source>
         <translation>关于 aigclabel</translation>
     </message>
@@ -545,394 +550,394 @@
         <translation>自定义（{0}）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="169"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="170"/>
         <source>No AIGC record in the selected file: a first write.</source>
         <translation>所选文件没有 AIGC 记录：将首次写入。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="176"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="177"/>
         <source>Producer's record in this file (kept unchanged):</source>
         <translation>文件中已有的生成者记录（保持不变）：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="181"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="182"/>
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="190"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="191"/>
         <source>Manage</source>
         <translation>管理</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="198"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="199"/>
         <source>Save current settings as…</source>
         <translation>将当前设置另存为…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="199"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="200"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="200"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="201"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="204"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="205"/>
         <source>Metadata only (no visible or audible label)</source>
         <translation>仅元数据（不加可见或可听标识）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="211"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="212"/>
         <source>Visible label (images, video)</source>
         <translation>可见标识（图片、视频）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="216"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="217"/>
         <source>Text</source>
         <translation>文字</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="221"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="222"/>
         <source>Label language</source>
         <translation>标签语言</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="225"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="226"/>
         <source>top left</source>
         <translation>左上角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="226"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="227"/>
         <source>top</source>
         <translation>顶部居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="227"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="228"/>
         <source>top right</source>
         <translation>右上角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="228"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="229"/>
         <source>left</source>
         <translation>左侧居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="229"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="230"/>
         <source>centre</source>
         <translation>正中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="230"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="231"/>
         <source>right</source>
         <translation>右侧居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="231"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="232"/>
         <source>bottom left</source>
         <translation>左下角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="232"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="233"/>
         <source>bottom</source>
         <translation>底部居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="233"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="234"/>
         <source>bottom right</source>
         <translation>右下角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="237"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="238"/>
         <source>auto (least busy corner, avoids faces)</source>
         <translation>自动（选最空的角落，避开人脸）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="238"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="239"/>
         <source>custom</source>
         <translation>自定义</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="242"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="243"/>
         <source>Position</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="250"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="251"/>
         <source>Text height</source>
         <translation>文字高度</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="261"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="262"/>
         <source>Text colour</source>
         <translation>文字颜色</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="262"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="263"/>
         <source>Plate colour</source>
         <translation>底板颜色</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="263"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="264"/>
         <source>Plate opacity</source>
         <translation>底板不透明度</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="267"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="268"/>
         <source>Audible label (audio)</source>
         <translation>音频标识（音频）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="270"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="271"/>
         <source>voice: “本内容由人工智能生成”</source>
         <translation>语音：“本内容由人工智能生成”</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="271"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="272"/>
         <source>rhythm: Morse “AI” (· – · ·)</source>
         <translation>节奏：摩尔斯码“AI”（· – · ·）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="272"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="273"/>
         <source>my own recording…</source>
         <translation>我自己的录音…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="274"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="275"/>
         <source>Prompt</source>
         <translation>提示音</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="277"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="293"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="278"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="294"/>
         <source>start</source>
         <translation>开头</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="278"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="294"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="279"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="295"/>
         <source>end</source>
         <translation>结尾</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="279"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="295"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="280"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="296"/>
         <source>start and end</source>
         <translation>开头和结尾</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="285"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="286"/>
         <source>Where</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="289"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="290"/>
         <source>Video</source>
         <translation>视频</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="296"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="297"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="302"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="303"/>
         <source>Label cards</source>
         <translation>提示位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="308"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="309"/>
         <source>Card length</source>
         <translation>提示时长</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="309"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="310"/>
         <source>Keep a corner label for the whole video</source>
         <translation>整个视频持续显示角标</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="312"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="313"/>
         <source>Insert separate title cards</source>
         <translation>插入单独的提示画面</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="318"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="319"/>
         <source>Metadata label (AIGC record)</source>
         <translation>元数据标识（AIGC 记录）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="321"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="322"/>
         <source>1 — AI-generated</source>
         <translation>1 — 人工智能生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="322"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="323"/>
         <source>2 — possibly AI-generated</source>
         <translation>2 — 可能为人工智能生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="323"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="324"/>
         <source>3 — suspected AI-generated</source>
         <translation>3 — 疑似人工智能生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="327"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="328"/>
         <source>Label</source>
         <translation>标识值</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="331"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="332"/>
         <source>Producer code</source>
         <translation>生成者编码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="332"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="333"/>
         <source>Produce ID</source>
         <translation>内容编号（ProduceID）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="333"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="334"/>
         <source>Propagator code</source>
         <translation>传播者编码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="334"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="335"/>
         <source>Propagate ID</source>
         <translation>传播编号（PropagateID）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="346"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="347"/>
         <source>Generate</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="349"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="350"/>
         <source>empty: generated for each file</source>
         <translation>留空：为每个文件生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="351"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="352"/>
         <source>From USCC…</source>
         <translation>信用代码…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="354"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="355"/>
         <source>Build the 27-character provider code from a unified social credit code</source>
         <translation>根据统一社会信用代码生成 27 位服务提供者编码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="359"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="360"/>
         <source>required, e.g. 001191440300708461136T1XGW3</source>
         <translation>必填，如 001191440300708461136T1XGW3</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="361"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="362"/>
         <source>empty: the producer (first write)</source>
         <translation>留空：与生成者相同（首次写入）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="365"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="366"/>
         <source>Also write IPTC DigitalSourceType</source>
         <translation>同时写入 IPTC DigitalSourceType</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="367"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="368"/>
         <source>The international field read by Google, Meta and many asset managers</source>
         <translation>Google、Meta 及许多素材管理系统读取的国际通用字段</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="379"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="380"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="384"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="385"/>
         <source>choose a folder</source>
         <translation>选择文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="386"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="387"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="390"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="541"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="391"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="542"/>
         <source>Output folder</source>
         <translation>输出文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="394"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="395"/>
         <source>File names</source>
         <translation>文件名</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="397"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="398"/>
         <source>rename the new file</source>
         <translation>重命名新文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="398"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="399"/>
         <source>skip</source>
         <translation>跳过</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="399"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="400"/>
         <source>overwrite</source>
         <translation>覆盖</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="403"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="404"/>
         <source>If the file exists</source>
         <translation>文件已存在时</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="444"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="445"/>
         <source>GB 45438 §5.2: the text height must be at least 5% of the shorter side.</source>
         <translation>GB 45438 §5.2：文字高度不得低于画面短边的 5%。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="453"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="454"/>
         <source>GB 45438 §5.4: the start prompt must be shown for at least 2 s.</source>
         <translation>GB 45438 §5.4：起始提示持续时间不得短于 2 秒。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="466"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="467"/>
         <source>Required: the provider code of the service that generated the content.</source>
         <translation>必填：生成该内容的服务提供者编码。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="478"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="485"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="493"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="504"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="479"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="486"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="494"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="505"/>
         <source>Provider code</source>
         <translation>服务提供者编码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="478"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="479"/>
         <source>Unified social credit code (18 characters):</source>
         <translation>统一社会信用代码（18 位）：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="487"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="488"/>
         <source>This is not a valid unified social credit code (wrong length, character or check character).</source>
         <translation>这不是有效的统一社会信用代码（长度、字符或校验位有误）。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="495"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="496"/>
         <source>Service extension (5 characters, e.g. 00000 or 1 + a 4-character model code):</source>
         <translation>服务扩展码（5 位，如 00000，或 1 加 4 位模型代码）：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="514"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="515"/>
         <source>Your prompt recording</source>
         <translation>您的提示音录音</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="516"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="517"/>
         <source>Audio (*.wav *.mp3 *.flac *.m4a *.ogg *.opus)</source>
         <translation>音频 (*.wav *.mp3 *.flac *.m4a *.ogg *.opus)</translation>
     </message>

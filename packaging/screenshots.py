@@ -1,0 +1,140 @@
+"""Take the README screenshots from the real app under Xvfb: the bundled samples loaded, the
+picture, the clip and the audio file selected in turn, in Chinese and in English.
+
+    .venv/bin/python packaging/screenshots.py        (or: make screenshots)
+
+Writes docs/screenshots/{zh,en}-{image,video,audio}.png. Without a DISPLAY it re-runs itself
+under `xvfb-run`. Settings and presets go to a temporary folder, never the user's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+SIZE = (1400, 860)
+MAX_BYTES = 300_000
+# The example provider code from the TC260 guide's format (00·1·1·USCC·extension), shown filled in
+# so the form is not all red; the app itself never fills in a producer code.
+EXAMPLE_PRODUCER = "001191440300708461136T1XGW3"
+SHOTS = (
+    ("image", "sample-picture.jpg"),
+    ("video", "sample-clip.mp4"),
+    ("audio", "sample-audio.mp3"),
+)
+
+
+def _under_xvfb() -> int:
+    xvfb = shutil.which("xvfb-run")
+    if xvfb is None:
+        sys.exit("xvfb-run not found: install the Debian package xvfb (make deps does)")
+    cmd = [xvfb, "-a", "-s", f"-screen 0 {SIZE[0] + 100}x{SIZE[1] + 100}x24", sys.executable]
+    return subprocess.call(
+        [*cmd, __file__, *sys.argv[1:]], env={**os.environ, "AIGCLABEL_XVFB": "1"}
+    )
+
+
+def _wait(app, condition, timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise TimeoutError("the app did not finish rendering in time")
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def _settle(app, seconds: float = 0.4) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def _save(pixmap, path: Path) -> None:
+    """PNG, optimised; palette-reduced only if a full-colour PNG is over the size budget."""
+    from PIL import Image
+    from PySide6.QtCore import QBuffer, QIODevice
+
+    buf = QBuffer()
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    pixmap.toImage().save(buf, "PNG")
+    import io
+
+    img = Image.open(io.BytesIO(bytes(buf.data()))).convert("RGB")
+    img.save(path, optimize=True)
+    if path.stat().st_size > MAX_BYTES:
+        img.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+            path, optimize=True
+        )
+    print(
+        f"{path.relative_to(ROOT)}: {img.width}x{img.height}, {path.stat().st_size / 1024:.0f} KB"
+    )
+
+
+def take(lang: str, app, tmp: Path) -> None:
+    from PySide6.QtCore import QSettings
+
+    from aigclabel_gui.ui.app import create_window
+
+    qs = QSettings(str(tmp / f"{lang}.ini"), QSettings.Format.IniFormat)
+    qs.setValue("language", "zh_CN" if lang == "zh" else "en")
+    window = create_window(["aigclabel-gui"], app, qs)
+    window.resize(*SIZE)
+    window.show()
+    edit = window.panel.id_edits["producer"]
+    edit.setText(EXAMPLE_PRODUCER)
+    edit.textEdited.emit(EXAMPLE_PRODUCER)
+    edit.setCursorPosition(0)
+    window.add_samples()
+    _wait(app, lambda: window.model.rowCount() == len(SHOTS))
+    _wait(app, lambda: all(e.thumb is not None for e in window.model.entries))
+    for kind, name in SHOTS:
+        row = next(i for i, e in enumerate(window.model.entries) if e.path.name == name)
+        window.table.selectRow(row)
+        if kind == "image":
+            _wait(app, lambda: window.preview.frame is not None)
+        elif kind == "video":
+            vp = window.video_preview
+            _wait(app, lambda vp=vp: vp.frame_view.frame is not None and vp.info is not None)
+        else:
+            ap = window.audio_preview
+            _wait(app, lambda ap=ap: ap.wave.render is not None)
+        _settle(app)
+        _save(window.grab(), OUT / f"{lang}-{kind}.png")
+    window.close()
+    window.deleteLater()
+    _settle(app, 0.2)
+
+
+def main() -> int:
+    if not os.environ.get("DISPLAY") and not os.environ.get("AIGCLABEL_XVFB"):
+        return _under_xvfb()
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    tmp = Path(tempfile.mkdtemp(prefix="aigclabel-shots-"))
+    os.environ["AIGCLABEL_CONFIG"] = str(tmp / "config")  # presets: not the user's
+    sys.path.insert(0, str(ROOT))
+    from PySide6.QtWidgets import QApplication
+
+    from aigclabel_gui.ui.app import register_font
+
+    app = QApplication([sys.argv[0]])
+    app.setApplicationName("aigclabel")
+    register_font(app)
+    OUT.mkdir(parents=True, exist_ok=True)
+    try:
+        for lang in ("zh", "en"):
+            take(lang, app, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
