@@ -99,19 +99,12 @@ def _apply(
     if info.name == "mp3":
         res = join_mp3(src, dst, probe, inserts, segment, progress, cancel)
         how, notes = res.how, notes + res.notes
-        seg_lens = [segment(i).shape[1] for i in inserts]
         at = [
-            (
-                f * res.spf
-                + ENCODER_DELAY
-                + DECODER_DELAY
-                - res.skip
-                + (gap.shape[1] if i.gap_before else 0)
-            )
-            / rate
+            (f * res.spf + ENCODER_DELAY + DECODER_DELAY - res.skip) / rate
+            + (a.gap_ms / 1000 if i.gap_before else 0.0)
             for f, i in zip(res.prompt_frames, inserts, strict=True)
         ]
-        added = sum(-(-(n + ENCODER_DELAY) // res.spf) * res.spf for n in seg_lens) / rate
+        added = res.added_frames * res.spf / rate
     else:
         # A middle cut moves to the quietest sample nearby: no click, samples untouched.
         inserts = [replace(i, at=measured.cuts.get(i.at, i.at)) for i in inserts]

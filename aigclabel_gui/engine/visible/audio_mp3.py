@@ -10,8 +10,10 @@ Three things make a naive byte join fail; what we do about each:
    frames after the prompt — silent frames (all-zero side info, so they use none of their own
    main data) whose payloads end with exactly the borrowed bytes copied from the original. At
    the start of a file, frames that borrow bytes which never existed (a stream cut from a
-   longer one) were undecodable in the source too: their side info is zeroed, so they decode to
-   silence instead of garbage; their payload stays for the frames that borrow from it.
+   longer one) are partly undecodable in the source: decoders mute the granules whose data is
+   missing. Behind the prompt they would find the prompt's bytes instead and play garbage, so
+   exactly those granules get global_gain 0 (×2^-52.5, silent); no bit moves, so everything
+   else decodes as in the source.
 2. The Xing/Info/LAME header frame. Decoders take the frame count, byte count, seek table and
    encoder delay/padding from it; left as is, FFmpeg would trim the end of the stream at the old
    frame count and cut off an end prompt. It stays first and is rewritten: counts, TOC, delay
@@ -65,6 +67,7 @@ class Mp3Result:
     prompt_frames: list[int]  # output frame index where each inserted segment starts
     skip: int  # samples FFmpeg trims at the start (LAME delay + decoder delay)
     spf: int
+    added_frames: int
 
 
 def encode_segment(
@@ -180,13 +183,14 @@ def _join(mm, lay, dst, probe, inserts, segment, progress, cancel, name) -> Mp3R
         frames_before += len(seg) + len(bridge)
         cursor = cut
         if k == 0:
-            silenced = _silence_orphans(mm, lay, pieces)
-            if silenced:
-                cursor = int(lay.offsets[silenced - 1]) + int(lay.sizes[silenced - 1])
-                frames_before += silenced
+            nfixed, muted = _mute_orphans(mm, lay, pieces)
+            if nfixed:
+                cursor = int(lay.offsets[nfixed - 1]) + int(lay.sizes[nfixed - 1])
+                frames_before += nfixed
                 notes.append(
-                    f"{silenced} leading frame(s) borrowed from audio before the file's start and "
-                    "could not be decoded; they now decode to silence"
+                    f"the first {nfixed} frame(s) borrowed audio data from before the file's "
+                    f"start (cut from a longer stream); {muted} granule(s) muted, as decoders "
+                    "do for the original"
                 )
         if ins.at is None:
             cursor = lay.frames_end + lay.truncated
@@ -234,29 +238,31 @@ def _join(mm, lay, dst, probe, inserts, segment, progress, cancel, name) -> Mp3R
         f"MP3 frames joined, programme not re-encoded ({kbps} kb/s {mode} prompt frames, "
         f"{h.sample_rate} Hz, {'mono' if h.channels == 1 else 'stereo'})"
     )
-    return Mp3Result(how, notes, prompt_frames, skip, h.samples)
+    return Mp3Result(how, notes, prompt_frames, skip, h.samples, added_frames)
 
 
 def _count_frames(lay: mf.Mp3Layout, a: int, b: int) -> int:
     return int(np.searchsorted(lay.offsets, b) - np.searchsorted(lay.offsets, a))
 
 
-def _silence_orphans(mm, lay: mf.Mp3Layout, pieces: list[Piece]) -> int:
-    """Zero the side info of leading frames whose reservoir lies before the first frame; they
-    go out as a new piece. Returns how many."""
-    avail, fixed = 0, []
+def _mute_orphans(mm, lay: mf.Mp3Layout, pieces: list[Piece]) -> tuple[int, int]:
+    """Leading frames whose bit reservoir lies before the file's start: in the source, decoders
+    mute the granules they cannot find; once the prompt precedes them they would find *its*
+    bytes and play garbage. Mute those granules in a copy of the frames (a new piece).
+    Returns (frames copied, granule blocks muted)."""
+    avail, fixed, muted = 0, [], 0
     for j in range(min(MAX_ORPHANS, len(lay.offsets))):
         off, size = int(lay.offsets[j]), int(lay.sizes[j])
         h = lay.frame_header(mm, j)
         if mf.main_data_begin(mm, off, h) <= avail:
             break
         frame = bytearray(mm[off : off + size])
-        mf.silence_frame_in_place(frame, h)
+        muted += mf.mute_orphan_granules(frame, h, avail)
         fixed.append(bytes(frame))
         avail += size - h.payload_at
     if fixed:
         pieces.append(Piece(frames=fixed))
-    return len(fixed)
+    return len(fixed), muted
 
 
 def _prefix(mm, lay: mf.Mp3Layout, prefix_end: int, notes: list[str], name: str) -> bytes:

@@ -76,6 +76,9 @@ def probe_audio(path: Path) -> AudioProbe:
                 duration_s=duration,
                 start_s=start,
             )
+            if not bit_rate or (st.codec_context.name in ("opus", "libopus", "vorbis")):
+                bit_rate = _packet_bit_rate(c, st, duration) or bit_rate
+            probe = replace(probe, bit_rate=int(bit_rate))
             if duration < 0:  # no duration in the headers: count the samples once
                 n = sum(f.samples for f in c.decode(st))
                 probe = _replace_duration(probe, n / cc.sample_rate)
@@ -84,6 +87,16 @@ def probe_audio(path: Path) -> AudioProbe:
     if probe.duration_s <= 0:
         raise CorruptFile(f"{name}: the audio has no samples (zero length)")
     return probe
+
+
+def _packet_bit_rate(c, st, duration: float) -> int:
+    """The audio bitrate from packet sizes (demux only, no decoding): Ogg carries no reliable
+    bitrate, and the container's figure counts headers and tags (cover art!) too."""
+    if duration <= 0:
+        return 0
+    total = sum(p.size for p in c.demux(st) if p.size)
+    c.seek(0)
+    return round(total * 8 / duration)
 
 
 def _replace_duration(p: AudioProbe, seconds: float) -> AudioProbe:

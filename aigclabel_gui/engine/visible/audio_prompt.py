@@ -29,6 +29,7 @@ ABS_GATE_DB = -70.0
 REL_GATE_DB = -10.0
 PEAK_CAP_DB = -1.0
 FLOOR_DB = -35.0  # a nearly silent programme still gets an audible prompt (§5.3: audible)
+AUDIBLE_SHORTFALL_DB = 3.0  # a capped prompt this much below the programme is worth a note
 DEFAULT_DB = -23.0  # EBU R128's programme level, when the programme has no sound to match
 
 
@@ -204,10 +205,11 @@ def level_prompt(prompt: np.ndarray, sample_rate: int, programme_db: float | Non
     cap_db = PEAK_CAP_DB - 20 * np.log10(peak)
     if gain_db > cap_db:
         gain_db = cap_db
-        note = note or (
-            f"the prompt is {target - own - cap_db:.1f} dB quieter than the programme so that it "
-            "does not clip"
-        )
+        if target - own - cap_db > AUDIBLE_SHORTFALL_DB:
+            note = note or (
+                f"the prompt is {target - own - cap_db:.1f} dB quieter than the programme so "
+                "that it does not clip"
+            )
     out = (prompt * np.float32(10 ** (gain_db / 20))).astype(np.float32)
     return Levelled(
         samples=out,

@@ -404,13 +404,45 @@ def bridge_frames(like: FrameHeader, reservoir: bytes) -> list[bytes]:
     return [silent_frame(like, data[i * room : (i + 1) * room]) for i in range(n)]
 
 
-def silence_frame_in_place(frame: bytearray, h: FrameHeader) -> None:
-    """Zero a frame's side information so it decodes to silence without reading main data; its
-    payload bytes stay, so later frames that borrow them decode as before. Fixes the CRC."""
-    frame[h.side_info_at : h.side_info_at + h.side_info_len] = bytes(h.side_info_len)
+def _granule_fields(h: FrameHeader) -> list[list[int]]:
+    """Bit offsets (in the side info) of each granule's per-channel part2_3_length; its
+    global_gain follows 21 bits later (ISO 11172-3 2.4.1.7, ISO 13818-3 for MPEG-2 LSF)."""
+    nch = h.channels
+    if h.version == 1:
+        pos, per, ngr = 9 + (5 if nch == 1 else 3) + 4 * nch, 59, 2
+    else:
+        pos, per, ngr = 8 + (1 if nch == 1 else 2), 63, 1
+    out = []
+    for _gr in range(ngr):
+        out.append([pos + per * ch for ch in range(nch)])
+        pos += per * nch
+    return out
+
+
+def mute_orphan_granules(frame: bytearray, h: FrameHeader, available: int) -> int:
+    """Mute the granules of a frame whose main data lay in bytes that do not exist (a stream
+    cut from a longer one): the same granules FFmpeg's decoder zeroes when it meets the source
+    (mpegaudiodec_template.c). global_gain 0 scales them by 2^-52.5; their bits stay where they
+    are, so the frame's other granules and later frames decode exactly as in the source.
+    Returns how many granule/channel blocks were muted."""
+    mdb = main_data_begin(frame, 0, h)
+    if mdb <= available:
+        return 0
+    si0, nbits = h.side_info_at, 8 * h.side_info_len
+    si = int.from_bytes(frame[si0 : si0 + h.side_info_len], "big")
+    consumed, muted = 8 * available, 0
+    for channels in _granule_fields(h):
+        if consumed >= 8 * mdb:
+            break
+        for pos in channels:
+            consumed += (si >> (nbits - pos - 12)) & 0xFFF
+            si &= ~(0xFF << (nbits - pos - 21 - 8))
+            muted += 1
+    frame[si0 : si0 + h.side_info_len] = si.to_bytes(h.side_info_len, "big")
     if h.protected:
         crc = _crc16_mpeg(bytes(frame[2:4]) + bytes(frame[6 : 6 + h.side_info_len]))
         frame[4:6] = crc.to_bytes(2, "big")
+    return muted
 
 
 def _crc16_mpeg(data: bytes) -> int:
