@@ -40,6 +40,21 @@ class FileEntry:
     thumb: QPixmap | None = field(default=None, repr=False)
     thumb_requested: bool = False
     inspected: bool = False
+    key: Path | None = None  # the resolved path: one row per file however it was reached
+
+
+def prepare_entries(paths: list[Path]) -> list[FileEntry]:
+    """Stat and resolve the files (a few system calls each): run in the pool for big folders."""
+    out = []
+    for p in paths:
+        p = Path(p)
+        try:
+            if not p.is_file():
+                continue
+            out.append(FileEntry(path=p, size=p.stat().st_size, key=p.resolve()))
+        except OSError:
+            continue
+    return out
 
 
 def _identify_and_inspect(path: Path) -> tuple[str, str, str, InspectReport | None, float | None]:
@@ -181,19 +196,17 @@ class FileModel(QAbstractTableModel):
 
     # --- content ----------------------------------------------------------------------------------
     def add_paths(self, paths: list[Path]) -> int:
-        """Add files (folders must be expanded by the caller, off the UI thread). Duplicates are ignored."""
+        """Add files (folders must be expanded by the caller). Duplicates are ignored."""
+        return self.add_entries(prepare_entries(paths))
+
+    def add_entries(self, prepared: list[FileEntry]) -> int:
+        """Insert entries made by prepare_entries() (off the UI thread); duplicates are ignored."""
         new = []
-        for p in paths:
-            p = Path(p)
-            key = p.resolve()
-            if key in self._index or not p.is_file():
+        for e in prepared:
+            if e.key in self._index:
                 continue
-            try:
-                size = p.stat().st_size
-            except OSError:
-                size = 0
-            self._index[key] = len(self.entries) + len(new)
-            new.append(FileEntry(path=p, size=size))
+            self._index[e.key] = len(self.entries) + len(new)
+            new.append(e)
         if new:
             self.beginInsertRows(QModelIndex(), len(self.entries), len(self.entries) + len(new) - 1)
             self.entries.extend(new)
@@ -217,13 +230,13 @@ class FileModel(QAbstractTableModel):
         self.entries_changed.emit()
 
     def _reindex(self) -> None:
-        self._index = {e.path.resolve(): i for i, e in enumerate(self.entries)}
+        self._index = {e.key: i for i, e in enumerate(self.entries)}
 
     def row_of(self, path: Path) -> int | None:
         return self._index.get(Path(path).resolve())
 
     def entry_changed(self, entry: FileEntry) -> None:
-        row = self.row_of(entry.path)
+        row = self._index.get(entry.key)
         if row is not None:
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
 
@@ -238,12 +251,12 @@ class FileModel(QAbstractTableModel):
 
     def _request_inspect(self, e: FileEntry) -> None:
         e.inspected = True
-        task = FunctionTask(e.path, _identify_and_inspect, e.path)
+        task = FunctionTask(e.key, _identify_and_inspect, e.path)
         task.signals.result.connect(self._on_inspected)
         self._start(task)
 
-    def _on_inspected(self, path: Path, value) -> None:
-        row = self.row_of(path)
+    def _on_inspected(self, key: Path, value) -> None:
+        row = self._index.get(key)
         if row is None:
             return
         e = self.entries[row]
@@ -254,12 +267,12 @@ class FileModel(QAbstractTableModel):
 
     def _request_thumb(self, e: FileEntry) -> None:
         e.thumb_requested = True
-        task = FunctionTask(e.path, _thumbnail, e.path, e.kind)
+        task = FunctionTask(e.key, _thumbnail, e.path, e.kind)
         task.signals.result.connect(self._on_thumb)
         self._start(task)
 
-    def _on_thumb(self, path: Path, qimage) -> None:
-        row = self.row_of(path)
+    def _on_thumb(self, key: Path, qimage) -> None:
+        row = self._index.get(key)
         if row is None or qimage is None:
             return
         e = self.entries[row]

@@ -43,7 +43,7 @@ from aigclabel_gui.engine.settings import DEFAULT_LONG_TEXT, LabelSettings
 from aigclabel_gui.resources import resource
 from aigclabel_gui.ui.check_view import CheckView
 from aigclabel_gui.ui.export_dialog import ExportDialog
-from aigclabel_gui.ui.file_model import THUMB, FileEntry, FileModel
+from aigclabel_gui.ui.file_model import THUMB, FileEntry, FileModel, prepare_entries
 from aigclabel_gui.ui.media_preview import AudioPreview, VideoPreview, image_frame
 from aigclabel_gui.ui.preview import PreviewWidget
 from aigclabel_gui.ui.preview_render import render_image
@@ -53,9 +53,10 @@ from aigclabel_gui.ui.workers import FunctionTask, start_task
 PANEL_WIDTH = 440
 
 
-def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files as given, folders walked (the engine decides what is supported). Runs off the UI thread."""
-    return [p for p, _rel in walk_inputs(paths)]
+def expand_paths(paths: list[Path]) -> list[FileEntry]:
+    """Files as given, folders walked (the engine decides what is supported), each stat'ed and
+    resolved. Runs off the UI thread: a folder of thousands must not freeze the window."""
+    return prepare_entries([p for p, _rel in walk_inputs(paths)])
 
 
 def sample_files() -> list[Path]:
@@ -342,8 +343,8 @@ class MainWindow(QMainWindow):
         )
         self._start(task)
 
-    def _add_files(self, files: list[Path]) -> None:
-        n = self.model.add_paths(files)
+    def _add_files(self, entries: list[FileEntry]) -> None:
+        n = self.model.add_entries(entries)
         self.statusBar().showMessage(self.tr("{0} files added").format(n), 4000)
         if self.table.currentIndex().row() < 0 and self.model.rowCount():
             self.table.selectRow(0)
