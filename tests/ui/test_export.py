@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from PySide6.QtCore import QElapsedTimer, QTimer
 
 from aigclabel_gui.cli import main as cli_main
-from tests.conftest import PRODUCER, exiftool_json
-from tests.ui.conftest import add_files, make_picture, wait_inspected
+from tests.conftest import PRODUCER, exiftool_json, ffprobe_json
+from tests.ui.conftest import add_files, make_mp4, make_picture, make_wav, wait_inspected
 
 OUTPUT_EXTRAS = {"aigclabel-report.json", ".aigclabel-manifest.json"}
 
@@ -115,3 +116,36 @@ def test_event_loop_keeps_running_during_export(qtbot, window, tmp_path):
     # The UI thread kept serving a 10 ms timer throughout the job (no multi-second freeze).
     assert len(ticks) >= elapsed * 1000 / 10 * 0.3, (len(ticks), elapsed)
     assert max(gaps) < 500, max(gaps)
+
+
+@pytest.mark.slow
+def test_export_mixed_batch_with_process_pool(qtbot, window, tmp_path):
+    """Picture, audio and video together, through the default worker processes (spawn) that the
+    Export button uses; `aigclabel check` accepts every output, ffprobe/exiftool see the record."""
+    files = [
+        make_picture(tmp_path / "in" / "pic.png"),
+        make_picture(tmp_path / "in" / "photo.jpg", seed=4),
+        make_wav(tmp_path / "in" / "voice.wav", seconds=1.5),
+        make_mp4(tmp_path / "in" / "clip.mp4", seconds=3.0),
+    ]
+    out = _prepare(qtbot, window, tmp_path, files)
+    window.panel.card_seconds.setValue(2.0)
+    dlg = window.export(workers=2)
+    assert dlg is not None, window.last_message
+    qtbot.waitUntil(lambda: dlg.final is not None, timeout=180000)
+    assert [r.status for r in dlg.final.results] == ["ok"] * 4, [
+        r.reason for r in dlg.final.results
+    ]
+    outputs = _outputs(out)
+    assert [p.name for p in outputs] == ["clip.mp4", "photo.jpg", "pic.png", "voice.wav"]
+    assert cli_main(["check", *map(str, outputs)]) == 0
+    # Independent readers: the MP4 keys carrier and the WAV chunk carry our producer code.
+    clip = ffprobe_json(out / "clip.mp4")
+    assert PRODUCER in clip["format"]["tags"]["AIGC"]
+    assert abs(float(clip["format"]["duration"]) - 3.0) < 0.2
+    # exiftool shows the RIFF "AIGC" chunk as an unknown tag with -u.
+    wav = exiftool_json(out / "voice.wav", "-u", "-b")
+    assert any(PRODUCER in str(v) for k, v in wav.items() if "aigc" in k.lower()), wav
+    # The audible prompt made the WAV longer (the voice prompt was inserted at the start).
+    assert float(ffprobe_json(out / "voice.wav")["format"]["duration"]) > 2.0
+    assert "4 labelled" in dlg.current.text()
