@@ -1,6 +1,6 @@
 #!/bin/sh
 # Pack a built bundle (dist/aigclabel from packaging/aigclabel.spec) with the desktop entry,
-# AppStream metainfo and install.sh into dist/aigclabel-<version>-linux-<arch>.tar.gz.
+# AppStream metainfo, install.sh and the licences into dist/aigclabel-<version>-linux-<arch>.tar.gz.
 # Usage: packaging/linux/build-tarball.sh [BUNDLE_DIR]   (run from the repository root)
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +19,10 @@ rm -rf "$STAGE" "$DIST/$NAME.tar.gz"
 mkdir -p "$STAGE"
 cp -al "$BUNDLE" "$STAGE/aigclabel" 2>/dev/null || cp -a "$BUNDLE" "$STAGE/aigclabel"
 cp "$HERE/aigclabel.desktop" "$HERE/io.github.aigclabel.metainfo.xml" "$HERE/install.sh" "$STAGE/"
+# The licences at the top, where people look (the bundle also carries them inside _internal/).
+cp "$ROOT/LICENSE" "$STAGE/LICENSE"
+cp "$ROOT/resources/fonts/OFL.txt" "$STAGE/OFL-NotoSansSC.txt"
+cp "$ROOT/packaging/README.md" "$STAGE/README-packaging.md"
 chmod +x "$STAGE/install.sh"
 tar -C "$DIST" -czf "$DIST/$NAME.tar.gz" "$NAME"
 rm -rf "$STAGE"
