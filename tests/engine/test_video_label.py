@@ -39,6 +39,8 @@ def make_clip(
     rotation: int | None = None,
     vfr: bool = False,
     subtitles: bool = False,
+    gop: int | None = None,
+    preset: str = "ultrafast",
 ) -> Path:
     """A small synthetic clip: a colour gradient with a moving white square, a 440 Hz tone."""
     opts = {"movflags": "use_metadata_tags"} if path.suffix in (".mp4", ".mov") else {}
@@ -50,7 +52,9 @@ def make_clip(
     v.codec_context.time_base = Fraction(1, fps * 4 if vfr else fps)
     v.time_base = v.codec_context.time_base
     if vcodec == "libx264":
-        v.codec_context.options = {"preset": "ultrafast"}
+        v.codec_context.options = {"preset": preset}
+    if gop:
+        v.codec_context.gop_size = gop
     if rotation is not None:
         v.set_display_rotation(rotation)
     a = None
@@ -435,3 +439,63 @@ def test_inserted_start_card_webm_rotated(tmp_path):
     x0, y0, x1, y1 = card_plate(card)
     assert x1 - x0 > y1 - y0  # the plate lies horizontally as viewed: the text is upright
     assert ocr(card, (x0, y0, x1, y1)) == "AI生成"
+
+
+def decoded_md5(path: Path) -> list[str]:
+    """ffmpeg's per-frame MD5 of the decoded pictures."""
+    out = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:v", "-f", "framemd5", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [ln.split(",")[-1].strip() for ln in out.splitlines() if ln and ln[0] != "#"]
+
+
+def keyframe_indices(path: Path) -> list[int]:
+    """Display-order indices of the keyframes, from ffprobe's decoded frames."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "frame=key_frame"]
+        + ["-of", "csv=p=0", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [i for i, ln in enumerate(out.split()) if ln.strip().startswith("1")]
+
+
+@pytest.mark.parametrize("suffix,rotation", [(".mp4", -90), (".mkv", None)])
+def test_smart_render_copies_untouched_gops(tmp_path, suffix, rotation):
+    """Cards only: the GOPs the cards touch are re-encoded, every other picture is bit-identical
+    to the source's, and the whole file decodes without a single error."""
+    src = make_clip(
+        tmp_path / f"in{suffix}", secs=8.0, gop=25, preset="veryfast", rotation=rotation
+    )
+    dst = tmp_path / f"out{suffix}"
+    rep = label(src, dst, cards="start+end", card_seconds=2.0)
+    assert rep.measurements["mode"] == "smart"
+    err = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(dst), "-f", "null", "-"], capture_output=True
+    ).stderr
+    assert err == b""
+    a, b = decoded_md5(src), decoded_md5(dst)
+    assert len(a) == len(b) == 200
+    # Cards: 0–2 s and 6–8 s. The copied run is from the first keyframe at or after 2 s to the
+    # last one at or before 6 s (x264 may place keyframes earlier than every 25 frames).
+    keys = keyframe_indices(src)
+    k_s = next(k for k in keys if k >= 50)
+    k_e = [k for k in keys if k <= 150][-1]
+    assert k_e - k_s >= 50
+    assert a[k_s:k_e] == b[k_s:k_e]
+    assert all(x != y for x, y in zip(a[:50], b[:50], strict=True))  # labelled
+    assert all(x != y for x, y in zip(a[150:], b[150:], strict=True))
+    assert packet_hashes(src, "a") == packet_hashes(dst, "a")
+    box = box_of(rep)
+    assert ocr(ffmpeg_frame(dst, 1.0), box) == "AI生成"
+    assert ocr(ffmpeg_frame(dst, 7.0), box) == "AI生成"
+    assert "生成" not in ocr(ffmpeg_frame(dst, 4.0), box)
+    sb = ffprobe_streams(dst)[0]
+    assert sb["codec_name"] == "h264"
+    if rotation is not None:
+        side = [d for d in sb.get("side_data_list", []) if "rotation" in d]
+        assert side and int(side[0]["rotation"]) == rotation

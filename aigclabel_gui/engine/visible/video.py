@@ -499,6 +499,11 @@ class Throttle:
         self.progress(FileProgress(self.src, frac * self.share, detail))
 
 
+def delay_of(pts: int | None, dts: int | None) -> int:
+    """pts - dts of a packet; Matroska stores no DTS (None), which the muxer accepts as is."""
+    return pts - dts if pts is not None and dts is not None else 0
+
+
 def prepare_frame(frame: av.VideoFrame, pix_fmt: str) -> av.VideoFrame:
     """The decoded frame in the encoder's layout, its frame type reset so the encoder decides
     (keyframes stay keyframes: seek points are kept where the source had them)."""
@@ -538,7 +543,7 @@ def _overlay_run(
             step = int(1 / (pr.rate * pr.time_base)) if pr.rate else 1
             for packet in inp.demux(streams):
                 if packet.stream.index != vin.index:
-                    if packet.dts is None:  # the demuxer's flush packet: nothing to copy
+                    if packet.size == 0:  # the demuxer's flush packet: nothing to copy
                         continue
                     packet.stream = copies[packet.stream.index]
                     out.mux(packet)
@@ -654,9 +659,18 @@ def _apply(src, dst, settings, out_format, progress, cancel, report_cls):
         check_complete(src, pr, stats)
     else:
         schedule = CardSchedule.from_settings(v, pr.duration)
-        stats = _overlay_run(
+        from aigclabel_gui.engine.visible.gop_splice import splice_run
+
+        # Cards only: re-encode just the GOPs they touch when the stream allows it.
+        stats = splice_run(
             src, dst, pr, plan, schedule, enc, out_format, progress, cancel, warnings
         )
+        if stats is not None:
+            mode = "smart"
+        else:
+            stats = _overlay_run(
+                src, dst, pr, plan, schedule, enc, out_format, progress, cancel, warnings
+            )
         check_complete(src, pr, stats)
         shown = schedule.shown_seconds()
         if schedule.start and pr.duration < schedule.start:

@@ -222,11 +222,13 @@ def insert_cards_run(
                         audio[idx].feed(out, af)
                     continue
                 if idx in copies:
-                    if packet.dts is None:
+                    if packet.size == 0:
                         continue
                     shift = round(card_len / packet.time_base) if at_start else 0
-                    packet.pts = packet.pts + shift if packet.pts is not None else None
-                    packet.dts += shift
+                    if packet.pts is not None:
+                        packet.pts += shift
+                    if packet.dts is not None:
+                        packet.dts += shift
                     packet.stream = copies[idx]
                     out.mux(packet)
                     continue
