@@ -520,6 +520,15 @@ def test_bad_input_clear_errors_no_partial_output(tmp_path):
     with pytest.raises(AigcError, match="trunc.flac"):
         label_file(trunc, out / "trunc.flac", settings())
     assert _no_output(out)
+    # An MP3 cut off mid-frame (an interrupted download) is labelled at its end: the partial
+    # frame is dropped with a note, so the prompt frames are not read as its continuation.
+    full = make_audio(tmp_path / "full.mp3", "mp3", seconds=2.0)
+    data = full.read_bytes()
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(data[: len(data) // 2 + 100])
+    rep = label(cut, out / "cut.mp3", settings("rhythm", "end"))
+    assert any("cut-off last frame" in w for w in rep.warnings)
+    assert ffmpeg_errors(out / "cut.mp3") == ""
 
 
 def test_multichannel_and_high_rate_are_labelled(tmp_path):
