@@ -1,12 +1,15 @@
 """Visible video label (start card) vs the ffmpeg CLI doing the same overlay (issue #5).
 
 Input: a 1080p30 H.264 + AAC clip (default 60 s), generated once into bench/out/video/.
-Ours: the engine's apply_explicit, start card of 3 s, libx264 veryfast at the default CRF.
-ffmpeg: `overlay` filter with the very same label PNG at the same place, enabled for t < 3 s,
-libx264 with the same preset/CRF/maxrate/bufsize, `-c:a copy`. Both run as child processes under
-/usr/bin/time -v, so wall time and peak RSS are measured the same way. Rounds alternate.
+Ours, full: the engine's apply_explicit, start card of 3 s, whole stream re-encoded with libx264
+veryfast at the default CRF (smart render switched off). Ours, smart: the same with the default
+smart render (only the GOPs under the card re-encoded). ffmpeg: `overlay` filter with the very
+same label PNG at the same place, enabled for t < 3 s, libx264 with the same preset/CRF/maxrate/
+bufsize, `-c:a copy`. All run as child processes under /usr/bin/time -v (wall time, peak RSS).
 
-Usage: python bench/bench_video_label.py [SECONDS] [ROUNDS]   (default 60 s, 1 round)
+Usage: python bench/bench_video_label.py [SECONDS] [ROUNDS] [LONG_MINUTES]
+(default 60 s, 1 round; LONG_MINUTES > 0 also times the smart render on a clip of that length,
+made by stream-copy concatenation of the 60 s clip.)
 """
 
 from __future__ import annotations
@@ -49,10 +52,49 @@ def timed(cmd: list[str]) -> tuple[float, int]:
     return secs, rss // 1024
 
 
-def run_ours(src: str, dst: str) -> None:
+def make_long(src: Path, minutes: int) -> Path:
+    long = OUT / f"in-1080p30-{minutes}min.mp4"
+    if long.exists():
+        return long
+    listing = OUT / "concat.txt"
+    listing.write_text(f"file '{src.name}'\n" * round(minutes * 60 / probe_seconds(src)))
+    tmp = long.with_suffix(".part.mp4")
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing)]
+        + ["-c", "copy", str(tmp)],
+        check=True,
+    )
+    tmp.replace(long)
+    return long
+
+
+def probe_seconds(path: Path) -> float:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return float(out)
+
+
+def decode_errors(path: Path, seconds: float) -> bytes:
+    """ffmpeg's error log decoding the whole file (short) or its first and last 30 s (long)."""
+    spans = [([], [])] if seconds <= 120 else [([], ["-t", "30"]), (["-ss", str(seconds - 30)], [])]
+    err = b""
+    for before, after in spans:
+        cmd = ["ffmpeg", "-v", "error", *before, "-i", str(path), *after, "-f", "null", "-"]
+        err += subprocess.run(cmd, capture_output=True).stderr
+    return err
+
+
+def run_ours(src: str, dst: str, smart: bool) -> None:
     from aigclabel_gui.engine.registry import identify
     from aigclabel_gui.engine.settings import LabelSettings, VideoSettings
+    from aigclabel_gui.engine.visible import video
     from aigclabel_gui.engine.visible.video import apply_explicit
+
+    video.SMART_RENDER = smart
 
     settings = LabelSettings(video=VideoSettings(cards="start", card_seconds=CARD))
     rep = apply_explicit(Path(src), Path(dst), identify(Path(src)), settings)
@@ -80,31 +122,52 @@ def ffmpeg_command(src: Path, dst: Path) -> list[str]:
 
 
 def main() -> int:
-    if len(sys.argv) == 4 and sys.argv[1] == "--ours":
-        run_ours(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 5 and sys.argv[1] == "--ours":
+        run_ours(sys.argv[2], sys.argv[3], sys.argv[4] == "smart")
         return 0
     seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 60
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    long_minutes = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     src = make_input(seconds)
     frames = seconds * 30
-    ours_dst, ff_dst = OUT / "ours.mp4", OUT / "ffmpeg.mp4"
-    ff_cmd = ffmpeg_command(src, ff_dst)
-    ours_cmd = [sys.executable, __file__, "--ours", str(src), str(ours_dst)]
-    results: dict[str, list[tuple[float, int]]] = {"ours": [], "ffmpeg": []}
+    dsts = {k: OUT / f"{k}.mp4" for k in ("ffmpeg", "ours-full", "ours-smart")}
+    cmds = {
+        "ffmpeg": ffmpeg_command(src, dsts["ffmpeg"]),
+        "ours-full": [sys.executable, __file__, "--ours", str(src), str(dsts["ours-full"]), "full"],
+        "ours-smart": [
+            sys.executable,
+            __file__,
+            "--ours",
+            str(src),
+            str(dsts["ours-smart"]),
+            "smart",
+        ],
+    }
+    results: dict[str, list[tuple[float, int]]] = {k: [] for k in cmds}
     for _ in range(rounds):
-        results["ffmpeg"].append(timed(ff_cmd))
-        results["ours"].append(timed(ours_cmd))
+        for k, cmd in cmds.items():
+            results[k].append(timed(cmd))
     best = {k: min(v) for k, v in results.items()}
     for k, (secs, rss) in best.items():
-        print(f"{k:7s} {secs:6.1f} s  {frames / secs:5.1f} fps  peak RSS {rss} MB")
-    ratio = best["ours"][0] / best["ffmpeg"][0]
-    print(f"time ratio ours/ffmpeg: {ratio:.2f}x (target <= 1.25x)")
-    for p in (ours_dst, ff_dst):
-        err = subprocess.run(
-            ["ffmpeg", "-v", "error", "-i", str(p), "-f", "null", "-"], capture_output=True
-        ).stderr
+        print(f"{k:10s} {secs:6.1f} s  {frames / secs:6.1f} fps  peak RSS {rss} MB")
+    ratio = best["ours-full"][0] / best["ffmpeg"][0]
+    print(f"time ratio ours-full/ffmpeg: {ratio:.2f}x (target <= 1.25x)")
+    print(f"time ratio ours-smart/ffmpeg: {best['ours-smart'][0] / best['ffmpeg'][0]:.2f}x")
+    for p in dsts.values():
+        err = decode_errors(p, seconds)
         size = p.stat().st_size / 1e6
         print(f"{p.name}: {size:.1f} MB, decode errors: {'none' if not err else err[:200]}")
+    if long_minutes:
+        long = make_long(src, long_minutes)
+        dst = OUT / "ours-smart-long.mp4"
+        cmd = [sys.executable, __file__, "--ours", str(long), str(dst), "smart"]
+        secs, rss = timed(cmd)
+        err = decode_errors(dst, probe_seconds(long))
+        print(
+            f"smart render, {long_minutes} min 1080p30: {secs:.1f} s, peak RSS {rss} MB, "
+            f"decode errors (first/last 30 s): {'none' if not err else err[:200]}"
+        )
+        dst.unlink()
     return 0
 
 

@@ -499,3 +499,77 @@ def test_smart_render_copies_untouched_gops(tmp_path, suffix, rotation):
     if rotation is not None:
         side = [d for d in sb.get("side_data_list", []) if "rotation" in d]
         assert side and int(side[0]["rotation"]) == rotation
+
+
+def test_hevc_10bit_hdr_keeps_format_and_tames_white(tmp_path):
+    """10-bit HEVC PQ: codec, profile, pix_fmt and colour tags kept; the label's white sits at
+    BT.2408 reference white (58 % PQ), not at the display's peak."""
+    src = tmp_path / "in.mp4"
+    out = av.open(str(src), "w")
+    v = out.add_stream("libx265", rate=25)
+    v.width, v.height, v.pix_fmt = 640, 360, "yuv420p10le"
+    v.codec_context.options = {"preset": "ultrafast", "x265-params": "log-level=error"}
+    ctx = v.codec_context
+    ctx.color_range, ctx.colorspace, ctx.color_primaries, ctx.color_trc = 1, 9, 9, 16
+    for i in range(25):
+        f = av.VideoFrame.from_ndarray(np.full((360, 640, 3), 60, np.uint8), "rgb24")
+        f.pts = i
+        out.mux(v.encode(f.reformat(format="yuv420p10le")))
+    out.mux(v.encode(None))
+    out.close()
+    dst = tmp_path / "out.mp4"
+    rep = label(src, dst, card_seconds=2.0)
+    keys = ("codec_name", "profile", "pix_fmt", "color_space", "color_transfer", "color_primaries")
+    a, b = ffprobe_streams(src)[0], ffprobe_streams(dst)[0]
+    assert {k: a[k] for k in keys} == {k: b[k] for k in keys}
+    assert b["pix_fmt"] == "yuv420p10le" and b["color_transfer"] == "smpte2084"
+    with av.open(str(dst)) as c:
+        frame = next(c.decode(video=0))
+    luma = np.frombuffer(frame.planes[0], np.uint16).reshape(360, -1)[:, :640]
+    x0, y0, x1, y1 = box_of(rep)
+    text = float(np.percentile(luma[y0:y1, x0:x1], 99))
+    white = 64 + 0.58 * 876  # limited-range 10-bit code of 58 % signal (572; peak white is 940)
+    assert abs(text - white) < 40
+
+
+def test_cancel_in_smart_render_leaves_no_file(tmp_path):
+    src = make_clip(tmp_path / "in.mp4", secs=4.0, gop=25)
+    dst = tmp_path / "out.mp4"
+    token = CancelToken()
+    calls = []
+
+    def progress(p):
+        calls.append(p)
+        if len(calls) == 2:
+            token.cancel()
+
+    from aigclabel_gui.engine.visible import gop_splice
+
+    real = gop_splice.blend_into
+
+    def slow_blend(*args):  # make sure progress gets a chance to fire mid-run
+        import time
+
+        time.sleep(0.02)
+        real(*args)
+
+    gop_splice.blend_into = slow_blend
+    try:
+        with pytest.raises(Cancelled):
+            apply_explicit(src, dst, identify(src), LabelSettings(visible=VISIBLE), progress, token)
+    finally:
+        gop_splice.blend_into = real
+    assert not dst.exists()
+    assert len(calls) >= 2
+
+
+def test_preview_of_inserted_card(tmp_path):
+    src = make_clip(tmp_path / "in.mp4", secs=2.0)
+    settings = LabelSettings(
+        visible=VISIBLE, video=VideoSettings(cards="start", card_seconds=2.0, insert_card=True)
+    )
+    card = render_card_frame(src, settings, 1.0, max_side=640)
+    x0, y0, x1, y1 = card_plate(card)
+    assert abs((x0 + x1) / 2 - 320) < 4 and ocr(card, (x0, y0, x1, y1)) == "AI生成"
+    programme = np.asarray(render_card_frame(src, settings, 2.5, max_side=640))
+    assert (programme.max(axis=2) < 16).mean() < 0.01  # no plate: the programme is unlabelled

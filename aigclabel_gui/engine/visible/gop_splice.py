@@ -29,6 +29,7 @@ from aigclabel_gui.engine.visible.video import (
     Throttle,
     _open_input,
     add_copied_streams,
+    close_quietly,
     copy_container_metadata,
     delay_of,
     open_output,
@@ -373,6 +374,8 @@ def _splice(src, dst, pr, plan, schedule, enc, out_format, progress, cancel, war
                 if seg is not None:
                     seg.feed(packet, label)
                 else:
+                    if i % 64 == 0:
+                        cancel.raise_if_cancelled()
                     packet.stream = vout
                     out.mux(packet)
                 if packet.pts is not None:
@@ -380,6 +383,8 @@ def _splice(src, dst, pr, plan, schedule, enc, out_format, progress, cancel, war
                 stats.frames += 1
                 i += 1
                 tick(stats.last_time, stats.frames)
-        finally:
-            out.close()
+        except BaseException:
+            close_quietly(out)  # the original error matters, not the muxer's
+            raise
+        out.close()
     return stats

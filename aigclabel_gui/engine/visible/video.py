@@ -67,6 +67,9 @@ MUXER_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder", "d
 # A start card exists to be read: the probe tolerates this much missing at the end of a stream
 # before calling the file truncated (container durations are rounded, audio may run longer).
 TRUNCATION_SLACK = 0.5
+# Cards only on H.264: re-encode just the GOPs they touch (gop_splice.py). Benchmarks switch it
+# off to time the full re-encode.
+SMART_RENDER = True
 
 
 # --- orientation (display matrix) -------------------------------------------------------------
@@ -308,7 +311,8 @@ class LabelPlan:
     def yuv(self, frame: av.VideoFrame) -> YuvOverlay:
         """The overlay in this frame's layout, converted once and cached."""
         full = frame.color_range == 2 or frame.format.name.startswith("yuvj")
-        key = (frame.format.name, int(frame.colorspace), full, frame.width, frame.height)
+        trc = int(frame.color_trc)
+        key = (frame.format.name, int(frame.colorspace), full, trc, frame.width, frame.height)
         if key not in self._yuv:
             if (frame.width, frame.height) != self.coded.frame_size:
                 raise UnsupportedFormat(
@@ -324,6 +328,7 @@ class LabelPlan:
                 colorspace=int(frame.colorspace),
                 full_range=full,
                 frame_height=frame.height,
+                transfer=trc,
             )
         return self._yuv[key]
 
@@ -433,6 +438,12 @@ def open_output(dst: Path, out_format: str) -> av.container.OutputContainer:
         return av.open(str(dst), "w", format=out_format, options=options)
     except OSError as exc:
         raise OutputError(f"{dst}: {exc.strerror or exc}") from exc
+
+
+def close_quietly(out: av.container.OutputContainer) -> None:
+    """Close a half-written output after an error (cancel, bad packet) without masking it."""
+    with contextlib.suppress(Exception):
+        out.close()
 
 
 def copy_container_metadata(inp, out) -> None:
@@ -567,8 +578,10 @@ def _overlay_run(
                     stats.last_time = t
                     tick(t, stats.frames)
             out.mux(vout.encode(None))
-        finally:
-            out.close()
+        except BaseException:
+            close_quietly(out)  # the original error matters, not the muxer's
+            raise
+        out.close()
     return stats
 
 
@@ -662,9 +675,11 @@ def _apply(src, dst, settings, out_format, progress, cancel, report_cls):
         from aigclabel_gui.engine.visible.gop_splice import splice_run
 
         # Cards only: re-encode just the GOPs they touch when the stream allows it.
-        stats = splice_run(
-            src, dst, pr, plan, schedule, enc, out_format, progress, cancel, warnings
-        )
+        stats = None
+        if SMART_RENDER:
+            stats = splice_run(
+                src, dst, pr, plan, schedule, enc, out_format, progress, cancel, warnings
+            )
         if stats is not None:
             mode = "smart"
         else:

@@ -42,6 +42,10 @@ _KRKB = {
     10: (0.2627, 0.0593),
 }
 AVCOL_RANGE_JPEG = 2
+# HDR transfers: a full-scale white label would be the brightest thing the display can show
+# (10 000 nits in PQ). Map the label's white to the reference white of BT.2408 instead:
+# 203 nits is 58 % of the PQ signal, 75 % of the HLG signal.
+HDR_WHITE = {16: 0.58, 18: 0.75}  # AVColorTransferCharacteristic: SMPTE 2084 (PQ), ARIB STD-B67
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ def make_yuv_overlay(
     colorspace: int,
     full_range: bool,
     frame_height: int,
+    transfer: int = 0,
 ) -> YuvOverlay:
     """Convert the RGBA label placed at (x, y) of a coded frame to the frame's YUV layout."""
     sx, sy, depth = PLANAR_YUV[pix_fmt]
@@ -90,7 +95,7 @@ def make_yuv_overlay(
     canvas[y - y0 : y - y0 + rgba.height, x - x0 : x - x0 + rgba.width] = np.asarray(
         rgba.convert("RGBA"), np.float64
     )
-    rgb = canvas[..., :3] / 255.0
+    rgb = canvas[..., :3] / 255.0 * HDR_WHITE.get(transfer, 1.0)
     alpha = canvas[..., 3] / 255.0
 
     kr, kb = matrix_coefficients(colorspace, frame_height)

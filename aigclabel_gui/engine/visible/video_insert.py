@@ -26,6 +26,7 @@ from aigclabel_gui.engine.visible.video import (
     Throttle,
     _open_input,
     add_video_output,
+    close_quietly,
     copy_container_metadata,
     open_output,
     prepare_frame,
@@ -261,6 +262,8 @@ def insert_cards_run(
             out.mux(vout.encode(None))
             for track in audio.values():
                 track.close(out, card_len if at_end else 0.0)
-        finally:
-            out.close()
+        except BaseException:
+            close_quietly(out)  # the original error matters, not the muxer's
+            raise
+        out.close()
     return stats, card_len
