@@ -160,6 +160,7 @@ def test_tools_present():
         assert shutil.which(tool), f"{tool} is not installed"
 
 
+@pytest.mark.slow
 def test_start_card_mp4(tmp_path):
     src = make_clip(tmp_path / "in.mp4")
     dst = tmp_path / "out.mp4"
@@ -246,6 +247,7 @@ def test_rotation_label_upright_as_viewed(tmp_path, rotation):
     assert ocr(shown, (x0, y0, x1, y1)) == "AI生成"
 
 
+@pytest.mark.slow
 def test_end_card_persistent_and_fade_webm(tmp_path):
     src = make_clip(tmp_path / "in.webm", secs=3.0, vcodec="libvpx-vp9", acodec="libopus")
     dst = tmp_path / "out.webm"
@@ -464,6 +466,7 @@ def keyframe_indices(path: Path) -> list[int]:
     return [i for i, ln in enumerate(out.split()) if ln.strip().startswith("1")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix,rotation", [(".mp4", -90), (".mkv", None)])
 def test_smart_render_copies_untouched_gops(tmp_path, suffix, rotation):
     """Cards only: the GOPs the cards touch are re-encoded, every other picture is bit-identical

@@ -692,6 +692,7 @@ def _apply(src, dst, settings, out_format, progress, cancel, report_cls):
             warnings.append(
                 f"the video is {pr.duration:.1f} s long: the label shows for all of it, "
                 f"not {schedule.start:g} s"
+                + (" (GB 45438 §5.4 asks for at least 2 s)" if pr.duration < 2.0 else "")
             )
     cancel.raise_if_cancelled()
     ov = plan.overlay
