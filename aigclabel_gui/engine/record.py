@@ -35,10 +35,11 @@ PROPAGATOR_FIELDS: tuple[str, ...] = ("ContentPropagator", "PropagateID", "Reser
 LABEL_VALUES = {"1": "AI-generated", "2": "possibly AI-generated", "3": "suspected AI-generated"}
 
 # Annex E: single-byte printable ASCII, 0x21 and 0x23-0x5B and 0x5D-0x7E, plus `"` (escaped in JSON).
-# So: 0x21-0x7E except the backslash. No spaces, no Chinese.
-_VALUE_RE = re.compile(r"^[\x21-\x5b\x5d-\x7e]*$")
+# So: 0x21-0x7E except the backslash. No spaces, no Chinese. `\Z`, not `$`: `$` also matches
+# before a trailing newline, which would let "id\n" through.
+_VALUE_RE = re.compile(r"^[\x21-\x5b\x5d-\x7e]*\Z")
 # TC260 coding-rules guide: 00 + 1 + 1 + 18-char USCC + 5-char service extension.
-PROVIDER_CODE_RE = re.compile(r"^0011[0-9A-Z]{18}[0-9A-Z]{5}$")
+PROVIDER_CODE_RE = re.compile(r"^0011[0-9A-Z]{18}[0-9A-Z]{5}\Z")
 
 # GB 32100-2015 unified social credit code: 31-symbol alphabet (no I, O, Z, S, V).
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -152,3 +152,19 @@ def test_junk_existing_record_is_replaced_not_kept():
     assert rec is None and "replaced" in warnings[0]
     rec, _ = existing_record([FoundRecord("XMP TC260:AIGC", '{"Label":"AIGC","ContentProducer":"doubao"}', True)])
     assert rec is not None and rec.ContentProducer == "doubao" and rec.Label == "AIGC"  # kept as found
+
+
+@pytest.mark.parametrize("value", ["abc\n", "001191440300708461136T1XGW3\n"])
+def test_trailing_newline_is_refused(value):
+    # Annex E allows 0x21-0x7E only; a regex `$` would let one trailing "\n" through.
+    values = dict(
+        Label="1",
+        ContentProducer=PRODUCER,
+        ProduceID="i",
+        ContentPropagator=PRODUCER,
+        PropagateID="j",
+    )
+    values["ProduceID"] = value
+    with pytest.raises(InvalidRecord, match="ProduceID"):
+        AigcRecord.make(**values)
+    assert parse_record_text(json.dumps(values)).errors
