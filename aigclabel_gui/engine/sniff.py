@@ -69,9 +69,8 @@ def sniff_format(path: Path) -> str | None:
         return _ooxml(head)
     if head.startswith(b"ID3"):
         # ID3v2 in front of the audio: MP3 (ID3 ahead of FLAC exists but is rare and non-standard).
-        size = _syncsafe(head[6:10]) + 10
-        after = head[size : size + 4]
-        if after.startswith(b"fLaC"):
+        # A file cut inside the 10-byte header is still "mp3": its container says it is truncated.
+        if len(head) >= 10 and head[_syncsafe(head[6:10]) + 10 :].startswith(b"fLaC"):
             return "flac"
         return "mp3"
     if _is_mpeg_audio_frame(head):

@@ -35,3 +35,19 @@ def test_empty_file_is_unsupported_with_a_reason(tmp_path):
     with pytest.raises(UnsupportedFormat, match="empty"):
         identify(tmp_path / "e.png")
 
+
+
+def test_truncated_id3_header_is_a_clean_error(tmp_path):
+    # A file cut inside its 10-byte ID3 header once raised IndexError out of sniffing, which
+    # stopped `aigclabel label` while planning the batch.
+    import pytest
+
+    from aigclabel_gui.engine.errors import AigcError
+    from aigclabel_gui.engine.inspect import CANNOT_TELL, UNSUPPORTED, inspect_file
+
+    bad = tmp_path / "cut.mp3"
+    bad.write_bytes(b"ID3\x03\x00")
+    assert sniff_format(bad) == "mp3"
+    with pytest.raises(AigcError, match="cut.mp3"):
+        identify(bad).container.scan(bad)
+    assert inspect_file(bad).verdict in (CANNOT_TELL, UNSUPPORTED)
