@@ -628,3 +628,18 @@ def test_truncated_mkv_is_corrupt(clips, tmp_path):
         label_file(src, out / "cut.mkv", SETTINGS)
     assert "cut.mkv" in str(exc.value)
     assert list(out.iterdir()) == []
+
+
+def test_mkv_track_with_unknown_codec_is_a_clean_error(clips, tmp_path):
+    # A damaged CodecID leaves FFmpeg a stream without a codec; PyAV's template copy then
+    # raised a bare ValueError, which the batch reported as "internal error".
+    data = clips["mkv"].read_bytes()
+    at = data.find(b"V_")
+    assert at > 0
+    src = tmp_path / "badcodec.mkv"
+    src.write_bytes(data[:at] + b"V_XXXX" + data[at + 6 :])
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(UnsupportedFormat, match="badcodec.mkv: stream 0"):
+        label_file(src, out / "badcodec.mkv", SETTINGS)
+    assert list(out.iterdir()) == []

@@ -158,8 +158,13 @@ class _MatroskaContainer(Container):
                 out.add_attachment(s.name, s.mimetype, bytes(s.data))
                 continue
             if s.type not in ("video", "audio", "subtitle"):
-                raise UnsupportedFormat(f"stream {s.index} ({s.type}) cannot be copied")
-            o = out.add_stream_from_template(s)
+                raise UnsupportedFormat(f"{name}: stream {s.index} ({s.type}) cannot be copied")
+            try:
+                o = out.add_stream_from_template(s)
+            except ValueError as exc:  # PyAV: no codec context, e.g. a damaged or unknown CodecID
+                raise UnsupportedFormat(
+                    f"{name}: stream {s.index} ({s.type}) has no codec FFmpeg knows; it cannot be copied"
+                ) from exc
             o.metadata.update(
                 {
                     k: v
