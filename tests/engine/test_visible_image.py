@@ -164,6 +164,9 @@ def test_png_outside_the_label_is_identical_and_chunks_are_kept(tmp_path):
     assert meta["XMP-dc:Format"] == "image/png"
     assert "ICC_Profile:ProfileDescription" in meta
     assert meta["PNG-pHYs:PixelsPerUnitX"] == 11811  # 300 dpi
+    # PNG spec §11.3.3.3: at most one iCCP (Pillow writes one from info, the source's is kept).
+    out_types = [t for t, _ in _png_chunks(dst.read_bytes(), "out")]
+    assert out_types.count(b"iCCP") == 1 and out_types.count(b"pHYs") == 1, out_types
 
 
 @pytest.mark.parametrize("kind", ["rgba", "palette"])

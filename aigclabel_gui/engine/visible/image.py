@@ -317,7 +317,9 @@ def _save_png(
 ) -> dict:
     buf = io.BytesIO()
     first = frames[0]
-    opts: dict = {}
+    # Pillow writes iCCP from the frame's info; the source's own iCCP is copied below, and
+    # PNG allows only one (PNG spec §11.3.3.3).
+    opts: dict = {"icc_profile": None}
     if "transparency" in infos[0] and first.mode in ("L", "RGB"):
         opts["transparency"] = infos[0]["transparency"]
     if len(frames) > 1:  # APNG
