@@ -106,17 +106,20 @@ class BatchFinished:
 
 
 # --- planning ----------------------------------------------------------------------------------
-def walk_inputs(inputs: list[Path]) -> Iterator[tuple[Path, Path]]:
+def walk_inputs(inputs: list[Path], *, outdir: Path | None = None) -> Iterator[tuple[Path, Path]]:
     """(file, path relative to its input root). Folders are walked recursively, sorted; hidden
     files and unknown extensions inside folders are left out (files named explicitly are kept,
-    so the user gets a clear message for them)."""
+    so the user gets a clear message for them). An `outdir` inside an input folder is not
+    walked: those are our earlier outputs, not inputs."""
     for item in inputs:
         if item.is_dir():
+            prune = outdir is not None and outdir.resolve() != item.resolve()
             for p in sorted(item.rglob("*")):
                 if (
                     p.is_file()
                     and not p.name.startswith(".")
                     and p.suffix.lower() in SUPPORTED_EXTENSIONS
+                    and not (prune and inside(outdir, p))
                 ):
                     yield p, p.relative_to(item)
         else:
@@ -136,7 +139,7 @@ def plan_jobs(
     would land on one name get `name (2).ext`."""
     check_template(name_template)
     overrides = overrides or {}
-    pairs = list(walk_inputs(inputs))
+    pairs = list(walk_inputs(inputs, outdir=outdir))
     sources = {p.resolve() for p, _ in pairs}
     taken: set[Path] = set()
     jobs = []

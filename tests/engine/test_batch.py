@@ -209,3 +209,18 @@ def test_presets_roundtrip_and_errors(tmp_path, monkeypatch):
     with pytest.raises(InvalidSettings) as exc:
         load_preset("studio")
     assert "5%" in exc.value.advice
+
+
+def test_output_folder_inside_the_input_folder_is_not_walked(tmp_path):
+    # `label in -o in/out` worked once, then every rerun walked in/out, planned in/out/a.png as
+    # an input and refused the whole batch ("output ... is an input file").
+    src = tmp_path / "in"
+    _png(src / "a.png")
+    out = src / "out"
+    first = _run(plan_jobs([src], out, SETTINGS), workers=1, outdir=out)
+    assert [r.status for r in first.results] == ["ok"]
+    jobs = plan_jobs([src], out, SETTINGS)
+    assert [(j.src, j.dst) for j in jobs] == [(src / "a.png", out / "a.png")]
+    second = _run(jobs, workers=1, outdir=out)
+    assert [r.status for r in second.results] == ["skipped"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["a.png"]
