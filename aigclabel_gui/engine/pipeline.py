@@ -224,7 +224,13 @@ def label_file(
     do_explicit = not settings.implicit_only
     if not info.container.has_carrier:
         if not do_explicit:
-            raise NoCarrier(f"{src.name}: {info.name} has no implicit-label carrier; nothing written")
+            raise NoCarrier(
+                f"{src.name}: {info.name} has no implicit-label carrier; nothing written",
+                # NoCarrier's default advice is about plain text; other formats (BMP) get their own.
+                advice=None
+                if info.kind == "text"
+                else "add the visible label only, or convert to a format that carries metadata (e.g. PNG)",
+            )
         if do_implicit:
             warnings.append(f"{info.name} has no metadata carrier: only the explicit label was added")
         do_implicit = False

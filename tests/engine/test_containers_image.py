@@ -445,9 +445,11 @@ def test_bmp_has_no_carrier(tmp_path):
     src = make_image("bmp", tmp_path / "a.bmp")
     c = container_for("bmp")
     assert not c.has_carrier and c.scan(src).records == []
-    with pytest.raises(NoCarrier):
+    with pytest.raises(NoCarrier) as exc:
         label(src, tmp_path / "b.bmp")
     assert not (tmp_path / "b.bmp").exists()
+    # The advice is about images, not the plain-text advice NoCarrier carries by default.
+    assert "a.bmp" in str(exc.value) and "plain text" not in str(exc.value)
 
 
 # --- the CLI, in process and as the installed console script ---------------------------------
