@@ -408,3 +408,24 @@ def test_cli_label_auto_size_text(tmp_path, capsys):
     assert y1 - y0 >= 42 - 1  # 7 % of 600, measured through JPEG noise
     assert "人工智能生成" in ocr_label(view, box, before)
     assert PRODUCER in exiftool_json(written[0])["XMP-TC260:Aigc"]
+
+
+def test_tiff_exif_and_gps_pointers_are_not_left_dangling(tmp_path):
+    # Bug: tags 34665/34853 (offsets of the Exif and GPS directories in the *source*) were copied
+    # as numbers, so the output pointed into its own image data ("Bad ExifIFD directory").
+    src, dst = tmp_path / "src.tif", tmp_path / "out.tif"
+    photo(400, 300).save(src, compression="tiff_lzw")
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", "-Make=Cam",
+         "-DateTimeOriginal=2024:01:01 10:00:00", "-GPSLatitude=30.5", "-GPSLatitudeRef=N", str(src)],
+        check=True,
+    )  # fmt: skip
+    assert {34665, 34853} <= set(Image.open(src).tag_v2)
+    rep = apply_explicit(src, dst, None, SETTINGS)
+    out = subprocess.run(
+        ["exiftool", "-validate", "-warning", "-a", "-s3", str(dst)], capture_output=True, text=True
+    ).stdout
+    assert "Bad ExifIFD" not in out and "Bad GPS" not in out, out
+    assert exiftool_json(dst)["IFD0:Make"] == "Cam"
+    assert not {34665, 34853} & set(Image.open(dst).tag_v2)
+    assert any("sub-directories" in w for w in rep.warnings)

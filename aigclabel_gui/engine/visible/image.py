@@ -424,6 +424,9 @@ _TIFF_LOSSLESS = {None, "raw", "tiff_lzw", "tiff_deflate", "tiff_adobe_deflate",
 _TIFF_LAYOUT_TAGS = {
     256, 257, 258, 259, 262, 273, 277, 278, 279, 284, 317, 320, 322, 323, 324, 325, 338, 339,
 }  # fmt: skip
+# Offsets of sub-directories (SubIFDs, Exif, GPS, Interop) in the *source* file: copied as plain
+# numbers they would point into the new file's image data. Pillow cannot write these directories.
+_TIFF_POINTER_TAGS = {330, 34665, 34853, 40965}
 
 
 def _save_tiff(frames: list[Image.Image], im: Image.Image, dst: Path, warnings: list[str]) -> dict:
@@ -431,7 +434,9 @@ def _save_tiff(frames: list[Image.Image], im: Image.Image, dst: Path, warnings: 
     if compression not in _TIFF_LOSSLESS:
         warnings.append(f"TIFF compression {compression!r} replaced by lossless Deflate")
         compression = "tiff_adobe_deflate"
-    info = {k: v for k, v in im.tag_v2.items() if k not in _TIFF_LAYOUT_TAGS}
+    info = {k: v for k, v in im.tag_v2.items() if k not in _TIFF_LAYOUT_TAGS | _TIFF_POINTER_TAGS}
+    if _TIFF_POINTER_TAGS & set(im.tag_v2):
+        warnings.append("the TIFF's Exif/GPS sub-directories were not carried over")
     opts: dict = {"compression": compression or "raw", "tiffinfo": info}
     if im.info.get("icc_profile"):
         opts["icc_profile"] = im.info["icc_profile"]
