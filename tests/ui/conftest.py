@@ -137,6 +137,10 @@ def window(qtbot, qapp, qsettings):
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
+    # Make the labelled copy and load it, but do not start QtMultimedia playback offscreen
+    # (see LabelledPlayer.autoplay).
+    w.audio_preview.player.autoplay = False
+    w.video_preview.player.autoplay = False
     yield w
     w.close()  # stops media players, as the app does on quit
     if w.export_dialog is not None and w.export_dialog.final is None:
