@@ -155,7 +155,14 @@ def _ooxml(head: bytes) -> str | None:
     return None
 
 
+_TEXT_EXT = _MD_EXT | {".txt", ".text", ""}
+
+
 def _text(path: Path, head: bytes) -> str | None:
+    # Text has no magic bytes: only files named as text count, so a "photo.jpg" that holds text
+    # is reported as unsupported instead of getting a prompt line written into it.
+    if path.suffix.lower() not in _TEXT_EXT:
+        return None
     if b"\x00" in head:
         return None
     try:

@@ -51,3 +51,8 @@ def test_truncated_id3_header_is_a_clean_error(tmp_path):
     with pytest.raises(AigcError, match="cut.mp3"):
         identify(bad).container.scan(bad)
     assert inspect_file(bad).verdict in (CANNOT_TELL, UNSUPPORTED)
+
+
+def test_text_inside_a_media_extension_is_not_text(tmp_path):
+    (tmp_path / "photo.jpg").write_text("just some words", "utf-8")
+    assert sniff_format(tmp_path / "photo.jpg") is None
