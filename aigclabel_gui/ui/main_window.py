@@ -616,8 +616,10 @@ class MainWindow(QMainWindow):
             self.show_message(self.tr("Export"), self.tr("Choose an output folder first."))
             self.panel.output_edit.setFocus()
             return None
+        # Only rows already inspected and known to lack a record need the code up front; rows not
+        # yet inspected (lazy list) are left to the engine, which fails them with the same advice.
         needs_producer = not self.settings.implicit.producer and any(
-            not (e.report and e.report.records) for e in entries
+            e.report is not None and not e.report.records for e in entries
         )
         if self.settings.implicit.enabled and needs_producer:
             self.show_message(
