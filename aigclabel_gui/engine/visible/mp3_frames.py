@@ -470,7 +470,6 @@ def update_info_frame(
     `audio_bytes` counts the Info frame and every audio frame; `positions` are the audio frames'
     offsets from the Info frame's start. Returns notes for the user."""
     notes: list[str] = []
-    old_frames = info.get("frames")
     info.set("frames", frames)
     info.set("bytes", audio_bytes)
     if "toc" in info.field_at and len(positions):
@@ -479,7 +478,6 @@ def update_info_frame(
         toc = np.minimum(positions[idx] * 256 // max(audio_bytes, 1), 255).astype(np.uint8)
         at = info.field_at["toc"]
         info.raw[at : at + 100] = toc.tobytes()
-    del old_frames
     if info.lame_at is not None:
         la = info.lame_at
         # ReplayGain peak and gains describe the old audio: cleared rather than left wrong.
