@@ -576,3 +576,13 @@ def test_preview_of_inserted_card(tmp_path):
     assert abs((x0 + x1) / 2 - 320) < 4 and ocr(card, (x0, y0, x1, y1)) == "AI生成"
     programme = np.asarray(render_card_frame(src, settings, 2.5, max_side=640))
     assert (programme.max(axis=2) < 16).mean() < 0.01  # no plate: the programme is unlabelled
+
+
+def test_end_card_alone_warns_that_the_start_has_no_label(tmp_path):
+    """GB 45438 §5.4: the prompt shall be in the picture from the start frame; the end is an
+    addition. An end card alone used to pass silently."""
+    src = make_clip(tmp_path / "in.mp4", secs=2.0)
+    rep = label(src, tmp_path / "out.mp4", cards="end", card_seconds=2.0)
+    assert any("§5.4" in w and "start frame" in w for w in rep.warnings), rep.warnings
+    rep = label(src, tmp_path / "out2.mp4", cards="start", card_seconds=2.0)
+    assert not any("start frame" in w for w in rep.warnings), rep.warnings

@@ -659,6 +659,11 @@ def _apply(src, dst, settings, out_format, progress, cancel, report_cls):
     enc = choose_encoder(pr, out_format, v.crf)
     if enc.note:
         warnings.append(enc.note)
+    if v.cards == "end" and not v.persistent:
+        warnings.append(
+            "only an end card: GB 45438 §5.4 asks for the prompt in the picture from the start "
+            "frame (add a start card or the persistent label)"
+        )
     cancel.raise_if_cancelled()
 
     mode = "overlay"
