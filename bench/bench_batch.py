@@ -1,7 +1,8 @@
 """Batch throughput: N mixed JPEG/PNG images (1–12 MP) fully labelled with --jobs 1 and --jobs 2.
 
-Prints files/s for each, the speed-up, and the peak RSS of the whole process tree (parent +
-workers, from getrusage of the CLI child). Target (issue #6): speed-up ≥ 1.7× on 2 cores.
+Prints files/s for each, the speed-up, and the peak RSS of the largest single process (parent or
+one worker: GNU time's getrusage max, not the sum of the tree; with --jobs 2 the total is about
+parent + 2 workers). Target (issue #6): speed-up ≥ 1.7× on 2 cores.
 Usage: python bench/bench_batch.py [N]   (default 500; images are generated once in bench/out/)
 """
 
