@@ -8,17 +8,21 @@ label_file writes temp files and renames only verified ones).
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
+import contextlib
 import dataclasses
 import hashlib
 import json
 import multiprocessing as mp
 import os
 import queue
+import re
 import shutil
 import signal
 import time
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +42,7 @@ from aigclabel_gui.engine.report import write_report
 from aigclabel_gui.engine.settings import LabelSettings
 
 MANIFEST = ".aigclabel-manifest.json"
+_TEMP_RE = re.compile(r"^\.aigclabel-[A-Za-z0-9_]{8}(\.[^.]+)?$")  # pipeline's mkstemp names
 ON_EXIST = ("skip", "overwrite", "rename")
 
 
@@ -117,7 +122,8 @@ def walk_inputs(inputs: list[Path], *, outdir: Path | None = None) -> Iterator[t
             for p in sorted(item.rglob("*")):
                 if (
                     p.is_file()
-                    and not p.name.startswith(".")
+                    # hidden files and folders (.git, .thumbnails, our own temp files) are not inputs
+                    and not any(part.startswith(".") for part in p.relative_to(item).parts)
                     and p.suffix.lower() in SUPPORTED_EXTENSIONS
                     and not (prune and inside(outdir, p))
                 ):
@@ -237,7 +243,7 @@ def check_free_space(job: Job) -> None:
     free = shutil.disk_usage(job.dst.parent).free
     if free < size * 2.2:
         raise OutputError(
-            f"not enough free space in {job.dst.parent}: {free >> 20} MiB free, ~{(size * 2.2):.0f} B needed"
+            f"not enough free space in {job.dst.parent}: {free >> 20} MiB free, about {int(size * 2.2) >> 20} MiB needed"
         )
 
 
@@ -398,55 +404,96 @@ def run_batch(
 
 
 def _run_pool(pending, workers, cancel, finish) -> Iterator[object]:
+    """Run jobs in a spawn pool. A worker that dies (segfault in a codec, OOM kill) breaks the whole
+    pool: the jobs that were in flight go back to the queue once, a fresh pool takes over, and a job
+    in flight during two crashes is reported as failed. The batch always goes on."""
     # spawn, not fork: PyAV/FFmpeg threads and a Qt parent do not survive fork.
     ctx = mp.get_context("spawn")
     event = ctx.Event()
     progress_q = ctx.Queue()
-    with cf.ProcessPoolExecutor(
-        max_workers=min(workers, len(pending)),
-        mp_context=ctx,
-        initializer=_init_worker,
-        initargs=(event, progress_q),
-    ) as pool:
-        futures: dict[cf.Future, int] = {}
-        queue_iter = iter(pending)
+    todo = collections.deque(pending)
+    by_index = dict(pending)
+    crashes: dict[int, int] = {}
+    started: set[int] = set()
+    crash_dirs: set[Path] = set()
 
-        # Keep at most 2 jobs per worker queued so a cancel stops new work quickly.
-        def submit_more() -> Iterator[object]:
-            while len(futures) < workers * 2 and not cancel.cancelled:
-                try:
-                    i, job = next(queue_iter)
-                except StopIteration:
-                    return
-                futures[pool.submit(_worker_run, i, job)] = i
-                yield FileStarted(i, str(job.src))
+    def crashed(i: int) -> Iterator[object]:
+        crashes[i] = crashes.get(i, 0) + 1
+        crash_dirs.add(by_index[i].dst.parent)
+        if crashes[i] >= 2:
+            job = by_index[i]
+            yield from finish(
+                i,
+                JobResult(
+                    str(job.src),
+                    str(job.dst),
+                    "failed",
+                    "the worker process crashed while labelling this file (twice)",
+                ),
+            )
+        else:
+            todo.appendleft((i, by_index[i]))
 
-        yield from submit_more()
-        while futures:
-            if cancel.cancelled:
-                event.set()
-            done_set, _ = cf.wait(futures, timeout=0.1, return_when=cf.FIRST_COMPLETED)
-            while True:
-                try:
-                    i, frac, detail = progress_q.get_nowait()
-                except (queue.Empty, OSError, EOFError):
-                    break
-                yield FileProgressed(i, frac, detail)
-            for fut in done_set:
-                i = futures.pop(fut)
-                try:
-                    res = fut.result()
-                except Exception as exc:  # a worker died (e.g. killed): report, go on
-                    res = JobResult(
-                        str(pending_src(pending, i)), "", "failed", f"worker crashed: {exc}"
-                    )
-                yield from finish(i, res)
+    while todo and not cancel.cancelled:
+        with cf.ProcessPoolExecutor(
+            max_workers=min(workers, len(todo)),
+            mp_context=ctx,
+            initializer=_init_worker,
+            initargs=(event, progress_q),
+        ) as pool:
+            futures: dict[cf.Future, int] = {}
+            broken = False
+
+            # Keep at most 2 jobs per worker queued so a cancel stops new work quickly.
+            def submit_more(futures=futures, pool=pool) -> Iterator[object]:
+                nonlocal broken
+                while len(futures) < workers * 2 and todo and not cancel.cancelled and not broken:
+                    i, job = todo.popleft()
+                    try:
+                        futures[pool.submit(_worker_run, i, job)] = i
+                    except BrokenProcessPool:
+                        todo.appendleft((i, job))
+                        broken = True
+                        return
+                    if i not in started:
+                        started.add(i)
+                        yield FileStarted(i, str(job.src))
+
             yield from submit_more()
-        event.set()
-
-
-def pending_src(pending, index: int) -> Path:
-    for i, job in pending:
-        if i == index:
-            return job.src
-    return Path("?")
+            while futures:
+                if cancel.cancelled:
+                    event.set()
+                done_set, _ = cf.wait(futures, timeout=0.1, return_when=cf.FIRST_COMPLETED)
+                while True:
+                    try:
+                        i, frac, detail = progress_q.get_nowait()
+                    except (queue.Empty, OSError, EOFError):
+                        break
+                    yield FileProgressed(i, frac, detail)
+                for fut in done_set:
+                    i = futures.pop(fut)
+                    try:
+                        res = fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        yield from crashed(i)
+                        continue
+                    except Exception as exc:  # an exception that escaped run_job: report, go on
+                        job = by_index[i]
+                        res = JobResult(
+                            str(job.src), str(job.dst), "failed", f"internal error: {exc}"
+                        )
+                    yield from finish(i, res)
+                if broken:
+                    for fut, i in list(futures.items()):
+                        futures.pop(fut)
+                        yield from crashed(i)
+                    break
+                yield from submit_more()
+    event.set()
+    # A killed worker cannot delete its temp files; now that no worker runs, sweep them.
+    for folder in crash_dirs:
+        for p in folder.glob(".aigclabel-*"):
+            if p.name != MANIFEST and _TEMP_RE.match(p.name):
+                with contextlib.suppress(OSError):
+                    p.unlink()

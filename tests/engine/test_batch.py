@@ -224,3 +224,60 @@ def test_output_folder_inside_the_input_folder_is_not_walked(tmp_path):
     second = _run(jobs, workers=1, outdir=out)
     assert [r.status for r in second.results] == ["skipped"]
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["a.png"]
+
+
+def test_hidden_folders_are_not_inputs(tmp_path):
+    src = tmp_path / "in"
+    _png(src / "a.png")
+    _png(src / ".thumbnails" / "t.png")
+    _png(src / ".git" / "x.png")
+    assert [j.src.name for j in plan_jobs([src], tmp_path / "out", SETTINGS)] == ["a.png"]
+
+
+def test_a_crashed_worker_does_not_stop_the_batch(tmp_path):
+    """Kill a worker process mid-batch (as the OOM killer would): the pool is rebuilt, the jobs in
+    flight are retried, and every file ends up labelled or reported."""
+    src = tmp_path / "in"
+    _png(src / "00.png", size=(1600, 1200))
+    for i in range(1, 16):
+        (src / f"{i:02d}.png").write_bytes((src / "00.png").read_bytes())
+    out = tmp_path / "out"
+    full = LabelSettings(implicit=ImplicitSettings(producer=PRODUCER))  # visible label: slow enough
+    killed = False
+    events = []
+    for ev in run_batch(plan_jobs([src], out, full), workers=2, outdir=out):
+        events.append(ev)
+        if not killed and isinstance(ev, FileFinished):
+            kids = _worker_pids()
+            if kids:
+                os.kill(kids[0], signal.SIGKILL)
+                killed = True
+    assert killed
+    final = events[-1]
+    assert isinstance(final, BatchFinished) and len(final.results) == 16
+    assert all(r.status in ("ok", "failed") for r in final.results)
+    assert sum(r.status == "ok" for r in final.results) >= 14
+    for r in final.results:
+        if r.status == "ok":
+            assert inspect_file(r.dst).verdict == "compliant"
+        else:
+            assert "crashed" in r.reason
+    assert [p.name for p in out.glob(".aigclabel-*")] == [".aigclabel-manifest.json"]  # no temp files
+
+
+def _worker_pids() -> list[int]:
+    """Child processes of this test process that are multiprocessing spawn workers."""
+    me = os.getpid()
+    pids = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            cmd = (d / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == me and b"spawn_main" in cmd:
+            pids.append(int(d.name))
+    return sorted(pids)
