@@ -260,7 +260,10 @@ def cmd_label(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, old)
     if final is not None:
         for extra_report in reports[1:]:
-            write_report(final.results, extra_report)
+            try:
+                write_report(final.results, extra_report)
+            except OSError as exc:
+                print(f"error: cannot write the report {extra_report}: {exc.strerror or exc}", file=sys.stderr)
         counts = {
             s: sum(r.status == s for r in final.results)
             for s in ("ok", "skipped", "failed", "cancelled")

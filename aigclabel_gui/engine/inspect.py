@@ -21,7 +21,7 @@ VERDICT_WORDS = {
     NOT_COMPLIANT: "has an AIGC record, but it does not conform",
     NO_LABEL: "has no AIGC record",
     CANNOT_TELL: "cannot tell: the file is damaged",
-    NO_CARRIER: "plain text has no metadata carrier; only the explicit prompt can label it",
+    NO_CARRIER: "this format has no metadata carrier (plain text, BMP); only the explicit label can label it",
     UNSUPPORTED: "unsupported file type",
 }
 
@@ -111,7 +111,7 @@ def inspect_file(path: Path | str) -> InspectReport:
 
         if prompt := find_text_prompt(path):
             report.explicit = f"text prompt found ({prompt}); GB 45438 §5.1 allows start or end"
-    if info.name == "txt" and not report.records:
+    if not info.container.has_carrier and not report.records:
         report.verdict = NO_CARRIER
         return report
     if not report.records:

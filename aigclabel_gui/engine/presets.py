@@ -53,7 +53,7 @@ def _builtin() -> dict[str, Preset]:
 
 
 BUILTIN = _builtin()
-_NAME_RE = re.compile(r"^[\w\-. ]{1,64}$")
+_NAME_RE = re.compile(r"^[\w\-. ]{1,64}\Z")  # \Z: "$" would accept a trailing newline
 
 
 def presets_dir() -> Path:

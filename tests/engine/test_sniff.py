@@ -56,3 +56,22 @@ def test_truncated_id3_header_is_a_clean_error(tmp_path):
 def test_text_inside_a_media_extension_is_not_text(tmp_path):
     (tmp_path / "photo.jpg").write_text("just some words", "utf-8")
     assert sniff_format(tmp_path / "photo.jpg") is None
+
+
+def test_bmp_has_no_carrier_verdict(tmp_path):
+    from aigclabel_gui.engine.inspect import NO_CARRIER, inspect_file
+
+    Image.new("RGB", (8, 8)).save(tmp_path / "a.bmp")
+    assert inspect_file(tmp_path / "a.bmp").verdict == NO_CARRIER
+
+
+def test_preset_name_with_trailing_newline_is_refused(tmp_path, monkeypatch):
+    import pytest
+
+    from aigclabel_gui.engine.errors import InvalidSettings
+    from aigclabel_gui.engine.presets import save_preset
+    from aigclabel_gui.engine.settings import LabelSettings
+
+    monkeypatch.setenv("AIGCLABEL_CONFIG", str(tmp_path))
+    with pytest.raises(InvalidSettings):
+        save_preset("studio\n", LabelSettings())
