@@ -217,6 +217,23 @@ def parse_record_text(raw: str | bytes) -> ParsedRecord:
     return pr
 
 
+def looks_like_record(text: str) -> bool:
+    """A value holding an AIGC record as JSON — `{"AIGC":{...}}` or a bare object with its keys —
+    stored under a name that is not AIGC (COMM/COMMENT/other TXXX fields: seen in the wild)."""
+    text = text.strip().rstrip("\x00").strip()
+    if not text.startswith("{"):
+        return False
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return False
+    if not isinstance(obj, dict):
+        return False
+    return any(str(k).upper() == "AIGC" for k in obj) or (
+        "Label" in obj and ("ContentProducer" in obj or "ProduceID" in obj)
+    )
+
+
 def complete_record(existing: AigcRecord | None, ours: AigcRecord) -> AigcRecord:
     """Re-labelling keeps the producer's record (spec: "kept and completed, never replaced").
 

@@ -8,7 +8,6 @@ unchanged. The ID3 helpers here are shared with wav.py, which reads the WAV `id3
 from __future__ import annotations
 
 import io
-import json
 import mmap
 import shutil
 from pathlib import Path
@@ -19,31 +18,13 @@ from mutagen.mp3 import HeaderNotFoundError, MPEGInfo
 
 from aigclabel_gui.engine.containers.base import Container, FoundRecord, MetadataScan
 from aigclabel_gui.engine.errors import CorruptFile, InputTooLarge, UnsupportedFormat
-from aigclabel_gui.engine.record import AigcRecord
+from aigclabel_gui.engine.record import AigcRecord, looks_like_record
 
 AIGC = "AIGC"
 # A tag bigger than this is not metadata we should hold in memory (cover art is a few MB).
 MAX_TAG_BYTES = 64 * 1024 * 1024
 # Errors mutagen (and the struct/bit readers under it) raise on damaged tags.
 PARSE_ERRORS = (MutagenError, ValueError, EOFError, IndexError, KeyError, TypeError)
-
-
-def looks_like_record(text: str) -> bool:
-    """A value holding an AIGC record as JSON: `{"AIGC":{...}}` or a bare object with its keys.
-
-    Used for frames whose *name* is not AIGC (COMM, other TXXX) — seen in the wild."""
-    text = text.strip().rstrip("\x00").strip()
-    if not text.startswith("{"):
-        return False
-    try:
-        obj = json.loads(text)
-    except ValueError:
-        return False
-    if not isinstance(obj, dict):
-        return False
-    if any(k.upper() == AIGC for k in obj):
-        return True
-    return "Label" in obj and ("ContentProducer" in obj or "ProduceID" in obj)
 
 
 def _texts(frame) -> list[str]:

@@ -9,7 +9,6 @@ flattens them to `PARENT/CHILD` names), track/segment UIDs and the Cues layout (
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 from typing import ClassVar
 
@@ -17,7 +16,7 @@ import av
 
 from aigclabel_gui.engine.containers.base import Container, FoundRecord, MetadataScan
 from aigclabel_gui.engine.errors import CorruptFile, UnsupportedFormat
-from aigclabel_gui.engine.record import AigcRecord
+from aigclabel_gui.engine.record import AigcRecord, looks_like_record
 
 KEY = "AIGC"
 _EBML_ID = 0x1A45DFA3
@@ -32,23 +31,8 @@ def _is_aigc_key(key: str) -> bool:
     return key.rsplit("/", 1)[-1].upper() == KEY
 
 
-def _looks_like_record(text: str) -> bool:
-    """A value that holds an AIGC record under another tag name (seen in COMMENT tags)."""
-    text = text.strip()
-    if not text.startswith("{"):
-        return False
-    try:
-        obj = json.loads(text)
-    except ValueError:
-        return False
-    return isinstance(obj, dict) and (
-        any(str(k).upper() == KEY for k in obj)
-        or ("Label" in obj and ("ContentProducer" in obj or "ProduceID" in obj))
-    )
-
-
 def _is_record_tag(key: str, value: str) -> bool:
-    return _is_aigc_key(key) or _looks_like_record(value)
+    return _is_aigc_key(key) or looks_like_record(value)
 
 
 def _read_vint(data: bytes, pos: int, *, keep_marker: bool) -> tuple[int, int, bool]:

@@ -10,7 +10,6 @@ byte, and chunk offsets are moved when `moov` (or an XMP box) sits before the me
 from __future__ import annotations
 
 import errno
-import json
 import os
 import struct
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from aigclabel_gui.engine.containers.isobmff import (
     shift_fragment_offsets,
 )
 from aigclabel_gui.engine.errors import CorruptFile, InputTooLarge, UnsupportedFormat
-from aigclabel_gui.engine.record import AigcRecord
+from aigclabel_gui.engine.record import AigcRecord, looks_like_record
 from aigclabel_gui.engine.xmp import scan_xmp
 
 KEY = b"AIGC"
@@ -54,22 +53,6 @@ def _is_aigc_name(name: bytes | str) -> bool:
     name = name.strip("\x00 ")
     # Reverse-DNS keys ("com.example.AIGC") name the same field.
     return name.upper() == "AIGC" or name.upper().endswith(".AIGC")
-
-
-def _looks_like_record(text: str) -> bool:
-    """A value that holds an AIGC record under another name (seen in comment fields)."""
-    text = text.strip().rstrip("\x00").strip()
-    if not text.startswith("{"):
-        return False
-    try:
-        obj = json.loads(text)
-    except ValueError:
-        return False
-    if not isinstance(obj, dict):
-        return False
-    return any(str(k).upper() == "AIGC" for k in obj) or (
-        "Label" in obj and ("ContentProducer" in obj or "ProduceID" in obj)
-    )
 
 
 def _decode(raw: bytes, kind: int = _UTF8) -> str:
@@ -140,7 +123,7 @@ def _mdta_record_indexes(meta: Box) -> tuple[list[tuple[bytes, bytes]], set[int]
     idx = {i for i, (_ns, name) in enumerate(entries, 1) if _is_aigc_name(name)}
     ilst = meta.first(b"ilst")
     for item in ilst.children or () if ilst else ():
-        if any(_looks_like_record(v) for v in _data_values(item)):
+        if any(looks_like_record(v) for v in _data_values(item)):
             idx.add(_index(item))
     return entries, idx
 
@@ -266,7 +249,7 @@ def _mdir_item_records(item: Box) -> tuple[str, list[str]] | None:
             return f"----:{mean_text}:{name_text}", _data_values(item)
     elif _is_aigc_name(item.type):
         return f"atom {item.type.decode('latin-1')!r}", _data_values(item)
-    values = [v for v in _data_values(item) if _looks_like_record(v)]
+    values = [v for v in _data_values(item) if looks_like_record(v)]
     if values:
         return f"atom {item.type.decode('latin-1')!r}", values
     return None
