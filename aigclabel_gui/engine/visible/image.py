@@ -504,7 +504,12 @@ def _remove(path: Path) -> None:
 
 
 def _apply(src, dst, visible, progress, cancel, report_cls):
-    im = _open(src)
+    # Close the source promptly: batches open thousands, and Windows locks open files.
+    with _open(src) as im:
+        return _apply_opened(im, src, dst, visible, progress, cancel, report_cls)
+
+
+def _apply_opened(im, src, dst, visible, progress, cancel, report_cls):
     fmt = im.format
     _refuse_unsupported_depth(im, src)
     orientation = _orientation(im)
@@ -565,7 +570,11 @@ def render_preview(src: Path, settings: LabelSettings, max_side: int = 1600) -> 
     """The upright image scaled to fit `max_side`, with the label that apply_explicit would draw
     (same position resolution and renderer), scaled into preview coordinates."""
     src = Path(src)
-    im = _open(src)
+    with _open(src) as im:
+        return _preview_opened(im, src, settings, max_side)
+
+
+def _preview_opened(im, src: Path, settings: LabelSettings, max_side: int) -> ImagePreview:
     try:
         im.seek(0)
         orientation = _orientation(im)
