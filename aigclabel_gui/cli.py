@@ -192,6 +192,15 @@ def _fmt_eta(seconds: float | None) -> str:
     return f"{m:02d}:{s:02d}"
 
 
+def _reason(res) -> str:
+    """The reason without the file name the engine's message already starts with (we print the path)."""
+    name = Path(res.src).name
+    reason = res.reason
+    while reason.startswith(f"{name}: "):
+        reason = reason[len(name) + 2 :]
+    return reason
+
+
 def cmd_label(args: argparse.Namespace) -> int:
     base = load_preset(args.preset).settings if args.preset else None
     settings = settings_from_args(args, base)
@@ -242,10 +251,10 @@ def cmd_label(args: argparse.Namespace) -> int:
                     extra = f" ({'; '.join(res.warnings)})" if res.warnings else ""
                     print(f"ok: {res.src} -> {res.dst}{extra}")
                 elif res.status == "skipped" and not args.quiet:
-                    print(f"skipped: {res.src}: {res.reason}")
+                    print(f"skipped: {res.src}: {_reason(res)}")
                 elif res.status in ("failed", "cancelled"):
                     failed += res.status == "failed"
-                    print(f"{res.status}: {res.src}: {res.reason}", file=sys.stderr)
+                    print(f"{res.status}: {res.src}: {_reason(res)}", file=sys.stderr)
             elif isinstance(ev, BatchProgress) and interactive:
                 bar = "#" * int(30 * ev.done / max(ev.total, 1))
                 print(

@@ -84,3 +84,15 @@ def test_output_has_normal_file_mode(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE((out / "a.png").stat().st_mode) == 0o666 & ~mask
+
+
+def test_failure_line_names_the_file_once(tmp_path, capsys):
+    bad = tmp_path / "bad.png"
+    good = _png(tmp_path / "good.png")
+    bad.write_bytes(good.read_bytes()[:60])  # truncated
+    rc = main(["label", "--implicit-only", str(bad), str(good), "-o", str(tmp_path / "o"), "--producer", PRODUCER, "--jobs", "1"])
+    err = capsys.readouterr().err
+    assert rc == 3
+    line = next(line for line in err.splitlines() if line.startswith("failed:"))
+    assert line.count("bad.png") == 1, line
+    assert (tmp_path / "o" / "good.png").is_file()  # the batch went on
