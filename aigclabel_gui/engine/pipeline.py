@@ -35,7 +35,7 @@ from aigclabel_gui.engine.record import (
     value_problem,
 )
 from aigclabel_gui.engine.registry import FormatInfo, identify
-from aigclabel_gui.engine.settings import ImplicitSettings, LabelSettings
+from aigclabel_gui.engine.settings import ImplicitSettings, LabelSettings, position_warning
 from aigclabel_gui.engine.xmp import DST_COMPOSITE, DST_TRAINED
 
 # media kind -> module in engine.visible with `apply_explicit(src, dst, info, settings, progress, cancel)`
@@ -257,6 +257,8 @@ def label_file(
                 if explicit is not None:
                     stage = tmp1
                     warnings += explicit.warnings
+                    if info.kind in ("image", "video") and (w := position_warning(settings.visible)):
+                        warnings.append(w)
             cancel.raise_if_cancelled()
             if record is not None:
                 tmp2 = _temp_path(folder, dst.suffix)

@@ -173,6 +173,22 @@ class LabelSettings:
             raise InvalidSettings('Label must be "1", "2" or "3" (GB 45438 Annex E)')
 
 
+def position_warning(visible: VisibleSettings) -> str | None:
+    """GB 45438 §5.2/§5.4: the prompt shall sit on an edge or in a corner. The centre (or an X,Y
+    well inside the picture) is allowed by the tool but told to the user."""
+    pos = visible.position
+    if pos == "center":
+        inside = True
+    elif _is_xy(pos):
+        x, y = parse_xy(pos)
+        inside = 0.2 < x < 0.8 and 0.2 < y < 0.8
+    else:
+        inside = False
+    if inside:
+        return "GB 45438 §5.2/§5.4: the label should be on an edge or in a corner, not in the middle of the picture"
+    return None
+
+
 def _is_xy(position: str) -> bool:
     try:
         x, y = parse_xy(position)

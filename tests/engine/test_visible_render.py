@@ -138,3 +138,21 @@ def test_composite_in_place_touches_only_the_box(mode):
 def test_overlay_box_property():
     ov = LabelOverlay(Image.new("RGBA", (10, 5)), 3, 4, 2)
     assert ov.box == (3, 4, 13, 9)
+
+
+def test_label_in_the_middle_is_warned(tmp_path):
+    from PIL import Image as _Image
+
+    from aigclabel_gui.engine.pipeline import label_file
+    from aigclabel_gui.engine.settings import ImplicitSettings, LabelSettings, VisibleSettings
+
+    src = tmp_path / "a.png"
+    _Image.new("RGB", (320, 240), (20, 80, 160)).save(src)
+    s = LabelSettings(implicit=ImplicitSettings(producer="001191440300708461136T1XGW3"),
+                      visible=VisibleSettings(position="center"))
+    res = label_file(src, tmp_path / "out.png", s)
+    assert any("edge or in a corner" in w for w in res.warnings)
+    s2 = LabelSettings(implicit=ImplicitSettings(producer="001191440300708461136T1XGW3"),
+                       visible=VisibleSettings(position="0.95,0.5"))
+    res2 = label_file(src, tmp_path / "out2.png", s2)
+    assert not any("edge or in a corner" in w for w in res2.warnings)
