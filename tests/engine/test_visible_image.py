@@ -429,3 +429,31 @@ def test_tiff_exif_and_gps_pointers_are_not_left_dangling(tmp_path):
     assert exiftool_json(dst)["IFD0:Make"] == "Cam"
     assert not {34665, 34853} & set(Image.open(dst).tag_v2)
     assert any("sub-directories" in w for w in rep.warnings)
+
+
+def test_exif_thumbnail_is_dropped_but_exif_kept(tmp_path):
+    """Viewers show the EXIF thumbnail: left in, it would show the picture without its label."""
+    import subprocess
+
+    from PIL import Image as _Image
+
+    from aigclabel_gui.engine.pipeline import label_file
+    from aigclabel_gui.engine.settings import ImplicitSettings, LabelSettings
+    from tests.conftest import PRODUCER, exiftool_json
+
+    ex = _Image.Exif()
+    ex[0x0112] = 6
+    ex[0x010F] = "Cam"
+    ex.get_ifd(0x8825)[1] = "N"
+    ex.get_ifd(0x8825)[2] = (30.0, 15.0, 0.0)
+    src = tmp_path / "a.jpg"
+    _Image.new("RGB", (400, 300), (200, 50, 50)).save(src, exif=ex)
+    _Image.new("RGB", (160, 120), (0, 0, 255)).save(tmp_path / "t.jpg")
+    subprocess.run(["exiftool", "-q", "-overwrite_original", f"-ThumbnailImage<={tmp_path / 't.jpg'}", str(src)], check=True)
+    assert "IFD1:ThumbnailImage" in exiftool_json(src)
+    res = label_file(src, tmp_path / "out.jpg", LabelSettings(implicit=ImplicitSettings(producer=PRODUCER)))
+    info = exiftool_json(tmp_path / "out.jpg")
+    assert "IFD1:ThumbnailImage" not in info
+    assert info["IFD0:Orientation"] == "Rotate 90 CW" and info["IFD0:Make"] == "Cam"
+    assert info["GPS:GPSLatitudeRef"] == "North"
+    assert any("thumbnail" in w for w in res.warnings)

@@ -16,7 +16,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image, ImageSequence
+from PIL import ExifTags, Image, ImageSequence
 
 from aigclabel_gui.engine.errors import (
     AigcError,
@@ -257,14 +257,32 @@ def _label_frames(
 # --- writers ----------------------------------------------------------------------------------
 
 
-def _save_jpeg(im: Image.Image, ov: LabelOverlay, dst: Path, visible: VisibleSettings) -> dict:
+def _exif_without_thumbnail(raw: bytes, warnings: list[str]) -> bytes:
+    """The EXIF thumbnail (IFD1) is a small copy of the picture that viewers and file managers show:
+    it would stay unlabelled. Drop it; only re-serialise EXIF when there is one (maker notes with
+    absolute offsets are safest left byte for byte)."""
+    if not raw:
+        return raw
+    ex = Image.Exif()
+    try:
+        ex.load(raw)
+        if not ex.get_ifd(ExifTags.IFD.IFD1):
+            return raw
+        out = ex.tobytes()
+    except Exception:  # an EXIF block Pillow cannot re-serialise: keep it as it was
+        return raw
+    warnings.append("the EXIF thumbnail was removed: it would have shown the picture without the label")
+    return out
+
+
+def _save_jpeg(im: Image.Image, ov: LabelOverlay, dst: Path, visible: VisibleSettings, warnings: list[str]) -> dict:
     im.load()
     composite(im, ov)  # in place: quality="keep" needs the opened JPEG object
     q = visible.jpeg_quality
     opts: dict = {
         "quality": q if q else "keep",
         "subsampling": "keep",
-        "exif": im.info.get("exif", b""),
+        "exif": _exif_without_thumbnail(im.info.get("exif", b""), warnings),
         "icc_profile": im.info.get("icc_profile"),
         "xmp": im.info.get("xmp"),
         "progressive": bool(im.info.get("progressive")),
@@ -523,7 +541,7 @@ def _apply_opened(im, src, dst, visible, progress, cancel, report_cls):
             warnings.append("the secondary images of the multi-picture JPEG were dropped")
         if any(m == "APP11" for m, _ in im.applist):
             warnings.append("the C2PA manifest was dropped: the labelled pixels invalidate it")
-        extra = _save_jpeg(im, stored, dst, visible)
+        extra = _save_jpeg(im, stored, dst, visible, warnings)
         frames = 1
     else:
         frames_list, infos = _label_frames(im, stored, src, progress, cancel)
