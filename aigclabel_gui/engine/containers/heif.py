@@ -1,9 +1,8 @@
-"""HEIF/AVIF: read the XMP item (ISO/IEC 23008-12); writing is not supported yet.
+"""HEIF/AVIF: the record lives in the primary image's XMP item (ISO/IEC 23008-12).
 
-pillow-heif reads the primary image's XMP and EXIF without decoding pixels, but it can only write
-metadata by re-encoding the image, which would lose quality and any producer signature. Adding an
-XMP item in place needs `iinf`/`iloc`/`iref` edits and shifted item offsets; until that exists we
-refuse honestly instead of re-encoding.
+pillow-heif reads EXIF without decoding pixels, but it can only write metadata by re-encoding the
+image, which would lose quality and any producer signature. So XMP items are read and written by
+heif_items.py (box surgery, no re-encoding); pillow-heif remains the check that the file opens.
 """
 
 from __future__ import annotations
@@ -11,10 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from aigclabel_gui.engine.containers.base import Container, MetadataScan
+from aigclabel_gui.engine.containers.heif_items import (
+    item_data,
+    read_heif,
+    write_xmp_item,
+    xmp_item_ids,
+)
 from aigclabel_gui.engine.containers.imgmeta import exif_user_comment, user_comment_record
 from aigclabel_gui.engine.errors import CorruptFile, UnsupportedFormat
 from aigclabel_gui.engine.record import AigcRecord
-from aigclabel_gui.engine.xmp import scan_xmp
+from aigclabel_gui.engine.xmp import scan_xmp, update_xmp
 
 
 def _metadata(path: Path) -> tuple[bytes | None, bytes | None]:
@@ -39,6 +44,19 @@ def _metadata(path: Path) -> tuple[bytes | None, bytes | None]:
     return xmp or None, exif or None
 
 
+def _xmp_items(path: Path, fallback: bytes | None) -> list[bytes]:
+    """Every XMP item of the primary image (so a duplicate is seen and reported, §6.1 c).
+    A layout our strict box reader refuses (libheif, which opened the file, is more lenient, e.g.
+    about trailing bytes) falls back to the one packet libheif returned: reading must not regress."""
+    try:
+        with open(path, "rb") as f:
+            size = f.seek(0, 2)
+            hf = read_heif(f, size, path.name)
+            return [item_data(hf, f, i) for i in xmp_item_ids(hf)]
+    except (UnsupportedFormat, CorruptFile):
+        return [fallback] if fallback else []
+
+
 class HeifContainer(Container):
     name = "heif"
     kind = "image"
@@ -50,10 +68,11 @@ class HeifContainer(Container):
         if path.stat().st_size == 0:
             raise UnsupportedFormat(f"{path.name} is empty")
         xmp, exif = _metadata(path)
+        packets = _xmp_items(path, xmp)
         scan = MetadataScan()
-        if xmp:
+        for packet in packets:
             try:
-                scan.add_xmp(scan_xmp(xmp), "XMP")
+                scan.add_xmp(scan_xmp(packet), "XMP")
             except CorruptFile as exc:
                 raise CorruptFile(f"{path.name}: {exc.message}") from exc
         if exif:
@@ -66,7 +85,13 @@ class HeifContainer(Container):
     def write(
         self, src: Path, dst: Path, record: AigcRecord, *, digital_source_type: str | None
     ) -> None:
-        raise UnsupportedFormat(
-            f"{src.name}: writing HEIF/AVIF metadata is not supported yet",
-            advice="convert the image to JPEG or PNG to add the implicit label; the HEIF is left as it is",
-        )
+        record_json = record.to_json()
+
+        def merged(old: bytes | None) -> bytes:
+            # Spec: update by property, keep every other XMP property (engine/xmp.py).
+            try:
+                return update_xmp(old, record_json, digital_source_type)
+            except CorruptFile as exc:
+                raise CorruptFile(f"{src.name}: {exc.message}") from exc
+
+        write_xmp_item(src, dst, merged)
