@@ -152,10 +152,16 @@ def update_xmp(
     root = _parse(packet) if packet and _strip_packet(packet) else _new_root()
     rdf = _rdf(root)
     if rdf is None:
-        # A packet without rdf:RDF carries nothing we can merge into: wrap a fresh one around it.
-        root = _new_root()
-        rdf = _rdf(root)
-    assert rdf is not None
+        # A packet without rdf:RDF (non-standard, seen from some writers): keep its root and
+        # whatever it holds, and add rdf:RDF inside it — never replace the packet.
+        if root.tag == f"{{{X_NS}}}xmpmeta":
+            rdf = etree.SubElement(root, f"{{{RDF_NS}}}RDF", nsmap={"rdf": RDF_NS})
+        else:
+            wrapper = _new_root()
+            wrapper_rdf = _rdf(wrapper)
+            assert wrapper_rdf is not None
+            wrapper.insert(0, root)  # the foreign root is kept as a sibling of rdf:RDF
+            root, rdf = wrapper, wrapper_rdf
 
     if record_json is not None:
         # Remove every AIGC-like property (wrong namespace, attribute form, duplicates) first.
