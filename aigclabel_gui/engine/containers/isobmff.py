@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -233,23 +233,9 @@ class OffsetMap:
         return offset + self.deltas[i]
 
 
-def chunk_offsets(moov: Box) -> list[int]:
-    """Every chunk offset of every track (`stco` 32-bit and `co64` 64-bit tables)."""
-    found: list[int] = []
-    for typ, char, width in ((b"stco", "I", 4), (b"co64", "Q", 8)):
-        for box in moov.walk(typ):
-            p = box.payload
-            if len(p) < 8:
-                raise BoxError(f"{_show(typ)} is too short")
-            (count,) = struct.unpack_from(">I", p, 4)
-            if 8 + count * width > len(p):
-                raise BoxError(f"{_show(typ)} has fewer entries than it declares")
-            found += struct.unpack_from(f">{count}{char}", p, 8)
-    return found
-
-
-def shift_chunk_offsets(moov: Box, move: Callable[[int], int]) -> None:
-    """Rewrite every `stco`/`co64` table (all tracks) through `move`."""
+def _offset_tables(moov: Box) -> Iterator[tuple[Box, str, int, int]]:
+    """Every `stco` (32-bit) and `co64` (64-bit) chunk-offset table of every track, checked:
+    (box, struct format of one entry, entry width, entry count)."""
     for typ, fmt, width in ((b"stco", ">I", 4), (b"co64", ">Q", 8)):
         for box in moov.walk(typ):
             p = box.payload
@@ -258,17 +244,32 @@ def shift_chunk_offsets(moov: Box, move: Callable[[int], int]) -> None:
             (count,) = struct.unpack_from(">I", p, 4)
             if 8 + count * width > len(p):
                 raise BoxError(f"{_show(typ)} has fewer entries than it declares")
-            out = bytearray(p)
-            for i in range(count):
-                at = 8 + i * width
-                new = move(struct.unpack_from(fmt, p, at)[0])
-                if width == 4 and new > _U32:
-                    raise UnsupportedFormat(
-                        "moving the media past 4 GiB needs 64-bit chunk offsets (co64); "
-                        "remux the file with ffmpeg first"
-                    )
-                struct.pack_into(fmt, out, at, new)
-            box.payload = bytes(out)
+            yield box, fmt, width, count
+
+
+def chunk_offsets(moov: Box) -> list[int]:
+    """Every chunk offset of every track."""
+    found: list[int] = []
+    for box, fmt, _width, count in _offset_tables(moov):
+        found += struct.unpack_from(f">{count}{fmt[1]}", box.payload, 8)
+    return found
+
+
+def shift_chunk_offsets(moov: Box, move: Callable[[int], int]) -> None:
+    """Rewrite every `stco`/`co64` table (all tracks) through `move`."""
+    for box, fmt, width, count in list(_offset_tables(moov)):
+        p = box.payload
+        out = bytearray(p)
+        for i in range(count):
+            at = 8 + i * width
+            new = move(struct.unpack_from(fmt, p, at)[0])
+            if width == 4 and new > _U32:
+                raise UnsupportedFormat(
+                    "moving the media past 4 GiB needs 64-bit chunk offsets (co64); "
+                    "remux the file with ffmpeg first"
+                )
+            struct.pack_into(fmt, out, at, new)
+        box.payload = bytes(out)
 
 
 def shift_fragment_offsets(root: Box, move: Callable[[int], int]) -> None:
