@@ -29,7 +29,12 @@ from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallb
 from aigclabel_gui.engine.registry import FormatInfo
 from aigclabel_gui.engine.settings import LabelSettings, VisibleSettings
 from aigclabel_gui.engine.visible.placement import AutoPlacement, score_corners
-from aigclabel_gui.engine.visible.render import LabelOverlay, composite, render_label_overlay
+from aigclabel_gui.engine.visible.render import (
+    LabelOverlay,
+    composite,
+    overlay_to_stored,
+    render_label_overlay,
+)
 
 # Decompression bombs: Pillow's own hard limit (2 × MAX_IMAGE_PIXELS) per frame, and a budget
 # for all frames of an animation together.
@@ -46,10 +51,6 @@ _TO_UPRIGHT = {
     6: Image.Transpose.ROTATE_270,
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
-}
-_INVERSE = {
-    Image.Transpose.ROTATE_90: Image.Transpose.ROTATE_270,
-    Image.Transpose.ROTATE_270: Image.Transpose.ROTATE_90,
 }
 
 
@@ -134,39 +135,9 @@ def _upright_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:
     return (size[1], size[0]) if orientation in (5, 6, 7, 8) else size
 
 
-def _map_point(x: int, y: int, w: int, h: int, op: Image.Transpose) -> tuple[int, int]:
-    """Where pixel (x, y) of a w×h image lands after `image.transpose(op)`."""
-    T = Image.Transpose
-    return {
-        T.FLIP_LEFT_RIGHT: (w - 1 - x, y),
-        T.FLIP_TOP_BOTTOM: (x, h - 1 - y),
-        T.ROTATE_90: (y, w - 1 - x),
-        T.ROTATE_180: (w - 1 - x, h - 1 - y),
-        T.ROTATE_270: (h - 1 - y, x),
-        T.TRANSPOSE: (y, x),
-        T.TRANSVERSE: (h - 1 - y, w - 1 - x),
-    }[op]
-
-
 def _to_stored(ov: LabelOverlay, orientation: int) -> LabelOverlay:
     """The upright overlay expressed in the stored (un-rotated) pixel grid."""
-    if orientation == 1:
-        return ov
-    op = _TO_UPRIGHT[orientation]
-    back = _INVERSE.get(op, op)  # the other five are their own inverse
-    W, H = ov.frame_size
-    x0, y0, x1, y1 = ov.box
-    p = _map_point(x0, y0, W, H, back)
-    q = _map_point(x1 - 1, y1 - 1, W, H, back)
-    sw, sh = (H, W) if orientation in (5, 6, 7, 8) else (W, H)
-    return LabelOverlay(
-        ov.image.transpose(back),
-        min(p[0], q[0]),
-        min(p[1], q[1]),
-        ov.ink_height,
-        (sw, sh),
-        ov.font_size,
-    )
+    return overlay_to_stored(ov, None if orientation == 1 else _TO_UPRIGHT[orientation])
 
 
 # --- planning (shared by the file path and the preview) ---------------------------------------

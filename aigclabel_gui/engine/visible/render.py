@@ -254,3 +254,50 @@ def composite(frame: Image.Image, overlay: LabelOverlay) -> Image.Image:
     else:
         raise ValueError(f"cannot draw on a {frame.mode} image; convert it first")
     return frame
+
+
+# --- orientation: labels are drawn upright (as viewed) and stored in the file's own pixel grid ---
+
+_T = Image.Transpose
+# Transposes that are not their own inverse.
+_INVERSE_OP = {_T.ROTATE_90: _T.ROTATE_270, _T.ROTATE_270: _T.ROTATE_90}
+_SWAPS_AXES = {_T.ROTATE_90, _T.ROTATE_270, _T.TRANSPOSE, _T.TRANSVERSE}
+
+
+def inverse_transpose(op: Image.Transpose) -> Image.Transpose:
+    return _INVERSE_OP.get(op, op)
+
+
+def _map_corner(x: float, y: float, w: int, h: int, op: Image.Transpose) -> tuple[float, float]:
+    """Where the continuous point (x, y) of a w×h picture lands after `picture.transpose(op)`."""
+    return {
+        _T.FLIP_LEFT_RIGHT: (w - x, y),
+        _T.FLIP_TOP_BOTTOM: (x, h - y),
+        _T.ROTATE_90: (y, w - x),
+        _T.ROTATE_180: (w - x, h - y),
+        _T.ROTATE_270: (h - y, x),
+        _T.TRANSPOSE: (y, x),
+        _T.TRANSVERSE: (h - y, w - x),
+    }[op]
+
+
+def overlay_to_stored(ov: LabelOverlay, to_upright: Image.Transpose | None) -> LabelOverlay:
+    """The overlay rendered for the upright picture, turned into the stored picture's grid
+    (`to_upright` turns stored → upright: EXIF orientation, a video display matrix), so the
+    viewer's rotation makes it upright again."""
+    if to_upright is None:
+        return ov
+    back = inverse_transpose(to_upright)
+    W, H = ov.frame_size
+    x0, y0, x1, y1 = ov.box
+    p = _map_corner(x0, y0, W, H, back)
+    q = _map_corner(x1, y1, W, H, back)
+    size = (H, W) if to_upright in _SWAPS_AXES else (W, H)
+    return LabelOverlay(
+        ov.image.transpose(back),
+        int(min(p[0], q[0])),
+        int(min(p[1], q[1])),
+        ov.ink_height,
+        size,
+        ov.font_size,
+    )

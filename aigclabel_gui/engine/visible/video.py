@@ -30,7 +30,11 @@ from aigclabel_gui.engine.errors import (
 )
 from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback, no_progress
 from aigclabel_gui.engine.settings import LabelSettings, VisibleSettings
-from aigclabel_gui.engine.visible.render import LabelOverlay, render_label_overlay
+from aigclabel_gui.engine.visible.render import (
+    LabelOverlay,
+    overlay_to_stored,
+    render_label_overlay,
+)
 from aigclabel_gui.engine.visible.video_blend import (
     PLANAR_YUV,
     YuvOverlay,
@@ -86,7 +90,6 @@ _DISPLAY_OP = {
     (0, 1, 1, 0): T.TRANSPOSE,
     (0, -1, -1, 0): T.TRANSVERSE,
 }
-_INVERSE = {T.ROTATE_90: T.ROTATE_270, T.ROTATE_270: T.ROTATE_90}
 
 
 @dataclass(frozen=True)
@@ -115,38 +118,10 @@ def orientation_of(frame: av.VideoFrame) -> tuple[Orientation, str | None]:
     return Orientation(None, None, 0), None
 
 
-def _map_corner(x: float, y: float, w: int, h: int, op: Image.Transpose) -> tuple[float, float]:
-    """Where the continuous point (x, y) of a w×h picture lands after `picture.transpose(op)`."""
-    return {
-        T.FLIP_LEFT_RIGHT: (w - x, y),
-        T.FLIP_TOP_BOTTOM: (x, h - y),
-        T.ROTATE_90: (y, w - x),
-        T.ROTATE_180: (w - x, h - y),
-        T.ROTATE_270: (h - y, x),
-        T.TRANSPOSE: (y, x),
-        T.TRANSVERSE: (h - y, w - x),
-    }[op]
-
-
 def to_coded(ov: LabelOverlay, orient: Orientation) -> LabelOverlay:
     """The overlay rendered for the displayed picture, turned into the coded picture's grid, so
     the player's rotation makes it upright again."""
-    if orient.to_display is None:
-        return ov
-    back = _INVERSE.get(orient.to_display, orient.to_display)
-    W, H = ov.frame_size
-    x0, y0, x1, y1 = ov.box
-    p = _map_corner(x0, y0, W, H, back)
-    q = _map_corner(x1, y1, W, H, back)
-    size = (H, W) if orient.swaps_axes else (W, H)
-    return LabelOverlay(
-        ov.image.transpose(back),
-        int(min(p[0], q[0])),
-        int(min(p[1], q[1])),
-        ov.ink_height,
-        size,
-        ov.font_size,
-    )
+    return overlay_to_stored(ov, orient.to_display)
 
 
 def to_display(image: Image.Image, orient: Orientation) -> Image.Image:

@@ -17,8 +17,8 @@ from PIL import Image
 
 from aigclabel_gui.engine.events import CancelToken, ProgressCallback
 from aigclabel_gui.engine.settings import LabelSettings
+from aigclabel_gui.engine.visible.render import inverse_transpose
 from aigclabel_gui.engine.visible.video import (
-    _INVERSE,
     EncoderChoice,
     LabelPlan,
     Probe,
@@ -118,7 +118,7 @@ def _card_frames(card: Image.Image, pr: Probe, enc: EncoderChoice, count: int, f
     """`count` encoder-ready frames of the still card, at the programme's frame rate."""
     back = pr.orientation.to_display
     if back is not None:  # the card is drawn upright; store it in the coded orientation
-        card = card.transpose(_INVERSE.get(back, back))
+        card = card.transpose(inverse_transpose(back))
     base = av.VideoFrame.from_image(card.convert("RGB"))
     space = (
         pr.colorspace if pr.colorspace in (1, 5, 6, 9) else (1 if pr.coded_size[1] >= 720 else 5)
