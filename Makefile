@@ -9,7 +9,7 @@ DEB_PACKAGES := libimage-exiftool-perl ffmpeg tesseract-ocr tesseract-ocr-chi-si
 	libegl1 libgl1 libfontconfig1 libdbus-1-3 time desktop-file-utils appstream
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint format deps venv bench screenshots clean
+.PHONY: run test lint format deps venv bench screenshots clean constraints
 
 deps: .stamp-deps
 .stamp-deps:
@@ -23,11 +23,21 @@ deps: .stamp-deps
 	@touch $@
 
 venv: $(BIN)/.installed
-$(BIN)/.installed: pyproject.toml
+# Rebuilt whenever pyproject.toml or constraints.txt changes; installs the pinned versions.
+$(BIN)/.installed: pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[gui,heif,dev]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[gui,heif,dev]'
 	@touch $@
+
+# Resolve the newest allowed versions in a scratch venv and record them; then run `make test`.
+constraints:
+	rm -rf .venv-refresh
+	$(PY) -m venv .venv-refresh
+	.venv-refresh/bin/pip install -q '.[gui,heif,dev]'
+	{ sed -n '/^#/p' constraints.txt; .venv-refresh/bin/pip freeze --exclude-editable | grep -iv '^aigclabel'; } > constraints.new
+	mv constraints.new constraints.txt
+	rm -rf .venv-refresh
 
 run: deps venv
 	$(BIN)/python -m aigclabel_gui
@@ -55,7 +65,7 @@ screenshots: deps venv
 # then packed as dist/aigclabel-<version>-linux-<arch>.tar.gz. See packaging/README.md.
 .PHONY: package
 package: deps venv
-	$(BIN)/python -m pip install -q 'pyinstaller>=6.10,<7'
+	$(BIN)/python -m pip install -q -c constraints.txt 'pyinstaller>=6.10,<7'
 	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build packaging/aigclabel.spec
 	$(BIN)/python packaging/smoke_test.py dist/aigclabel
 	packaging/linux/build-tarball.sh dist/aigclabel

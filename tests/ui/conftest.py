@@ -94,7 +94,7 @@ def drop_urls(widget, paths: list[Path]) -> None:
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     pos = QPointF(widget.width() / 2, widget.height() / 2)
     enter = QDragEnterEvent(
-        pos,
+        pos.toPoint(),  # Qt's C++ signature takes QPoint; only PySide6 6.12 converted a QPointF
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
