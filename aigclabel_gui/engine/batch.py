@@ -37,7 +37,7 @@ from aigclabel_gui.engine.errors import (
 from aigclabel_gui.engine.events import CancelToken, FileProgress
 from aigclabel_gui.engine.naming import check_template, inside, renamed, render_name
 from aigclabel_gui.engine.pipeline import label_file
-from aigclabel_gui.engine.registry import SUPPORTED_EXTENSIONS, kind_of
+from aigclabel_gui.engine.registry import kind_of, supported_extensions
 from aigclabel_gui.engine.report import write_report
 from aigclabel_gui.engine.settings import LabelSettings
 
@@ -124,7 +124,7 @@ def walk_inputs(inputs: list[Path], *, outdir: Path | None = None) -> Iterator[t
                     p.is_file()
                     # hidden files and folders (.git, .thumbnails, our own temp files) are not inputs
                     and not any(part.startswith(".") for part in p.relative_to(item).parts)
-                    and p.suffix.lower() in SUPPORTED_EXTENSIONS
+                    and p.suffix.lower() in supported_extensions()
                     and not (prune and inside(outdir, p))
                 ):
                     yield p, p.relative_to(item)

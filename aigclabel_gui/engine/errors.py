@@ -30,7 +30,19 @@ class AigcError(Exception):
 
 
 class UnsupportedFormat(AigcError):
-    advice = "supported: JPEG, PNG, WebP, TIFF, GIF, BMP, HEIF/AVIF, MP3, FLAC, OGG, Opus, M4A, WAV, MP4, MOV, MKV, WebM, PDF, DOCX, Markdown, TXT"
+    _advice: str | None = None
+
+    @property
+    def advice(self) -> str:  # derived from the container classes: never a stale list
+        if self._advice is not None:
+            return self._advice
+        from aigclabel_gui.engine.registry import supported_titles
+
+        return f"supported: {supported_titles()}"
+
+    @advice.setter
+    def advice(self, value: str) -> None:
+        self._advice = value
 
 
 class CorruptFile(AigcError):

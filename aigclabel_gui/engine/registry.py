@@ -1,4 +1,10 @@
-"""Container and media-kind lookup: the bytes decide the format, the registry gives its handler."""
+"""Container and media-kind lookup: the bytes decide the format, the registry gives its handler.
+
+The container classes are the one source of truth for a format: each declares its registry name,
+media kind, extensions and carrier (`containers/base.py`). Everything else that lists formats —
+the folder walk, the "supported" advice, the README's carrier table — is derived from them here.
+A new container is one module in `containers/`, one line in `CONTAINERS` and a sniff rule.
+"""
 
 from __future__ import annotations
 
@@ -11,32 +17,34 @@ from aigclabel_gui.engine.containers.base import Container
 from aigclabel_gui.engine.errors import UnsupportedFormat
 from aigclabel_gui.engine.sniff import sniff_format
 
-# format name -> (media kind, module under engine.containers, class name).
-# Modules are imported lazily so a missing optional dependency only affects its own format.
-FORMATS: dict[str, tuple[str, str, str]] = {
-    "jpeg": ("image", "jpeg", "JpegContainer"),
-    "png": ("image", "png", "PngContainer"),
-    "webp": ("image", "webp", "WebpContainer"),
-    "tiff": ("image", "tiff", "TiffContainer"),
-    "gif": ("image", "gif", "GifContainer"),
-    "bmp": ("image", "bmp", "BmpContainer"),
-    "heif": ("image", "heif", "HeifContainer"),
-    "mp3": ("audio", "id3", "Mp3Container"),
-    "flac": ("audio", "vorbis", "FlacContainer"),
-    "ogg": ("audio", "vorbis", "OggVorbisContainer"),
-    "opus": ("audio", "vorbis", "OggOpusContainer"),
-    "m4a": ("audio", "mp4", "M4aContainer"),
-    "wav": ("audio", "wav", "WavContainer"),
-    "mp4": ("video", "mp4", "Mp4Container"),
-    "mov": ("video", "mp4", "MovContainer"),
-    "mkv": ("video", "mkv", "MkvContainer"),
-    "webm": ("video", "mkv", "WebmContainer"),
-    "pdf": ("text", "pdf", "PdfContainer"),
-    "docx": ("text", "ooxml", "DocxContainer"),
-    "xlsx": ("text", "ooxml", "XlsxContainer"),
-    "pptx": ("text", "ooxml", "PptxContainer"),
-    "markdown": ("text", "frontmatter", "MarkdownContainer"),
-    "txt": ("text", "plaintext", "PlainTextContainer"),
+# registry name -> "module under engine.containers:class". Modules are imported lazily, so a
+# missing optional dependency only affects its own format and `aigclabel --help` imports none.
+# (tests/engine/test_registry.py checks that each class's `name` equals its key.)
+CONTAINERS: dict[str, str] = {
+    "jpeg": "jpeg:JpegContainer",
+    "png": "png:PngContainer",
+    "webp": "webp:WebpContainer",
+    "tiff": "tiff:TiffContainer",
+    "gif": "gif:GifContainer",
+    "bmp": "bmp:BmpContainer",
+    "heif": "heif:HeifContainer",
+    "mp3": "id3:Mp3Container",
+    "flac": "vorbis:FlacContainer",
+    "ogg": "vorbis:OggVorbisContainer",
+    "opus": "vorbis:OggOpusContainer",
+    "m4a": "mp4:M4aContainer",
+    "wav": "wav:WavContainer",
+    "mp4": "mp4:Mp4Container",
+    "mov": "mp4:MovContainer",
+    "mkv": "mkv:MkvContainer",
+    "webm": "mkv:WebmContainer",
+    "avi": "avi:AviContainer",
+    "pdf": "pdf:PdfContainer",
+    "docx": "ooxml:DocxContainer",
+    "xlsx": "ooxml:XlsxContainer",
+    "pptx": "ooxml:PptxContainer",
+    "markdown": "frontmatter:MarkdownContainer",
+    "txt": "plaintext:PlainTextContainer",
 }
 
 
@@ -50,9 +58,49 @@ class FormatInfo:
 
 @cache
 def container_for(name: str) -> Container:
-    kind, module, cls = FORMATS[name]
+    module, cls = CONTAINERS[name].split(":")
     mod = importlib.import_module(f"aigclabel_gui.engine.containers.{module}")
     return getattr(mod, cls)()
+
+
+@cache
+def all_containers() -> tuple[Container, ...]:
+    """Every container whose module imports here (a missing optional library leaves its
+    formats out rather than breaking the others)."""
+    found = []
+    for name in CONTAINERS:
+        try:
+            found.append(container_for(name))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
+
+
+@cache
+def supported_extensions() -> frozenset[str]:
+    """Extensions the folder walk takes: every extension some container accepts."""
+    return frozenset(e for c in all_containers() for e in c.extensions if e)
+
+
+def supported_titles() -> str:
+    """'JPEG, PNG, …' in registry order, for the "supported" advice."""
+    titles: list[str] = []
+    for c in all_containers():
+        if c.title not in titles:
+            titles.append(c.title)
+    return ", ".join(titles)
+
+
+def carrier_table() -> str:
+    """The README's carrier table (Markdown), one row per format, generated from the classes."""
+    rows = [
+        "| format | kind | extensions | where the record goes |",
+        "|---|---|---|---|",
+    ]
+    for c in all_containers():
+        exts = " ".join(f"`{e}`" for e in c.extensions if e) or "—"
+        rows.append(f"| {c.title} | {c.kind} | {exts} | {c.carrier} |")
+    return "\n".join(rows)
 
 
 def identify(path: Path) -> FormatInfo:
@@ -61,7 +109,7 @@ def identify(path: Path) -> FormatInfo:
         name = sniff_format(path)
     except OSError as exc:
         raise UnsupportedFormat(f"cannot read {path.name}: {exc.strerror or exc}") from exc
-    if name is None or name not in FORMATS:
+    if name is None or name not in CONTAINERS:
         if path.stat().st_size == 0:
             raise UnsupportedFormat(f"{path.name} is empty")
         raise UnsupportedFormat(f"{path.name}: unrecognised or unsupported file type")
@@ -72,9 +120,9 @@ def identify(path: Path) -> FormatInfo:
             f"{path.name}: {name} support is not available here ({exc})"
         ) from exc
     ext = path.suffix.lower()
-    matches = ext in container.extensions or ext == ""
+    matches = ext in container.extensions or ext in container.also_matches or ext == ""
     return FormatInfo(
-        name=name, kind=FORMATS[name][0], container=container, extension_matches=matches
+        name=name, kind=container.kind, container=container, extension_matches=matches
     )
 
 
@@ -83,40 +131,3 @@ def kind_of(path: Path) -> str | None:
         return identify(path).kind
     except UnsupportedFormat:
         return None
-
-
-SUPPORTED_EXTENSIONS = frozenset(
-    {
-        ".jpg",
-        ".jpeg",
-        ".png",
-        ".webp",
-        ".tif",
-        ".tiff",
-        ".gif",
-        ".bmp",
-        ".heic",
-        ".heif",
-        ".avif",
-        ".mp3",
-        ".flac",
-        ".ogg",
-        ".oga",
-        ".opus",
-        ".m4a",
-        ".aac",
-        ".wav",
-        ".mp4",
-        ".m4v",
-        ".mov",
-        ".mkv",
-        ".webm",
-        ".pdf",
-        ".docx",
-        ".xlsx",
-        ".pptx",
-        ".md",
-        ".markdown",
-        ".txt",
-    }
-)

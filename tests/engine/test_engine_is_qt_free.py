@@ -12,7 +12,7 @@ class Block:
 sys.meta_path.insert(0, Block())
 import aigclabel_gui.engine, aigclabel_gui.cli
 from aigclabel_gui.engine import registry
-for name in registry.FORMATS:
+for name in registry.CONTAINERS:
     try:
         registry.container_for(name)
     except ImportError as exc:

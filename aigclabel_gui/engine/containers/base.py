@@ -54,9 +54,18 @@ class Container(ABC):
     name: ClassVar[str]  # registry key, e.g. "jpeg"
     kind: ClassVar[str]  # "image" | "audio" | "video" | "text"
     extensions: ClassVar[tuple[str, ...]]  # lower-case, with dot; the first is the canonical one
+    # Other extensions that are not a mismatch for this content (an audio-only .mp4 is an m4a),
+    # but that the folder walk does not attribute to this format.
+    also_matches: ClassVar[tuple[str, ...]] = ()
+    title: ClassVar[str] = ""  # how users name the format ("JPEG", "HEIF/AVIF"); default: NAME
     carrier: ClassVar[str]  # the carrier we write, in words (shown to users)
     carries_xmp: ClassVar[bool] = False  # IPTC DigitalSourceType can be written too
     has_carrier: ClassVar[bool] = True  # False for formats with no implicit carrier (txt, BMP)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__ and not cls.__dict__.get("title"):
+            cls.title = cls.name.upper()
 
     @abstractmethod
     def scan(self, path: Path) -> MetadataScan:

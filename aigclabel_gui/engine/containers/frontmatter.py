@@ -191,6 +191,7 @@ class MarkdownContainer(Container):
     name = "markdown"
     kind = "text"
     extensions = (".md", ".markdown", ".mdown", ".mkd")
+    title = "Markdown"
     carrier = "YAML front matter mapping AIGC"
 
     def scan(self, path: Path) -> MetadataScan:

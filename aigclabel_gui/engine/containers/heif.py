@@ -60,7 +60,8 @@ def _xmp_items(path: Path, fallback: bytes | None) -> list[bytes]:
 class HeifContainer(Container):
     name = "heif"
     kind = "image"
-    extensions = (".heic", ".heif", ".avif", ".hif")
+    extensions = (".heic", ".heif", ".avif", ".hif", ".avifs", ".heics")
+    title = "HEIF/AVIF"
     carrier = "XMP TC260:AIGC (HEIF XMP item)"
     carries_xmp = True
 

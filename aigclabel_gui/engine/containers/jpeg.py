@@ -159,7 +159,7 @@ def _extended_xmp(segments: list[Segment]) -> list[bytes]:
 class JpegContainer(Container):
     name = "jpeg"
     kind = "image"
-    extensions = (".jpg", ".jpeg", ".jpe", ".jfif")
+    extensions = (".jpg", ".jpeg", ".jpe", ".jfif", ".mpo", ".jps")
     carrier = "XMP TC260:AIGC (APP1 XMP segment)"
     carries_xmp = True
 

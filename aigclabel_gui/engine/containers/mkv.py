@@ -198,4 +198,5 @@ class MkvContainer(_MatroskaContainer):
 class WebmContainer(_MatroskaContainer):
     name = "webm"
     extensions = (".webm",)
+    title = "WebM"
     muxer = "webm"

@@ -517,7 +517,7 @@ class _QuickTimeContainer(Container):
 class Mp4Container(_QuickTimeContainer):
     name = "mp4"
     kind = "video"
-    extensions = (".mp4", ".m4v")
+    extensions = (".mp4", ".m4v", ".3gp", ".3g2")
 
 
 class MovContainer(_QuickTimeContainer):
@@ -530,4 +530,5 @@ class M4aContainer(_QuickTimeContainer):
     name = "m4a"
     kind = "audio"
     # Audio-only MP4/MOV files are sniffed as m4a: their extensions are not a mismatch.
-    extensions = (".m4a", ".m4b", ".mp4", ".mov")
+    extensions = (".m4a", ".m4b")
+    also_matches = (".mp4", ".mov")

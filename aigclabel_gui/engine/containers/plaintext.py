@@ -15,6 +15,7 @@ class PlainTextContainer(Container):
     name = "txt"
     kind = "text"
     extensions = (".txt", ".text", "")
+    title = "plain text"
     carrier = "none (plain text has no metadata carrier)"
     has_carrier = False
 

@@ -117,10 +117,13 @@ class FlacContainer(_VorbisCommentContainer):
 class OggVorbisContainer(_VorbisCommentContainer):
     name = "ogg"
     extensions = (".ogg", ".oga")
+    title = "Ogg Vorbis"
     file_type = OggVorbis
 
 
 class OggOpusContainer(_VorbisCommentContainer):
     name = "opus"
-    extensions = (".opus", ".ogg")
+    extensions = (".opus",)
+    also_matches = (".ogg",)
+    title = "Opus"
     file_type = OggOpus

@@ -138,6 +138,7 @@ class WebpContainer(Container):
     name = "webp"
     kind = "image"
     extensions = (".webp",)
+    title = "WebP"
     carrier = "XMP TC260:AIGC (XMP chunk)"
     carries_xmp = True
 
