@@ -146,12 +146,3 @@ def score_corners(
     best = min(CORNERS, key=lambda c: (scores[c], CORNERS.index(c)))
     return AutoPlacement(best, scores, faces_full, faces_checked=detector is not None)
 
-
-def choose_auto_position(
-    frame: Image.Image | np.ndarray,
-    visible: VisibleSettings,
-    *,
-    face_detector: FaceDetector | None | bool = True,
-) -> str:
-    """The corner for the "auto" anchor on this upright frame."""
-    return score_corners(frame, visible, face_detector=face_detector).position

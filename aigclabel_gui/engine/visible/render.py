@@ -193,13 +193,13 @@ def render_label_overlay(
 ) -> LabelOverlay:
     """The label for a `frame_w`×`frame_h` upright frame. `position` overrides
     `visible.position`: one of ANCHORS or "X,Y" (fractions of width/height; the label is centred
-    there and kept inside the frame). "auto" must be resolved first (placement.choose_auto_position).
+    there and kept inside the frame). "auto" must be resolved first (placement.score_corners).
 
     Raises InvalidSettings when the font lacks a character of the text or the label cannot fit.
     """
     position = position or visible.position
     if position == "auto":
-        raise ValueError("'auto' must be resolved by placement.choose_auto_position first")
+        raise ValueError("'auto' must be resolved by placement.score_corners first")
     if frame_w <= 0 or frame_h <= 0:
         raise ValueError(f"bad frame size {frame_w}x{frame_h}")
     text = visible.resolved_text()
