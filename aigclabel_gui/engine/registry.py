@@ -39,6 +39,7 @@ CONTAINERS: dict[str, str] = {
     "mkv": "mkv:MkvContainer",
     "webm": "mkv:WebmContainer",
     "avi": "avi:AviContainer",
+    "flv": "flv:FlvContainer",
     "pdf": "pdf:PdfContainer",
     "docx": "ooxml:DocxContainer",
     "xlsx": "ooxml:XlsxContainer",

@@ -39,6 +39,8 @@ def sniff_format(path: Path) -> str | None:
         return "gif"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
+    if head[:3] == b"FLV" and len(head) > 9 and head[3] == 1:
+        return "flv"
     if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
         return "avi"
     if head[:4] in (b"RIFF", b"RF64", b"BW64") and head[8:12] == b"WAVE":  # RF64: refused by wav.py

@@ -45,7 +45,7 @@ from aigclabel_gui.engine.visible.video_cards import CardSchedule
 
 T = Image.Transpose
 MAX_PIXELS = 8192 * 8192  # a larger frame is not a phone or camera video: refuse, not thrash
-OUT_FORMAT = {"mp4": "mp4", "mov": "mov", "mkv": "matroska", "webm": "webm", "avi": "avi"}
+OUT_FORMAT = {"mp4": "mp4", "mov": "mov", "mkv": "matroska", "webm": "webm", "avi": "avi", "flv": "flv"}
 ENCODER = {
     "h264": "libx264",
     "hevc": "libx265",
