@@ -23,9 +23,12 @@ import re
 import shutil
 import signal
 import stat
+import struct
 import sys
 import threading
 import time
+import zipfile
+import zlib
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -109,8 +112,8 @@ class Limits:
             total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
         except (ValueError, OSError, AttributeError):
             return 4 << 30
-        # Default: the workers together may use 3/4 of RAM, each at least 1 GiB, at most 8 GiB.
-        return int(min(8 << 30, max(1 << 30, total * 3 // 4 // max(workers, 1))))
+        # Default: the workers together may use 3/4 of RAM, each at least 2 GiB (4K video), at most 8 GiB.
+        return int(min(8 << 30, max(2 << 30, total * 3 // 4 // max(workers, 1))))
 
 
 NO_LIMITS = Limits(enabled=False)
@@ -459,6 +462,8 @@ def check_free_space(job: Job) -> None:
         )
 
 
+# Errors only malformed input raises in the readers we use (zip, zlib, struct, text decoding).
+_DAMAGE_ERRORS = (zlib.error, zipfile.BadZipFile, struct.error, UnicodeDecodeError, EOFError)
 _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM} | (
     {errno.EDQUOT} if hasattr(errno, "EDQUOT") else set()
 )
@@ -538,10 +543,15 @@ def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobRe
             f"{job.src.name}: its structure is nested too deeply to read "
             "(the file is damaged or crafted; re-export it from its source)"
         )
+    except _DAMAGE_ERRORS as exc:  # raised by a decoder on bytes that are not what they claim
+        res.status, res.reason = "failed", (
+            f"{job.src.name}: the file is damaged or truncated ({type(exc).__name__}: {exc}); "
+            "re-export it from its source"
+        )
     except Exception as exc:  # one bad file must never stop the batch
         res.status, res.reason = "failed", (
-            f"{job.src.name}: cannot be read ({type(exc).__name__}: {exc}); the file is probably "
-            "damaged: re-export it from its source, and report it if it opens elsewhere"
+            f"{job.src.name}: could not be processed (unexpected {type(exc).__name__}: {exc}); the "
+            "file is probably damaged: re-export it from its source, and report it if it opens elsewhere"
         )
     else:
         res.kind, res.format, res.warnings = out.kind, out.format, out.warnings
