@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import signal
 import sys
 from collections.abc import Sequence
@@ -16,15 +17,54 @@ from aigclabel_gui.engine.batch import (
     BatchFinished,
     BatchProgress,
     FileFinished,
+    Limits,
+    check_report_path,
+    not_regular_reason,
     plan_jobs,
     run_batch,
 )
 from aigclabel_gui.engine.errors import AigcError, ExitCode, OutputError
 from aigclabel_gui.engine.events import CancelToken
-from aigclabel_gui.engine.inspect import VERDICT_WORDS, inspect_file
+from aigclabel_gui.engine.inspect import (
+    CANNOT_TELL,
+    UNSUPPORTED,
+    VERDICT_WORDS,
+    InspectReport,
+    inspect_file,
+)
 from aigclabel_gui.engine.presets import delete_preset, list_presets, load_preset, save_preset
 from aigclabel_gui.engine.report import write_report
 from aigclabel_gui.engine.settings import ANCHORS, LabelSettings
+
+
+# Option values are checked once, here, as usage errors (exit 2), not per file.
+def _number(kind=float, lo: float | None = None, hi: float | None = None):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise argparse.ArgumentTypeError(f"{text} is outside {lo:g}..{hi:g}" if hi is not None else f"{text} is below {lo:g}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
+def _one_line(text: str) -> str:
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise argparse.ArgumentTypeError(f"{text!r} contains a line break or control character; use one line")
+    return text
+
+
+def _audio_position(text: str) -> str:
+    if text in ("start", "end", "start+end"):
+        return text
+    _number(float, 0)(text)
+    return text
 
 
 def _add_label_parser(sub: argparse._SubParsersAction) -> None:
@@ -37,7 +77,21 @@ def _add_label_parser(sub: argparse._SubParsersAction) -> None:
     add_settings_options(p)
 
     b = p.add_argument_group("batch")
-    b.add_argument("--jobs", type=int, default=0, help="parallel workers (default: CPU count)")
+    b.add_argument(
+        "--jobs", type=_number(int, 0, 256), default=0, help="parallel workers (default: CPU count)"
+    )
+    b.add_argument(
+        "--time-limit",
+        type=_number(float, 0, 7 * 24 * 3600),
+        default=None,
+        help="seconds per file before it is stopped as stuck (default: by size and kind; 0: none)",
+    )
+    b.add_argument(
+        "--memory-limit",
+        type=_number(int, 0, 1 << 20),
+        default=None,
+        help="MiB of memory per worker before a file is stopped (default: a share of RAM; 0: none)",
+    )
     b.add_argument("--preset", default="", help="preset name (see `presets list`) or preset file")
     b.add_argument(
         "--name-template", default="{stem}{ext}", help="fields: {stem} {ext} {kind} {date} {name}"
@@ -61,13 +115,15 @@ def add_settings_options(p: argparse.ArgumentParser) -> None:
     m = p.add_argument_group("implicit label (AIGC metadata, GB 45438 §6.1)")
     m.add_argument("--label-value", choices=["1", "2", "3"])
     m.add_argument(
-        "--producer", help="ContentProducer: the provider code of the generating service"
+        "--producer",
+        type=_one_line,
+        help="ContentProducer: the provider code of the generating service",
     )
-    m.add_argument("--produce-id", help="ProduceID (default: generated, unique per file)")
-    m.add_argument("--reserved1", help="ReservedCode1")
-    m.add_argument("--propagator", help="ContentPropagator (default: the producer)")
-    m.add_argument("--propagate-id", help="PropagateID (default: the ProduceID)")
-    m.add_argument("--reserved2", help="ReservedCode2")
+    m.add_argument("--produce-id", type=_one_line, help="ProduceID (default: generated, unique per file)")
+    m.add_argument("--reserved1", type=_one_line, help="ReservedCode1")
+    m.add_argument("--propagator", type=_one_line, help="ContentPropagator (default: the producer)")
+    m.add_argument("--propagate-id", type=_one_line, help="PropagateID (default: the ProduceID)")
+    m.add_argument("--reserved2", type=_one_line, help="ReservedCode2")
     m.add_argument(
         "--no-iptc",
         dest="iptc",
@@ -83,31 +139,31 @@ def add_settings_options(p: argparse.ArgumentParser) -> None:
     )
 
     v = p.add_argument_group("visible label (images and video)")
-    v.add_argument("--text", help="label text (default: AI生成)")
+    v.add_argument("--text", type=_one_line, help="label text (default: AI生成)")
     v.add_argument("--language", choices=["zh", "en"])
     v.add_argument(
         "--position", help=f"{', '.join(ANCHORS)}, auto, or X,Y as fractions of width,height"
     )
     v.add_argument(
         "--size-pct",
-        type=float,
+        type=_number(float, 0, 100),
         help="text height as %% of the shorter side (minimum 5, default 6)",
     )
-    v.add_argument("--margin-pct", type=float)
-    v.add_argument("--color")
-    v.add_argument("--plate-color")
-    v.add_argument("--plate-opacity", type=float)
+    v.add_argument("--margin-pct", type=_number(float, 0, 50))
+    v.add_argument("--color", type=_one_line)
+    v.add_argument("--plate-color", type=_one_line)
+    v.add_argument("--plate-opacity", type=_number(float, 0, 1))
     v.add_argument("--outline", action="store_true", default=None)
     v.add_argument("--font", help="a TTF/OTF font file (default: bundled Noto Sans SC)")
-    v.add_argument("--jpeg-quality", type=int, help="0 keeps the source's quantisation")
+    v.add_argument("--jpeg-quality", type=_number(int, 0, 100), help="0 keeps the source's quantisation")
 
     a = p.add_argument_group("audible label (audio)")
     a.add_argument("--audio-prompt", help="voice, rhythm, or a path to your own clip")
-    a.add_argument("--audio-position", help="start, end, start+end, or SECONDS")
+    a.add_argument("--audio-position", type=_audio_position, help="start, end, start+end, or SECONDS")
 
     vid = p.add_argument_group("video")
     vid.add_argument("--video-card", choices=["none", "start", "end", "start+end"])
-    vid.add_argument("--card-seconds", type=float, help="at least 2 (default 3)")
+    vid.add_argument("--card-seconds", type=_number(float, 0, 3600), help="at least 2 (default 3)")
     vid.add_argument(
         "--video-overlay",
         action="store_true",
@@ -118,11 +174,11 @@ def add_settings_options(p: argparse.ArgumentParser) -> None:
         "--video-insert-card", action="store_true", default=None, help="insert separate title cards"
     )
     vid.add_argument("--fade", action="store_true", default=None)
-    vid.add_argument("--crf", type=int)
+    vid.add_argument("--crf", type=_number(int, 0, 63))
 
     t = p.add_argument_group("text documents")
     t.add_argument("--text-position", choices=["start", "end", "start+end"])
-    t.add_argument("--text-prompt", help="default: 本内容由人工智能生成")
+    t.add_argument("--text-prompt", type=_one_line, help="default: 本内容由人工智能生成")
 
 
 # argparse dest -> (settings section, field); None section = top level
@@ -218,6 +274,9 @@ def cmd_label(args: argparse.Namespace) -> int:
         if args.report
         else [args.output / "aigclabel-report.json", args.output / "aigclabel-report.csv"]
     )
+    for report in reports:  # never let a report overwrite an input or an output
+        check_report_path(report, jobs, args.output)
+    limits = Limits(seconds=args.time_limit, memory_mb=args.memory_limit)
 
     cancel = CancelToken()
     interactive = sys.stderr.isatty()
@@ -242,6 +301,7 @@ def cmd_label(args: argparse.Namespace) -> int:
             report_path=reports[0],
             on_exist=args.on_exist,
             outdir=args.output,
+            limits=limits,
         ):
             if isinstance(ev, FileFinished):
                 res = ev.result
@@ -268,10 +328,16 @@ def cmd_label(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, old)
     if final is not None:
+        written = [Path(final.report_path)] if final.report_path else []
+        if final.report_error:
+            failed += 1
+            print(f"error: {final.report_error}", file=sys.stderr)
         for extra_report in reports[1:]:
             try:
                 write_report(final.results, extra_report)
+                written.append(extra_report)
             except OSError as exc:
+                failed += 1
                 print(f"error: cannot write the report {extra_report}: {exc.strerror or exc}", file=sys.stderr)
         counts = {
             s: sum(r.status == s for r in final.results)
@@ -280,7 +346,7 @@ def cmd_label(args: argparse.Namespace) -> int:
         print(
             f"{counts['ok']} labelled, {counts['skipped']} skipped, {counts['failed']} failed"
             + (f", {counts['cancelled']} cancelled" if counts["cancelled"] else "")
-            + f"; report: {', '.join(str(r) for r in reports)}",
+            + (f"; report: {', '.join(str(r) for r in written)}" if written else "; no report written"),
             file=sys.stderr,
         )
         if final.cancelled:
@@ -305,8 +371,24 @@ def cmd_presets(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _inspect_safely(path: Path) -> InspectReport:
+    """One file's report; nothing a file holds can stop `check` for the others."""
+    if problem := not_regular_reason(path):  # a FIFO would block the read forever
+        return InspectReport(str(path), None, None, UNSUPPORTED, error=problem)
+    try:
+        return inspect_file(path)
+    except RecursionError:
+        return InspectReport(str(path), None, None, CANNOT_TELL, error=f"{path.name}: nested too deeply to read")
+    except MemoryError:
+        return InspectReport(str(path), None, None, CANNOT_TELL, error=f"{path.name}: needs too much memory to read")
+    except Exception as exc:
+        return InspectReport(
+            str(path), None, None, CANNOT_TELL, error=f"{path.name}: cannot be read ({type(exc).__name__}: {exc})"
+        )
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    reports = [inspect_file(p) for p in args.files]
+    reports = [_inspect_safely(p) for p in args.files]
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
     else:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import collections
 import concurrent.futures as cf
 import contextlib
+import ctypes
 import dataclasses
+import errno
 import hashlib
 import json
 import multiprocessing as mp
@@ -20,7 +22,13 @@ import queue
 import re
 import shutil
 import signal
+import stat
+import struct
+import sys
+import threading
 import time
+import zipfile
+import zlib
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -35,13 +43,20 @@ from aigclabel_gui.engine.errors import (
     OutputError,
 )
 from aigclabel_gui.engine.events import CancelToken, FileProgress
-from aigclabel_gui.engine.naming import check_template, inside, renamed, render_name
+from aigclabel_gui.engine.naming import (
+    check_template,
+    inside,
+    renamed,
+    render_name_noted,
+)
 from aigclabel_gui.engine.pipeline import label_file
 from aigclabel_gui.engine.registry import kind_of, supported_extensions
 from aigclabel_gui.engine.report import write_report
 from aigclabel_gui.engine.settings import LabelSettings
 
-MANIFEST = ".aigclabel-manifest.json"
+# The resume journal: one JSON line per finished output, appended and fsync'd as each file ends,
+# so a run killed by SIGKILL/OOM still lets the rerun skip what was done.
+MANIFEST = ".aigclabel-manifest.json"  # JSON lines (name kept from the one-object format)
 _TEMP_RE = re.compile(r"^\.aigclabel-[A-Za-z0-9_]{8}(\.[^.]+)?$")  # pipeline's mkstemp names
 ON_EXIST = ("skip", "overwrite", "rename")
 
@@ -51,6 +66,8 @@ class Job:
     src: Path
     dst: Path
     settings: LabelSettings
+    notes: tuple[str, ...] = ()  # e.g. characters of the name replaced for other OSes
+    kind: str = ""
 
 
 @dataclass
@@ -65,6 +82,41 @@ class JobResult:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     bytes: int = 0
+    out_bytes: int = 0  # size and SHA-256 of the output: the resume journal re-checks them
+    out_sha256: str = ""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-file limits in pool workers: a stuck or runaway file fails with a reason, the batch
+    goes on. `seconds` fixes the time limit for every file (0 = none); otherwise it grows with
+    the file's size and kind. `memory_mb` caps a worker's resident memory (0 = none)."""
+
+    seconds: float | None = None
+    memory_mb: int | None = None  # None: a share of this machine's RAM
+    enabled: bool = True
+
+    # kind -> (base seconds, seconds per MiB): video is decoded and re-encoded, the rest is I/O.
+    _RATES = {"image": (60, 2), "audio": (120, 3), "video": (300, 10), "text": (60, 2)}
+
+    def time_for(self, size: int, kind: str) -> float | None:
+        if self.seconds is not None:
+            return self.seconds or None
+        base, per_mb = self._RATES.get(kind, (120, 5))
+        return base + per_mb * size / (1 << 20)
+
+    def memory_bytes(self, workers: int) -> int | None:
+        if self.memory_mb is not None:
+            return (self.memory_mb << 20) or None
+        try:
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):
+            return 4 << 30
+        # Default: the workers together may use 3/4 of RAM, each at least 2 GiB (4K video), at most 8 GiB.
+        return int(min(8 << 30, max(2 << 30, total * 3 // 4 // max(workers, 1))))
+
+
+NO_LIMITS = Limits(enabled=False)
 
 
 # --- events (the CLI prints them, a Qt worker turns them into signals) -------------------------
@@ -108,9 +160,41 @@ class BatchFinished:
     results: list[JobResult]
     cancelled: bool
     report_path: str | None
+    report_error: str = ""  # the report could not be written: an error the summary must show
 
 
 # --- planning ----------------------------------------------------------------------------------
+def not_regular_reason(path: Path) -> str | None:
+    """Why `path` cannot be an input, or None. FIFOs, devices and sockets block or never end when
+    read, so they are refused before anything opens them."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        return f"cannot read {path.name}: {exc.strerror or exc}"
+    if stat.S_ISREG(st.st_mode):
+        return None
+    if stat.S_ISFIFO(st.st_mode):
+        what = "a named pipe (FIFO)"
+    elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        what = "a device"
+    elif stat.S_ISSOCK(st.st_mode):
+        what = "a socket"
+    elif stat.S_ISDIR(st.st_mode):
+        what = "a folder"
+    else:
+        what = "not a regular file"
+    return f"{path.name} is {what}, not a regular file; only files can be labelled"
+
+
+def _kind_safely(src: Path) -> str:
+    if not_regular_reason(src):
+        return "file"
+    try:
+        return kind_of(src) or "file"
+    except Exception:  # a hostile header must not stop planning: the file's own job reports it
+        return "file"
+
+
 def walk_inputs(inputs: list[Path], *, outdir: Path | None = None) -> Iterator[tuple[Path, Path]]:
     """(file, path relative to its input root). Folders are walked recursively, sorted; hidden
     files and unknown extensions inside folders are left out (files named explicitly are kept,
@@ -142,7 +226,8 @@ def plan_jobs(
 ) -> list[Job]:
     """One job per input file. Output = outdir / relative folder / rendered template.
     Refuses templates that escape `outdir`; an output never equals an input; two inputs that
-    would land on one name get `name (2).ext`."""
+    would land on one name get `name (2).ext`. Characters another OS forbids are replaced (see
+    naming.safe_component) and the job carries a note saying so."""
     check_template(name_template)
     overrides = overrides or {}
     pairs = list(walk_inputs(inputs, outdir=outdir))
@@ -150,10 +235,16 @@ def plan_jobs(
     taken: set[Path] = set()
     jobs = []
     for src, rel in pairs:
-        kind = kind_of(src) or "file"
-        dst = outdir / rel.parent / Path(render_name(name_template, src, kind))
+        kind = _kind_safely(src)
+        name, notes = render_name_noted(name_template, src, kind, folder=rel.parent)
+        dst = outdir / Path(name)
         if not inside(outdir, dst):
             raise InvalidSettings(f"output {dst} would leave the output folder {outdir}")
+        if dst.name == MANIFEST or _TEMP_RE.match(dst.name):
+            raise InvalidSettings(
+                f"output name {dst.name!r} is reserved for aigclabel's own files",
+                advice="change the name template",
+            )
         if dst.resolve() in sources:
             raise InvalidSettings(
                 f"output {dst} is an input file",
@@ -162,8 +253,32 @@ def plan_jobs(
         if dst in taken:
             dst = renamed(dst, taken)
         taken.add(dst)
-        jobs.append(Job(src, dst, overrides.get(src, settings)))
+        jobs.append(Job(src, dst, overrides.get(src, settings), tuple(notes), kind))
     return jobs
+
+
+def check_report_path(report: Path, jobs: list[Job], outdir: Path | None = None) -> None:
+    """Refuse a report path that would overwrite an input, an output or our journal (a report is
+    written last, after every output: a wrong path would destroy a file)."""
+    report = Path(report)
+    if report.is_dir():
+        raise InvalidSettings(f"the report path {report} is a folder", advice="name a .json or .csv file")
+    if report.exists() and not report.is_file():
+        raise InvalidSettings(f"the report path {report} is not a regular file")
+    target = report.resolve()
+    for job in jobs:
+        if target == job.src.resolve():
+            raise InvalidSettings(
+                f"the report {report} would overwrite the input {job.src}",
+                advice="name a report file that is not one of the inputs",
+            )
+        if target == job.dst.resolve():
+            raise InvalidSettings(
+                f"the report {report} would overwrite the output {job.dst}",
+                advice="name a report file that is not one of the outputs",
+            )
+    if target.name == MANIFEST or _TEMP_RE.match(target.name):
+        raise InvalidSettings(f"the report {report} would overwrite aigclabel's resume journal")
 
 
 # --- resume ------------------------------------------------------------------------------------
@@ -182,49 +297,149 @@ def fingerprint(src: Path, settings: LabelSettings) -> str:
     return h.hexdigest()
 
 
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 class Manifest:
-    """dst (relative to the output folder) → fingerprint of what produced it."""
+    """The resume journal in the output folder: per output (relative path) the fingerprint of
+    what produced it and the output's size and SHA-256. Appended and fsync'd as each file ends
+    (a killed run keeps what it finished); compacted at the end of a run."""
 
     def __init__(self, outdir: Path):
         self.path = outdir / MANIFEST
         self.outdir = outdir
+        self.entries: dict[str, dict] = {}
+        self._fh = None
         try:
-            self.entries: dict[str, str] = json.loads(self.path.read_text("utf-8"))
-        except (OSError, ValueError):
+            with open(self.path, encoding="utf-8") as f:
+                for line in f:
+                    try:
+                        entry = json.loads(line)
+                    except ValueError:
+                        continue  # a line cut short by a kill: that file is simply redone
+                    if isinstance(entry, dict) and isinstance(entry.get("dst"), str):
+                        self.entries[entry["dst"]] = entry
+        except (OSError, UnicodeDecodeError):
             self.entries = {}
 
     def _key(self, dst: Path) -> str:
         return os.path.relpath(dst, self.outdir)
 
-    def matches(self, dst: Path, fp: str) -> bool:
-        return dst.exists() and self.entries.get(self._key(dst)) == fp
+    def check(self, dst: Path, fp: str) -> tuple[bool, str]:
+        """(still valid, note). A journalled output that is gone or changed is redone, and said so."""
+        entry = self.entries.get(self._key(dst))
+        if entry is None or entry.get("fp") != fp:
+            return False, ""
+        try:
+            size = dst.stat().st_size
+            same = size == entry.get("size") and file_sha256(dst) == entry.get("sha256")
+        except OSError:
+            return False, "the output of an earlier run is gone; labelled again"
+        if not same:
+            return False, "the output was changed after an earlier run; labelled again"
+        return True, ""
 
-    def record(self, dst: Path, fp: str) -> None:
-        self.entries[self._key(dst)] = fp
+    def matches(self, dst: Path, fp: str) -> bool:
+        return self.check(dst, fp)[0]
+
+    def record(self, dst: Path, fp: str, size: int = 0, sha256: str = "") -> None:
+        entry = {"dst": self._key(dst), "fp": fp, "size": size, "sha256": sha256}
+        self.entries[entry["dst"]] = entry
+        try:
+            if self._fh is None:
+                self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (kept open for the run)
+            self._fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except OSError:
+            pass  # a read-only or full output folder already fails its jobs with a clear reason
 
     def save(self) -> None:
-        tmp = self.path.with_suffix(".tmp")
+        """Compact the journal to one line per output (atomically)."""
+        if self._fh is not None:
+            with contextlib.suppress(OSError):
+                self._fh.close()
+            self._fh = None
+        if not self.entries:
+            return
+        tmp = self.path.with_name(self.path.name + ".tmp")
         try:
-            tmp.write_text(json.dumps(self.entries, indent=1, ensure_ascii=False), "utf-8")
+            with open(tmp, "w", encoding="utf-8") as f:
+                for entry in self.entries.values():
+                    f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
             os.replace(tmp, self.path)
         except OSError:
-            pass  # a read-only output folder already fails its jobs with a clear reason
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def sweep_temps(folders) -> int:
+    """Delete temp files a killed run left behind (pipeline's `.aigclabel-XXXXXXXX.ext`)."""
+    n = 0
+    for folder in folders:
+        try:
+            entries = list(Path(folder).iterdir())
+        except OSError:
+            continue
+        for p in entries:
+            if p.name != MANIFEST and _TEMP_RE.match(p.name):
+                with contextlib.suppress(OSError):
+                    p.unlink()
+                    n += 1
+    return n
 
 
 # --- running -----------------------------------------------------------------------------------
 _worker_cancel: CancelToken | None = None
 _worker_progress = None
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
-def _init_worker(cancel_event, progress_queue) -> None:
+def _die_with_parent(parent_pid: int | None) -> None:
+    """A worker must not outlive a parent killed by SIGKILL or the OOM killer. Linux: the kernel
+    sends SIGKILL when the parent dies (PR_SET_PDEATHSIG; note it fires when the *thread* that
+    started the worker ends, which is the thread iterating run_batch). Everywhere: a thread that
+    exits once the parent pid changes."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if parent_pid is None:
+        return
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="aigclabel-parent-watch", daemon=True).start()
+
+
+def _init_worker(cancel_event, progress_queue, parent_pid: int | None = None) -> None:
     # The parent owns Ctrl-C: workers ignore SIGINT and end through the shared cancel event.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent_pid)
     global _worker_cancel, _worker_progress
     _worker_cancel = CancelToken(cancel_event)
     _worker_progress = progress_queue
 
 
 def _worker_run(index: int, job: Job) -> JobResult:
+    if _worker_progress is not None:
+        # Tells the parent which process runs this job and since when (time and memory limits).
+        with contextlib.suppress(Exception):
+            _worker_progress.put_nowait((index, None, os.getpid()))
+
     def progress(p: FileProgress) -> None:
         if _worker_progress is not None:
             try:
@@ -247,13 +462,64 @@ def check_free_space(job: Job) -> None:
         )
 
 
+# Errors only malformed input raises in the readers we use (zip, zlib, struct, text decoding).
+_DAMAGE_ERRORS = (zlib.error, zipfile.BadZipFile, struct.error, UnicodeDecodeError, EOFError)
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM} | (
+    {errno.EDQUOT} if hasattr(errno, "EDQUOT") else set()
+)
+_TEMP_IN_TEXT = re.compile(r"(?:[^\s'\"]*/)?\.aigclabel-[A-Za-z0-9_]{8}(?:\.[A-Za-z0-9]+)?")
+
+
+def _output_blame(exc: BaseException, job: Job) -> str | None:
+    """A disk-full or permission error while writing is the output folder's fault, not the input
+    file's: some readers wrap it in "the file is damaged". Find it in the exception chain."""
+    seen = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.errno in _OUTPUT_ERRNOS:
+            if e.filename and Path(str(e.filename)) == job.src:
+                return None  # the input cannot be read: that is the input's problem
+            break
+        e = e.__cause__ or e.__context__
+    else:
+        e = None
+    folder = job.dst.parent
+    if e is None:
+        # No errno to go by: a full or read-only output folder still explains a failed write.
+        try:
+            full = shutil.disk_usage(folder).free == 0
+        except OSError:
+            full = False
+        if full:
+            code = errno.ENOSPC
+        elif folder.is_dir() and not os.access(folder, os.W_OK):
+            code = errno.EACCES
+        else:
+            return None
+    else:
+        code = e.errno
+    if code == errno.ENOSPC or code == getattr(errno, "EDQUOT", -1):
+        return f"{job.dst.name}: the output folder {folder} is full (free some space there, then run again)"
+    if code == errno.EROFS:
+        return f"{job.dst.name}: the output folder {folder} is on a read-only file system (choose another output folder)"
+    return f"{job.dst.name}: the output folder {folder} is not writable (permission denied; choose another output folder or fix its permissions)"
+
+
 def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobResult:
+    """Label one file. Never raises: every failure becomes this file's one-line reason. A plain
+    top-level function over picklable values, so any executor (process pool, Ray, a thread) can
+    run it."""
     t0 = time.perf_counter()
-    res = JobResult(src=str(job.src), dst=str(job.dst), status="ok")
+    res = JobResult(src=str(job.src), dst=str(job.dst), status="ok", kind=job.kind)
     try:
         res.bytes = job.src.stat().st_size
     except OSError:
         pass
+    if problem := not_regular_reason(job.src):
+        res.status, res.reason = "failed", problem
+        res.warnings = list(job.notes)
+        return res
     try:
         job.dst.parent.mkdir(parents=True, exist_ok=True)
         check_free_space(job)
@@ -263,25 +529,55 @@ def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobRe
     except Cancelled:
         res.status, res.reason = "cancelled", "cancelled"
     except AigcError as exc:
-        res.status, res.reason = "failed", str(exc)
+        res.status, res.reason = "failed", _output_blame(exc, job) or str(exc)
     except OSError as exc:
-        res.status, res.reason = "failed", f"{exc.filename or job.src}: {exc.strerror or exc}"
+        res.status = "failed"
+        res.reason = _output_blame(exc, job) or f"{exc.filename or job.src}: {exc.strerror or exc}"
+    except MemoryError:
+        res.status, res.reason = "failed", (
+            f"{job.src.name}: reading it needs more memory than is available "
+            "(a damaged or hostile file; if it is genuine, label it alone)"
+        )
+    except RecursionError:
+        res.status, res.reason = "failed", (
+            f"{job.src.name}: its structure is nested too deeply to read "
+            "(the file is damaged or crafted; re-export it from its source)"
+        )
+    except _DAMAGE_ERRORS as exc:  # raised by a decoder on bytes that are not what they claim
+        res.status, res.reason = "failed", (
+            f"{job.src.name}: the file is damaged or truncated ({type(exc).__name__}: {exc}); "
+            "re-export it from its source"
+        )
     except Exception as exc:  # one bad file must never stop the batch
-        res.status, res.reason = "failed", f"internal error: {type(exc).__name__}: {exc}"
+        res.status, res.reason = "failed", (
+            f"{job.src.name}: could not be processed (unexpected {type(exc).__name__}: {exc}); the "
+            "file is probably damaged: re-export it from its source, and report it if it opens elsewhere"
+        )
     else:
         res.kind, res.format, res.warnings = out.kind, out.format, out.warnings
         if out.record is not None:
             res.labels.append("implicit: " + out.record.to_json())
         if out.explicit is not None:
             res.labels.append("explicit: " + out.explicit.summary)
+        try:
+            res.out_bytes = job.dst.stat().st_size
+            res.out_sha256 = file_sha256(job.dst)
+        except OSError:
+            pass
+    # Our temp file names mean nothing to the user: name the output instead.
+    res.reason = _TEMP_IN_TEXT.sub(job.dst.name, res.reason)
+    res.warnings = list(job.notes) + list(res.warnings)
     res.seconds = time.perf_counter() - t0
     return res
 
 
 def _pre_resolve(
     job: Job, on_exist: str, manifest: Manifest, taken: set[Path]
-) -> tuple[Job, JobResult | None, str]:
-    """Apply resume and the on-exist policy before running. Returns (job, result-if-skipped, fp)."""
+) -> tuple[Job, JobResult | None, str, str]:
+    """Apply resume and the on-exist policy before running. Returns (job, result-if-skipped, fp,
+    note)."""
+    if problem := not_regular_reason(job.src):  # fingerprinting a FIFO would block forever
+        return job, JobResult(str(job.src), str(job.dst), "failed", problem), "", ""
     try:
         fp = fingerprint(job.src, job.settings)
     except OSError as exc:
@@ -289,29 +585,40 @@ def _pre_resolve(
             job,
             JobResult(str(job.src), str(job.dst), "failed", f"cannot read: {exc.strerror or exc}"),
             "",
+            "",
         )
-    if manifest.matches(job.dst, fp):
+    try:
+        valid, note = manifest.check(job.dst, fp)
+    except OSError:
+        valid, note = False, ""
+    if valid:
         return (
             job,
             JobResult(
                 str(job.src),
                 str(job.dst),
                 "skipped",
-                "already labelled with these settings (resume)",
+                "already labelled with these settings (resume; output verified)",
             ),
             fp,
+            "",
         )
-    if job.dst.exists():
+    try:
+        exists = job.dst.exists()
+    except OSError:
+        exists = False
+    if exists and not note:
         if on_exist == "skip":
             return (
                 job,
                 JobResult(str(job.src), str(job.dst), "skipped", "output exists (--on-exist skip)"),
                 fp,
+                "",
             )
         if on_exist == "rename":
             job = dataclasses.replace(job, dst=renamed(job.dst, taken))
     taken.add(job.dst)
-    return job, None, fp
+    return job, None, fp, note
 
 
 def run_batch(
@@ -322,16 +629,26 @@ def run_batch(
     report_path: Path | None = None,
     on_exist: str = "overwrite",
     outdir: Path | None = None,
+    limits: Limits | None = None,
 ) -> Iterator[object]:
     """Run jobs, yielding BatchStarted, FileStarted, FileProgressed, FileFinished, BatchProgress
-    and finally BatchFinished. `workers` 0 = CPU count; 1 runs in this process."""
+    and finally BatchFinished. `workers` 0 = CPU count. With limits on (the default) every file
+    runs in a worker process under a time and memory limit; `limits=NO_LIMITS` with `workers=1`
+    runs in this process."""
     if on_exist not in ON_EXIST:
         raise InvalidSettings(f"on-exist policy {on_exist!r}: use skip, overwrite or rename")
+    if not isinstance(workers, int) or workers < 0:
+        raise InvalidSettings(f"workers {workers!r}: use 0 (one per CPU) or a positive number")
+    limits = limits or Limits()
     cancel = cancel or CancelToken()
     workers = workers or os.cpu_count() or 1
     if outdir is None and jobs:
         outdir = Path(os.path.commonpath([str(j.dst.parent) for j in jobs]))
+    if report_path is not None:
+        check_report_path(report_path, jobs, outdir)
     manifest = Manifest(outdir) if outdir else None
+    # Temp files of a killed earlier run (SIGKILL, power loss) are never valid outputs.
+    sweep_temps({j.dst.parent for j in jobs} | ({outdir} if outdir else set()))
     sizes = []
     for j in jobs:
         try:
@@ -344,17 +661,20 @@ def run_batch(
     t0 = time.perf_counter()
     results: list[JobResult | None] = [None] * len(jobs)
     fps: dict[int, str] = {}
+    notes: dict[int, str] = {}
     bytes_done = 0
     done = 0
     taken: set[Path] = set()
 
     def finish(i: int, res: JobResult) -> Iterator[object]:
         nonlocal bytes_done, done
+        if notes.get(i):
+            res.warnings.insert(0, notes[i])
         results[i] = res
         done += 1
         bytes_done += sizes[i]
         if res.status == "ok" and manifest and fps.get(i):
-            manifest.record(Path(res.dst), fps[i])
+            manifest.record(Path(res.dst), fps[i], res.out_bytes, res.out_sha256)
         yield FileFinished(i, res)
         elapsed = time.perf_counter() - t0
         eta = (
@@ -366,24 +686,24 @@ def run_batch(
 
     pending: list[tuple[int, Job]] = []
     for i, job in enumerate(jobs):
-        job, skipped, fp = (
-            _pre_resolve(job, on_exist, manifest, taken) if manifest else (job, None, "")
-        )
+        if manifest:
+            job, skipped, fp, note = _pre_resolve(job, on_exist, manifest, taken)
+        else:
+            skipped, fp, note = None, "", ""
         fps[i] = fp
+        notes[i] = note
         if skipped is not None:
             yield from finish(i, skipped)
         else:
             pending.append((i, job))
 
+    report_error = ""
     try:
-        if workers == 1 or len(pending) <= 1:
-            for i, job in pending:
-                if cancel.cancelled:
-                    break
-                yield FileStarted(i, str(job.src))
-                yield from finish(i, run_job(job, cancel))
-        else:
-            yield from _run_pool(pending, workers, cancel, finish)
+        if workers == 1 and not limits.enabled:
+            yield from _run_in_process(pending, cancel, finish)
+        elif pending:
+            caps = (limits, sizes)
+            yield from _run_pool(pending, workers, cancel, finish, caps)
     finally:
         for i, job in enumerate(jobs):
             if results[i] is None:
@@ -398,15 +718,54 @@ def run_batch(
             try:
                 write_report(final, report_path)
                 written = str(report_path)
-            except OSError:
-                written = None
-    yield BatchFinished(final, cancel.cancelled, written)
+            except OSError as exc:
+                report_error = f"cannot write the report {report_path}: {exc.strerror or exc}"
+    yield BatchFinished(final, cancel.cancelled, written, report_error)
 
 
-def _run_pool(pending, workers, cancel, finish) -> Iterator[object]:
+def _run_in_process(pending, cancel, finish) -> Iterator[object]:
+    """One job at a time in a thread of this process, its progress relayed as events as it comes."""
+    for i, job in pending:
+        if cancel.cancelled:
+            break
+        yield FileStarted(i, str(job.src))
+        events: queue.Queue = queue.Queue()
+        box: list[JobResult] = []
+
+        def work(job=job, i=i, events=events, box=box) -> None:
+            def sink(p: FileProgress) -> None:
+                events.put(FileProgressed(i, p.fraction, p.detail))
+
+            try:
+                box.append(run_job(job, cancel, sink))
+            finally:
+                events.put(None)
+
+        th = threading.Thread(target=work, name="aigclabel-job", daemon=True)
+        th.start()
+        while True:
+            ev = events.get()
+            if ev is None:
+                break
+            yield ev
+        th.join()
+        yield from finish(i, box[0])
+
+
+def _rss_bytes(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _run_pool(pending, workers, cancel, finish, caps=None) -> Iterator[object]:
     """Run jobs in a spawn pool. A worker that dies (segfault in a codec, OOM kill) breaks the whole
     pool: the jobs that were in flight go back to the queue once, a fresh pool takes over, and a job
-    in flight during two crashes is reported as failed. The batch always goes on."""
+    in flight during two crashes is reported as failed. A job past its time or memory limit has its
+    worker killed and fails with that reason. The batch always goes on."""
+    limits, sizes = caps if caps else (NO_LIMITS, None)
     # spawn, not fork: PyAV/FFmpeg threads and a Qt parent do not survive fork.
     ctx = mp.get_context("spawn")
     event = ctx.Event()
@@ -416,13 +775,28 @@ def _run_pool(pending, workers, cancel, finish) -> Iterator[object]:
     crashes: dict[int, int] = {}
     started: set[int] = set()
     crash_dirs: set[Path] = set()
+    finished: set[int] = set()
+    running: dict[int, tuple[int, float]] = {}  # index -> (worker pid, monotonic start)
+    killed: dict[int, str] = {}  # index -> why we killed its worker
+    workers = max(1, min(workers, len(pending)))
+    mem_cap = limits.memory_bytes(workers) if limits.enabled else None
 
-    def crashed(i: int) -> Iterator[object]:
-        crashes[i] = crashes.get(i, 0) + 1
+    def done(i: int, res: JobResult) -> Iterator[object]:
+        finished.add(i)
+        running.pop(i, None)
+        yield from finish(i, res)
+
+    def crashed(i: int, counted: bool) -> Iterator[object]:
         crash_dirs.add(by_index[i].dst.parent)
-        if crashes[i] >= 2:
-            job = by_index[i]
-            yield from finish(
+        running.pop(i, None)
+        job = by_index[i]
+        if i in killed:
+            yield from done(i, JobResult(str(job.src), str(job.dst), "failed", killed.pop(i), kind=job.kind))
+            return
+        if counted:
+            crashes[i] = crashes.get(i, 0) + 1
+        if crashes.get(i, 0) >= 2:
+            yield from done(
                 i,
                 JobResult(
                     str(job.src),
@@ -432,14 +806,39 @@ def _run_pool(pending, workers, cancel, finish) -> Iterator[object]:
                 ),
             )
         else:
-            todo.appendleft((i, by_index[i]))
+            todo.appendleft((i, job))
+
+    def enforce_limits() -> None:
+        now = time.monotonic()
+        for i, (pid, since) in list(running.items()):
+            if i in killed:
+                continue
+            job = by_index[i]
+            limit = limits.time_for(sizes[i] if sizes else 0, job.kind) if limits.enabled else None
+            why = None
+            if limit is not None and now - since > limit:
+                why = (
+                    f"{job.src.name}: stopped after {limit:.0f} s, the time limit for this file "
+                    "(a damaged or crafted file can make a reader loop; if it is genuine, "
+                    "raise the limit with --time-limit)"
+                )
+            elif mem_cap is not None and (rss := _rss_bytes(pid)) is not None and rss > mem_cap:
+                why = (
+                    f"{job.src.name}: stopped when it used more than {mem_cap >> 20} MiB of memory, "
+                    "the limit per file (a damaged or crafted file; if it is genuine, raise the "
+                    "limit with --memory-limit)"
+                )
+            if why:
+                killed[i] = why
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
 
     while todo and not cancel.cancelled:
         with cf.ProcessPoolExecutor(
             max_workers=min(workers, len(todo)),
             mp_context=ctx,
             initializer=_init_worker,
-            initargs=(event, progress_q),
+            initargs=(event, progress_q, os.getpid()),
         ) as pool:
             futures: dict[cf.Future, int] = {}
             broken = False
@@ -467,33 +866,37 @@ def _run_pool(pending, workers, cancel, finish) -> Iterator[object]:
                 while True:
                     try:
                         i, frac, detail = progress_q.get_nowait()
-                    except (queue.Empty, OSError, EOFError):
+                    except (queue.Empty, OSError, EOFError, ValueError):
                         break
+                    if frac is None:
+                        if i not in finished:
+                            running[i] = (int(detail), time.monotonic())
+                        continue
                     yield FileProgressed(i, frac, detail)
+                enforce_limits()
                 for fut in done_set:
                     i = futures.pop(fut)
                     try:
                         res = fut.result()
                     except BrokenProcessPool:
                         broken = True
-                        yield from crashed(i)
+                        yield from crashed(i, counted=not killed)
                         continue
                     except Exception as exc:  # an exception that escaped run_job: report, go on
                         job = by_index[i]
                         res = JobResult(
                             str(job.src), str(job.dst), "failed", f"internal error: {exc}"
                         )
-                    yield from finish(i, res)
+                    killed.pop(i, None)  # finished just before the kill: its result stands
+                    yield from done(i, res)
                 if broken:
+                    # A kill by our own limits is not a crash of the other jobs in flight.
+                    ours = bool(killed)
                     for fut, i in list(futures.items()):
                         futures.pop(fut)
-                        yield from crashed(i)
+                        yield from crashed(i, counted=not ours)
                     break
                 yield from submit_more()
     event.set()
     # A killed worker cannot delete its temp files; now that no worker runs, sweep them.
-    for folder in crash_dirs:
-        for p in folder.glob(".aigclabel-*"):
-            if p.name != MANIFEST and _TEMP_RE.match(p.name):
-                with contextlib.suppress(OSError):
-                    p.unlink()
+    sweep_temps(crash_dirs)

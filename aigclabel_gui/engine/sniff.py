@@ -141,7 +141,8 @@ def _has_video_track(path: Path) -> bool | None:
                 if body_size < 0:
                     return None
                 f.seek(body_size, 1)
-    except (OSError, struct.error):
+    # ValueError/OverflowError: a box size such as largesize = 2^64-1 that no seek can take.
+    except (OSError, struct.error, ValueError, OverflowError):
         return None
 
 

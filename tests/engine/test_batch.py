@@ -281,3 +281,234 @@ def _worker_pids() -> list[int]:
         if ppid == me and b"spawn_main" in cmd:
             pids.append(int(d.name))
     return sorted(pids)
+
+
+# --- isolation, limits, names, resume journal (issue 12) -------------------------------------
+from aigclabel_gui.engine.batch import (  # noqa: E402
+    MANIFEST,
+    NO_LIMITS,
+    FileProgressed,
+    Limits,
+)
+from tests.engine.test_video_label import make_clip  # noqa: E402
+
+
+def _evil_mp4(path: Path) -> Path:
+    # A box header with size=1 and largesize = 2^64-1: seeking past it raised ValueError in sniff
+    # and aborted the whole batch (plan_jobs) and `check`.
+    import struct
+
+    path.write_bytes(
+        struct.pack(">I4s4sI", 16, b"ftyp", b"isom", 0)
+        + struct.pack(">I4sQ", 1, b"free", 2**64 - 1)
+        + b"\0" * 64
+    )
+    return path
+
+
+def test_a_hostile_mp4_header_fails_only_its_own_file(tmp_path):
+    src = tmp_path / "in"
+    _png(src / "a.png")
+    _evil_mp4(src / "evil.mp4")
+    out = tmp_path / "out"
+    final = _run(plan_jobs([src], out, SETTINGS), workers=2, outdir=out)
+    by = {Path(r.src).name: r for r in final.results}
+    assert by["a.png"].status == "ok"
+    assert by["evil.mp4"].status == "failed" and "internal error" not in by["evil.mp4"].reason
+    assert not (out / "evil.mp4").exists()
+    proc = subprocess.run(
+        [sys.executable, "-m", "aigclabel_gui.cli", "check", str(src / "evil.mp4"), str(out / "a.png")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert "Traceback" not in proc.stderr and proc.returncode == 1, proc.stderr
+    assert "a.png: compliant" in proc.stdout
+
+
+def test_a_fifo_is_refused_up_front_and_blocks_nothing(tmp_path):
+    src = tmp_path / "in"
+    _png(src / "a.png")
+    os.mkfifo(tmp_path / "pipe.png")
+    out = tmp_path / "out"
+    jobs = plan_jobs([src / "a.png", tmp_path / "pipe.png"], out, SETTINGS)
+    t0 = time.monotonic()
+    final = _run(jobs, workers=1, outdir=out)
+    assert time.monotonic() - t0 < 30
+    by = {Path(r.src).name: r for r in final.results}
+    assert by["a.png"].status == "ok"
+    assert by["pipe.png"].status == "failed" and "named pipe" in by["pipe.png"].reason
+    proc = subprocess.run(
+        [sys.executable, "-m", "aigclabel_gui.cli", "check", str(tmp_path / "pipe.png")],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert "named pipe" in proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_names_other_systems_forbid_are_mapped_and_reported(tmp_path):
+    src = tmp_path / "in"
+    names = ["ComfyUI 2025-01-01 10:00:00.png", "con.png", "a\\b.png", "tab\there.png", "q?.png"]
+    for n in names:
+        _png(src / n)
+    out = tmp_path / "out"
+    final = _run(plan_jobs([src], out, SETTINGS), workers=1, outdir=out)
+    assert [r.status for r in final.results] == ["ok"] * len(names)
+    got = sorted(p.name for p in out.iterdir() if not p.name.startswith((".", "aigclabel-")))
+    assert got == sorted(["ComfyUI 2025-01-01 10：00：00.png", "con_.png", "a＼b.png", "tab_here.png", "q？.png"])
+    assert not [p for p in out.iterdir() if p.is_dir()]  # a backslash never becomes a folder
+    for r in final.results:
+        assert any("made portable" in w for w in r.warnings), r
+
+
+def test_an_output_name_longer_than_255_bytes_is_shortened_stably(tmp_path):
+    src = _png(tmp_path / "in" / ("图" * 60 + ".png"))  # 180 bytes; the template doubles it
+    out = tmp_path / "out"
+    template = "{stem}-{stem}{ext}"
+    final = _run(plan_jobs([src], out, SETTINGS, name_template=template), workers=1, outdir=out)
+    (res,) = final.results
+    assert res.status == "ok", res.reason
+    name = Path(res.dst).name
+    assert len(name.encode()) <= 255 and name.endswith(".png") and "~" in name
+    assert any("shortened" in w for w in res.warnings)
+    again = plan_jobs([src], out, SETTINGS, name_template=template)
+    assert again[0].dst.name == name  # stable: a rerun finds (and resumes) the same output
+
+
+def test_in_process_run_reports_progress_for_a_video(tmp_path):
+    (tmp_path / "in").mkdir()
+    clip = make_clip(tmp_path / "in" / "v.mp4", w=160, h=96, secs=1.0, acodec=None)
+    out = tmp_path / "out"
+    full = LabelSettings(implicit=ImplicitSettings(producer=PRODUCER))
+    events = list(run_batch(plan_jobs([clip], out, full), workers=1, outdir=out, limits=NO_LIMITS))
+    progressed = [e for e in events if isinstance(e, FileProgressed)]
+    assert events[-1].results[0].status == "ok", events[-1].results[0].reason
+    assert len(progressed) >= 2 and progressed[-1].fraction == 1.0
+
+
+def test_time_limit_stops_a_long_file_and_the_batch_goes_on(tmp_path):
+    src = tmp_path / "in"
+    _png(src / "big.png", size=(5000, 4000))
+    _png(src / "small.png")
+    out = tmp_path / "out"
+    full = LabelSettings(implicit=ImplicitSettings(producer=PRODUCER))
+    t0 = time.monotonic()
+    final = _run(plan_jobs([src], out, full), workers=1, outdir=out, limits=Limits(seconds=0.3))
+    assert time.monotonic() - t0 < 60
+    by = {Path(r.src).name: r for r in final.results}
+    assert by["big.png"].status == "failed" and "time limit" in by["big.png"].reason
+    assert by["small.png"].status == "ok", by["small.png"].reason
+    assert not (out / "big.png").exists()
+    assert not [p for p in out.glob(".aigclabel-*") if p.name != MANIFEST]  # killed worker's temps swept
+
+
+def test_memory_limit_stops_a_file_with_a_reason(tmp_path):
+    src = _png(tmp_path / "in" / "big.png", size=(4000, 3000))
+    out = tmp_path / "out"
+    full = LabelSettings(implicit=ImplicitSettings(producer=PRODUCER))
+    final = _run(plan_jobs([src], out, full), workers=1, outdir=out, limits=Limits(memory_mb=40))
+    (res,) = final.results
+    assert res.status == "failed" and "MiB of memory" in res.reason
+    assert not (out / "big.png").exists()
+
+
+def test_resume_journal_rechecks_outputs(tmp_path):
+    src = tmp_path / "in"
+    for n in ("a", "b", "c"):
+        _png(src / f"{n}.png", (ord(n), 0, 0))
+    out = tmp_path / "out"
+    first = _run(plan_jobs([src], out, SETTINGS), workers=1, outdir=out)
+    assert [r.status for r in first.results] == ["ok"] * 3
+    lines = [json.loads(x) for x in (out / MANIFEST).read_text().splitlines()]
+    assert sorted(e["dst"] for e in lines) == ["a.png", "b.png", "c.png"]
+    assert all(len(e["sha256"]) == 64 and e["size"] > 0 for e in lines)
+    (out / "a.png").write_bytes((out / "a.png").read_bytes()[:100])  # truncated after the run
+    (out / "b.png").unlink()
+    second = _run(plan_jobs([src], out, SETTINGS), workers=1, outdir=out)
+    by = {Path(r.src).name: r for r in second.results}
+    assert by["c.png"].status == "skipped" and "verified" in by["c.png"].reason
+    assert by["a.png"].status == "ok" and any("changed" in w for w in by["a.png"].warnings)
+    assert by["b.png"].status == "ok" and any("gone" in w for w in by["b.png"].warnings)
+    assert inspect_file(out / "a.png").verdict == "compliant"
+
+
+def test_leftover_temp_files_are_swept_at_start(tmp_path):
+    src = _png(tmp_path / "in" / "a.png")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".aigclabel-abcd1234.png").write_bytes(b"half")
+    (out / ".aigclabel-x_y_z_12").write_bytes(b"half")
+    (out / ".keep-me").write_bytes(b"user file")
+    _run(plan_jobs([src], out, SETTINGS), workers=1, outdir=out)
+    assert sorted(p.name for p in out.glob(".*")) == [".aigclabel-manifest.json", ".keep-me"]
+
+
+def test_a_report_never_overwrites_an_input_or_an_output(tmp_path):
+    src = _png(tmp_path / "in" / "a.png")
+    before = src.read_bytes()
+    out = tmp_path / "out"
+    jobs = plan_jobs([src], out, SETTINGS)
+    for bad in (src, out / "a.png", out / MANIFEST):
+        with pytest.raises(InvalidSettings):
+            list(run_batch(jobs, workers=1, outdir=out, report_path=bad))
+    with pytest.raises(InvalidSettings, match="reserved"):
+        plan_jobs([src], out, SETTINGS, name_template=MANIFEST)
+    for argv in (["--report", str(src)], ["--report", str(out / "a.png")],
+                 ["--name-template", "aigclabel-report.json"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "aigclabel_gui.cli", "label", str(src), "-o", str(out),
+             "--producer", PRODUCER, "--implicit-only", *argv],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert proc.returncode == 2, (argv, proc.stderr)
+        assert "Traceback" not in proc.stderr
+    assert src.read_bytes() == before
+
+
+def test_a_failed_report_write_is_an_error_in_the_summary(tmp_path):
+    src = _png(tmp_path / "in" / "a.png")
+    out = tmp_path / "out"
+    (tmp_path / "file").write_bytes(b"x")
+    final = _run(plan_jobs([src], out, SETTINGS), workers=1, outdir=out,
+                 report_path=tmp_path / "file" / "r.json")
+    assert final.report_path is None and "cannot write the report" in final.report_error
+    proc = subprocess.run(
+        [sys.executable, "-m", "aigclabel_gui.cli", "label", str(src), "-o", str(out), "--producer",
+         PRODUCER, "--implicit-only", "--report", str(tmp_path / "file" / "r.json")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 3 and "cannot write the report" in proc.stderr
+    assert "no report written" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--jobs", "-1"], ["--size-pct", "1e308"], ["--size-pct", "nan"], ["--margin-pct", "inf"],
+     ["--text", "AI\n生成"], ["--card-seconds", "nan"], ["--audio-position", "nan"],
+     ["--time-limit", "-5"], ["--crf", "999"]],
+)
+def test_bad_option_values_are_usage_errors(tmp_path, argv):
+    src = _png(tmp_path / "a.png")
+    proc = subprocess.run(
+        [sys.executable, "-m", "aigclabel_gui.cli", "label", str(src), "-o", str(tmp_path / "out"),
+         "--producer", PRODUCER, *argv],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "out" / "a.png").exists()
+
+
+def test_disk_full_names_the_output_folder(tmp_path, monkeypatch):
+    import errno
+
+    from aigclabel_gui.engine import pipeline
+
+    src = _png(tmp_path / "in" / "a.png")
+    out = tmp_path / "out"
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device", str(out / ".aigclabel-abcd1234.png"))
+
+    monkeypatch.setattr(pipeline.os, "replace", full)
+    final = _run(plan_jobs([src], out, SETTINGS), workers=1, outdir=out, limits=NO_LIMITS)
+    (res,) = final.results
+    assert res.status == "failed" and "output folder" in res.reason and "full" in res.reason
+    assert ".aigclabel-" not in res.reason and "damaged" not in res.reason
+    assert not list(out.glob("*.png")) and not list(out.glob(".aigclabel-*.png"))

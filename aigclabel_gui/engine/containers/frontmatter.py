@@ -22,6 +22,10 @@ BOM = "\ufeff"
 # Front matter is a few lines; anything this big is not front matter we should parse.
 MAX_FRONT_MATTER = 1024 * 1024
 MAX_TEXT_FILE = 256 * 1024 * 1024
+# YAML aliases share one object many times over: 9 levels of 9 aliases ("billion laughs") is 387
+# million nodes once walked (json.dumps, ==). The AIGC value is seven strings; refuse anything big.
+MAX_AIGC_NODES = 10_000
+MAX_AIGC_DEPTH = 64
 # A top-level `AIGC:` key (any case, optionally quoted) at column 0.
 _AIGC_KEY = re.compile(r"""^(['"]?)aigc\1[ \t]*:(?:[ \t]|\r?\n|$)""", re.IGNORECASE)
 
@@ -100,11 +104,36 @@ def parse_front_matter(doc: TextDoc, name: str) -> tuple[int | None, dict | None
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
         raise CorruptFile(f"{name}: the front matter is not valid YAML{where}") from exc
+    except RecursionError as exc:
+        raise CorruptFile(f"{name}: the front matter is nested too deeply to read") from exc
     if data is None:
         return close, {}
     if not isinstance(data, dict):
         return None, None
+    for key, value in data.items():
+        if isinstance(key, str) and key.lower() == "aigc":
+            _check_bounded(value, name)
     return close, data
+
+
+def _check_bounded(value: object, name: str) -> None:
+    """Walk the value counting every node as aliases expand it; stop at the caps (also ends a
+    self-referencing value such as `&a [*a]`)."""
+    stack = [(value, 0)]
+    count = 0
+    while stack:
+        v, depth = stack.pop()
+        count += 1
+        if count > MAX_AIGC_NODES or depth > MAX_AIGC_DEPTH:
+            raise CorruptFile(
+                f"{name}: the AIGC value in the front matter expands to more than "
+                f"{MAX_AIGC_NODES} items or {MAX_AIGC_DEPTH} levels (YAML aliases)",
+                advice="write the record as the seven plain keys of GB 45438 Annex E, without anchors or aliases",
+            )
+        if isinstance(v, dict):
+            stack.extend((x, depth + 1) for kv in v.items() for x in kv)
+        elif isinstance(v, (list, tuple, set)):
+            stack.extend((x, depth + 1) for x in v)
 
 
 def _raw_of(value: object) -> str:

@@ -49,7 +49,8 @@ def probe_audio(path: Path) -> AudioProbe:
                 raise CorruptFile(f"{name}: no audio stream")
             st = c.streams.audio[0]
             cc = st.codec_context
-            if not cc.sample_rate or not cc.layout.nb_channels:
+            # FFmpeg opens no codec context for a stream it cannot decode (e.g. 0 bits per sample).
+            if cc is None or not cc.sample_rate or not cc.layout or not cc.layout.nb_channels:
                 raise CorruptFile(f"{name}: the audio stream has no sample rate or channels")
             if cc.layout.nb_channels > MAX_CHANNELS:
                 raise UnsupportedFormat(
