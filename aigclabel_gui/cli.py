@@ -19,19 +19,12 @@ from aigclabel_gui.engine.batch import (
     FileFinished,
     Limits,
     check_report_path,
-    not_regular_reason,
     plan_jobs,
     run_batch,
 )
 from aigclabel_gui.engine.errors import AigcError, ExitCode, OutputError
 from aigclabel_gui.engine.events import CancelToken
-from aigclabel_gui.engine.inspect import (
-    CANNOT_TELL,
-    UNSUPPORTED,
-    VERDICT_WORDS,
-    InspectReport,
-    inspect_file,
-)
+from aigclabel_gui.engine.inspect import VERDICT_WORDS, InspectReport, inspect_file
 from aigclabel_gui.engine.presets import delete_preset, list_presets, load_preset, save_preset
 from aigclabel_gui.engine.report import write_report
 from aigclabel_gui.engine.settings import ANCHORS, LabelSettings
@@ -111,6 +104,19 @@ def add_settings_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--implicit-only", action="store_true", default=None, help="write the metadata label only"
     )
+    p.add_argument(
+        "--no-explicit",
+        action="store_true",
+        default=None,
+        help="export without the explicit label GB 45438 §5 asks for (your recorded choice, "
+        "Measures Art. 9); otherwise such an export is refused",
+    )
+    p.add_argument(
+        "--force-text",
+        action="store_true",
+        default=None,
+        help='draw label text without "AI" + "generated" (§5.2/§5.4); reported as forced',
+    )
 
     m = p.add_argument_group("implicit label (AIGC metadata, GB 45438 §6.1)")
     m.add_argument("--label-value", choices=["1", "2", "3"])
@@ -119,10 +125,19 @@ def add_settings_options(p: argparse.ArgumentParser) -> None:
         type=_one_line,
         help="ContentProducer: the provider code of the generating service",
     )
-    m.add_argument("--produce-id", type=_one_line, help="ProduceID (default: generated, unique per file)")
+    m.add_argument(
+        "--produce-id",
+        type=_one_line,
+        help="ProduceID (default: generated, unique per file); with several files it is a "
+        "prefix: PREFIX-<12 hex per file>",
+    )
     m.add_argument("--reserved1", type=_one_line, help="ReservedCode1")
     m.add_argument("--propagator", type=_one_line, help="ContentPropagator (default: the producer)")
-    m.add_argument("--propagate-id", type=_one_line, help="PropagateID (default: the ProduceID)")
+    m.add_argument(
+        "--propagate-id",
+        type=_one_line,
+        help="PropagateID (default: the ProduceID); with several files a prefix, like --produce-id",
+    )
     m.add_argument("--reserved2", type=_one_line, help="ReservedCode2")
     m.add_argument(
         "--no-iptc",
@@ -130,6 +145,12 @@ def add_settings_options(p: argparse.ArgumentParser) -> None:
         action="store_false",
         default=None,
         help="do not write IPTC DigitalSourceType",
+    )
+    m.add_argument(
+        "--keep-source-type",
+        action="store_true",
+        default=None,
+        help="keep a contradicting IPTC DigitalSourceType (e.g. digitalCapture) instead of updating it",
     )
     m.add_argument(
         "--composite",
@@ -184,6 +205,9 @@ def add_settings_options(p: argparse.ArgumentParser) -> None:
 # argparse dest -> (settings section, field); None section = top level
 _OPTION_FIELDS = {
     "implicit_only": (None, "implicit_only"),
+    "no_explicit": (None, "no_explicit"),
+    "force_text": (None, "force_text"),
+    "keep_source_type": ("implicit", "keep_source_type"),
     "label_value": ("implicit", "label_value"),
     "producer": ("implicit", "producer"),
     "produce_id": ("implicit", "produce_id"),
@@ -269,6 +293,16 @@ def cmd_label(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise OutputError(f"cannot create output folder {args.output}: {exc.strerror}") from None
     jobs = plan_jobs(inputs, args.output, settings, name_template=args.name_template)
+    imp = settings.implicit
+    if len(jobs) > 1 and (imp.produce_id or imp.propagate_id) and not imp.ids_as_prefix:
+        # Annex E: one ID per piece of content. A fixed ID for several files becomes a prefix.
+        per_file = dataclasses.replace(settings, implicit=dataclasses.replace(imp, ids_as_prefix=True))
+        jobs = [dataclasses.replace(j, settings=per_file) for j in jobs]
+        print(
+            f"note: {len(jobs)} files: the fixed ID(s) are used as a prefix + '-' + a per-file "
+            "suffix (Annex E: one ID per piece of content)",
+            file=sys.stderr,
+        )
     reports = (
         [args.report]
         if args.report
@@ -371,40 +405,105 @@ def cmd_presets(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _inspect_safely(path: Path) -> InspectReport:
-    """One file's report; nothing a file holds can stop `check` for the others."""
-    if problem := not_regular_reason(path):  # a FIFO would block the read forever
-        return InspectReport(str(path), None, None, UNSUPPORTED, error=problem)
-    try:
-        return inspect_file(path)
-    except RecursionError:
-        return InspectReport(str(path), None, None, CANNOT_TELL, error=f"{path.name}: nested too deeply to read")
-    except MemoryError:
-        return InspectReport(str(path), None, None, CANNOT_TELL, error=f"{path.name}: needs too much memory to read")
-    except Exception as exc:
-        return InspectReport(
-            str(path), None, None, CANNOT_TELL, error=f"{path.name}: cannot be read ({type(exc).__name__}: {exc})"
-        )
+def _print_report(r: InspectReport, quiet: bool = False) -> None:
+    info = r.info
+    print(f"{r.path}: {r.verdict} — {VERDICT_WORDS[r.verdict]}")
+    if quiet and r.complete and not r.warnings:
+        return
+    if r.error:
+        print(f"  error: {r.error}")
+    for rf in r.records:
+        print(f"  record in {rf.carrier}: {rf.raw}")
+    for prob in r.problems:
+        print(f"  problem: {prob}")
+    for w in r.warnings:
+        print(f"  warning: {w}")
+    for h in r.hints:
+        print(f"  hint: {h}")
+    if not quiet:
+        for n in r.notes:
+            print(f"  note: {n}")
+    if r.digital_source_type:
+        print(f"  IPTC DigitalSourceType: {r.digital_source_type}")
+    if info.clause != "—":
+        print(f"  rule: {info.clause}")
+    if r.verdict != "compliant":
+        print(f"  advice: {info.advice}")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    reports = [_inspect_safely(p) for p in args.files]
+    from aigclabel_gui.engine.audit import (
+        check_paths,
+        check_targets,
+        compare,
+        exit_ok,
+        pair_folders,
+        summary_line,
+        verdict_counts,
+        write_check_report,
+    )
+
+    if args.against is not None or args.before is not None:
+        return _cmd_compare(args, compare, pair_folders)
+    if not args.files:
+        print("error: give files or folders to check", file=sys.stderr)
+        return ExitCode.USAGE
+    missing = [p for p in args.files if not p.exists()]
+    for m in missing:
+        print(f"error: {m}: no such file or folder", file=sys.stderr)
+    targets = check_targets([p for p in args.files if p.exists()])
+    reports: list[InspectReport] = []
+    for r in check_paths(targets, jobs=args.jobs):
+        reports.append(r)
+        if not args.json:
+            _print_report(r, quiet=args.quiet)
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
+    counts = verdict_counts(reports)
+    if args.report:
+        try:
+            write_check_report(reports, args.report)
+        except OSError as exc:
+            print(f"error: cannot write the report {args.report}: {exc.strerror or exc}", file=sys.stderr)
+            return ExitCode.USAGE
+    if len(reports) > 1 or args.report:
+        line = summary_line(counts) + (f"; report: {args.report}" if args.report else "")
+        print(line, file=sys.stderr if args.json else sys.stdout)
+    if missing or not reports:
+        return ExitCode.USAGE if not reports else ExitCode.NOT_COMPLIANT
+    return ExitCode.OK if exit_ok(reports, strict=args.strict) else ExitCode.NOT_COMPLIANT
+
+
+def _cmd_compare(args: argparse.Namespace, compare, pair_folders) -> int:
+    if args.against is not None:
+        if len(args.files) != 1:
+            print("error: --against ORIGINAL takes exactly one FILE to compare", file=sys.stderr)
+            return ExitCode.USAGE
+        pairs = [(args.against, args.files[0])]
     else:
-        for r in reports:
-            print(f"{r.path}: {r.verdict} — {VERDICT_WORDS[r.verdict]}")
-            if r.error:
-                print(f"  error: {r.error}")
-            for rf in r.records:
-                print(f"  record in {rf.carrier}: {rf.raw}")
-            for prob in r.problems:
-                print(f"  problem: {prob}")
-            for w in r.warnings:
-                print(f"  note: {w}")
-            if r.digital_source_type:
-                print(f"  IPTC DigitalSourceType: {r.digital_source_type}")
-    return ExitCode.OK if all(r.complete for r in reports) else ExitCode.NOT_COMPLIANT
+        if args.after is None or args.files:
+            print("error: use --before DIR --after DIR (and no FILE arguments)", file=sys.stderr)
+            return ExitCode.USAGE
+        pairs = pair_folders(args.before, args.after)
+    for a, b in pairs:
+        if not a.is_file() or not b.is_file():
+            print(f"error: {a if not a.is_file() else b}: no such file", file=sys.stderr)
+            return ExitCode.USAGE
+    results = [compare(inspect_file(a), inspect_file(b)) for a, b in pairs]
+    if args.json:
+        print(json.dumps([c.to_dict() for c in results], ensure_ascii=False, indent=2))
+    else:
+        for (a, b), c in zip(pairs, results, strict=True):
+            print(f"{b}: record {c.status} (against {a})")
+            for d in c.details:
+                print(f"  {d}")
+    bad = [c for c in results if not c.ok]
+    if len(results) > 1:
+        statuses: dict[str, int] = {}
+        for c in results:
+            statuses[c.status] = statuses.get(c.status, 0) + 1
+        print(f"{len(results)} pairs: " + ", ".join(f"{n} {s}" for s, n in statuses.items()))
+    return ExitCode.NOT_COMPLIANT if bad else ExitCode.OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -414,9 +513,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"aigclabel {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_label_parser(sub)
-    c = sub.add_parser("check", help="show the labels a file carries and whether they comply")
-    c.add_argument("files", nargs="+", type=Path)
+    c = sub.add_parser(
+        "check",
+        help="show the labels files carry and whether they comply (folders walked recursively)",
+        description="Verdicts: compliant, compliant-with-warnings (exit 0; --strict fails), "
+        "not-compliant, no-label, cannot-tell, no-carrier, unsupported (exit 1).",
+    )
+    c.add_argument("files", nargs="*", type=Path, help="files or folders (walked recursively)")
     c.add_argument("--json", action="store_true")
+    c.add_argument("--jobs", type=int, default=0, help="parallel workers (default: CPU count)")
+    c.add_argument("--report", type=Path, default=None, help="write a report, .json or .csv")
+    c.add_argument("--strict", action="store_true", help="compliant-with-warnings fails too")
+    c.add_argument("--quiet", action="store_true", help="one line per passing file")
+    c.add_argument(
+        "--against",
+        type=Path,
+        metavar="ORIGINAL",
+        help="compare FILE with ORIGINAL: record added, kept, completed, lost, altered",
+    )
+    c.add_argument("--before", type=Path, metavar="DIR", help="compare folders: originals")
+    c.add_argument("--after", type=Path, metavar="DIR", help="compare folders: edited copies")
     c.set_defaults(func=cmd_check)
 
     pr = sub.add_parser("presets", help="list, show, save or delete named settings")

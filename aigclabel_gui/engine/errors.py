@@ -83,3 +83,21 @@ class VerificationFailed(AigcError):
 class Cancelled(AigcError):
     exit_code = ExitCode.CANCELLED
     advice = ""
+
+
+class ExplicitLabelRequired(AigcError):
+    """The export would carry no explicit label where GB 45438 asks for one, and the user has not
+    chosen so explicitly (LabelSettings.no_explicit / `--no-explicit`)."""
+
+    advice = (
+        "add the label (image text, video start card or overlay, audio prompt), or choose "
+        "explicitly to export without it with --no-explicit (GUI: confirm); Measures Art. 9 lets a "
+        "provider hand out unlabelled content only on the user's request, with the user's "
+        "labelling duty made clear — the choice is recorded in the report"
+    )
+
+
+class LabelTextRefused(InvalidSettings):
+    """Label text without the "AI" + "generated/synthesised" elements (GB 45438 §5.2/§5.4)."""
+
+    advice = 'use the default "AI生成" / "AI-generated", or --force-text to draw it anyway (reported as forced)'

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import importlib
 import os
 import tempfile
@@ -20,7 +21,9 @@ from aigclabel_gui.engine.containers.base import Container, FoundRecord
 from aigclabel_gui.engine.errors import (
     AigcError,
     CorruptFile,
+    ExplicitLabelRequired,
     InvalidRecord,
+    LabelTextRefused,
     NoCarrier,
     OutputError,
     VerificationFailed,
@@ -35,8 +38,14 @@ from aigclabel_gui.engine.record import (
     value_problem,
 )
 from aigclabel_gui.engine.registry import FormatInfo, identify
-from aigclabel_gui.engine.settings import ImplicitSettings, LabelSettings, position_warning
-from aigclabel_gui.engine.xmp import DST_COMPOSITE, DST_TRAINED
+from aigclabel_gui.engine.settings import (
+    DEFAULT_TEXT,
+    ImplicitSettings,
+    LabelSettings,
+    label_text_problem,
+    position_warning,
+)
+from aigclabel_gui.engine.xmp import DST_COMPOSITE, DST_TRAINED, source_type_is_ai
 
 # media kind -> module in engine.visible with `apply_explicit(src, dst, info, settings, progress, cancel)`
 EXPLICIT_MODULES = {"image": "image", "audio": "audio", "video": "video", "text": "text"}
@@ -63,21 +72,29 @@ class LabelResult:
     kept_producer_record: bool = False
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # "" normally; else why this export carries no explicit label although the user chose so
+    # (LabelSettings.no_explicit / implicit_only): marked in the report.
+    no_explicit: str = ""
+    notes: list[str] = field(default_factory=list)  # what the engine decided on the user's behalf
+
+
+def _pick_existing(records: list[FoundRecord]):
+    parsed = [(r, parse_record_text(r.raw)) for r in records]
+    # A stored value without a producer is not a producer's record to keep (e.g. `{"a":1}`):
+    # it is replaced by a complete first write, and the user is told.
+    usable = [(r, p) for r, p in parsed if str(p.values.get("ContentProducer", "")).strip()]
+    usable.sort(key=lambda rp: (not rp[0].standard, len(rp[1].errors)))
+    return usable[0] if usable else (None, None)
 
 
 def existing_record(records: list[FoundRecord]) -> tuple[AigcRecord | None, list[str]]:
     """The producer's record to keep, from what a scan found. Prefers the standard carrier."""
     warnings: list[str] = []
-    parsed = [(r, parse_record_text(r.raw)) for r in records]
-    # A stored value without a producer is not a producer's record to keep (e.g. `{"a":1}`):
-    # it is replaced by a complete first write, and the user is told.
-    usable = [(r, p) for r, p in parsed if str(p.values.get("ContentProducer", "")).strip()]
-    if not usable:
+    found, pr = _pick_existing(records)
+    if found is None or pr is None:
         if records:
             warnings.append("an unusable AIGC record (no ContentProducer) was found and replaced")
         return None, warnings
-    usable.sort(key=lambda rp: (not rp[0].standard, len(rp[1].errors)))
-    found, pr = usable[0]
     if len(records) > 1:
         warnings.append(f"{len(records)} AIGC records found; merged into one (GB 45438 §6.1 c)")
     if pr.errors:
@@ -85,8 +102,33 @@ def existing_record(records: list[FoundRecord]) -> tuple[AigcRecord | None, list
     return record_from_partial(pr.values), warnings
 
 
-def build_record(imp: ImplicitSettings, existing: AigcRecord | None) -> AigcRecord:
-    """Our record: the producer's kept and completed, or a first write (Annex E note 1)."""
+def per_file_suffix(src: Path) -> str:
+    """A stable per-file suffix for a fixed ID used as a prefix (Annex E: one ID per piece of
+    content): from the file's name, size and first/last 64 KiB, so a rerun gives the same ID."""
+    h = hashlib.sha256(src.name.encode("utf-8", "surrogateescape"))
+    size = src.stat().st_size
+    h.update(str(size).encode())
+    with open(src, "rb") as f:
+        h.update(f.read(1 << 16))
+        if size > 1 << 17:
+            f.seek(-(1 << 16), os.SEEK_END)
+            h.update(f.read())
+    return h.hexdigest()[:12]
+
+
+def build_record(
+    imp: ImplicitSettings,
+    existing: AigcRecord | None,
+    *,
+    notes: list[str] | None = None,
+    suffix: str = "",
+) -> AigcRecord:
+    """Our record: the producer's kept and completed, or a first write (Annex E note 1).
+
+    `notes` receives what was decided on the user's behalf (IDs generated here, --producer
+    ignored, fixed IDs made per-file). `suffix`, with `imp.ids_as_prefix`, turns a fixed
+    produce_id/propagate_id into prefix + "-" + suffix."""
+    notes = notes if notes is not None else []
     ours = {
         "ContentPropagator": imp.propagator,
         "PropagateID": imp.propagate_id,
@@ -95,12 +137,49 @@ def build_record(imp: ImplicitSettings, existing: AigcRecord | None) -> AigcReco
     for name, value in ours.items():
         if value and (prob := value_problem(name, value)):
             raise InvalidRecord(prob)
+
+    def fixed(name: str, value: str) -> str:
+        if value and imp.ids_as_prefix and suffix:
+            value = f"{value}-{suffix}"
+            notes.append(
+                f"{name} {value}: the fixed ID is used as a prefix with a per-file suffix "
+                "(Annex E: one ID per piece of content)"
+            )
+        return value
+
+    def generated(name: str) -> str:
+        value = new_content_id()
+        notes.append(f"{name} {value} was generated locally (random UUID)")
+        return value
+
+    propagate_id = fixed("PropagateID", imp.propagate_id)
     if existing is not None:
+        if imp.producer and imp.producer != existing.ContentProducer:
+            notes.append(
+                f"--producer {imp.producer!r} was ignored: the file already names its producer "
+                f"{existing.ContentProducer!r}, whose record is kept (GB 45438 §6.1, Annex E)"
+            )
         if imp.propagator:
-            prop, pid = imp.propagator, imp.propagate_id or new_content_id()
+            prop, pid = imp.propagator, propagate_id or generated("PropagateID")
         else:
             prop = existing.ContentPropagator or existing.ContentProducer
-            pid = imp.propagate_id or existing.PropagateID or existing.ProduceID
+            if prob := value_problem("ContentPropagator", prop):
+                # Kept byte for byte in the producer fields, never copied into ours: a
+                # propagator field we write must conform (Annex E character rule).
+                raise InvalidRecord(
+                    f"the file's record names {prop!r}, which Annex E does not allow in "
+                    f"ContentPropagator ({prob}); it stays unchanged in the producer fields but "
+                    "cannot be copied into the propagator fields",
+                    advice="give your own provider code with --propagator (GUI: the Propagator field)",
+                )
+            pid = propagate_id or existing.PropagateID or existing.ProduceID
+            if value_problem("PropagateID", pid):
+                pid = generated("PropagateID")
+            if not existing.ContentPropagator:
+                notes.append(
+                    "ContentPropagator/PropagateID were empty: completed from the producer pair "
+                    "(Annex E note 1)"
+                )
         return AigcRecord(
             Label=existing.Label,
             ContentProducer=existing.ContentProducer,
@@ -115,18 +194,64 @@ def build_record(imp: ImplicitSettings, existing: AigcRecord | None) -> AigcReco
             "ContentProducer is required: enter the provider code of the service that generated the content",
             advice="a 27-character code such as 001191440300708461136T1XGW3; the GUI can build it from a unified social credit code",
         )
-    produce_id = imp.produce_id or new_content_id()
+    produce_id = fixed("ProduceID", imp.produce_id) or generated("ProduceID")
+    if not propagate_id:
+        propagate_id = produce_id if not imp.propagator else generated("PropagateID")
     rec = AigcRecord(
         Label=imp.label_value,
         ContentProducer=imp.producer,
         ProduceID=produce_id,
         ReservedCode1=imp.reserved1,
         ContentPropagator=imp.propagator or imp.producer,
-        PropagateID=imp.propagate_id or (produce_id if not imp.propagator else new_content_id()),
+        PropagateID=propagate_id,
         ReservedCode2=imp.reserved2,
     )
     rec.validate()
     return rec
+
+
+_EXPLICIT_CLAUSE = {"image": "§5.2", "video": "§5.4", "audio": "§5.3", "text": "§5.1"}
+
+
+def explicit_missing(kind: str, settings: LabelSettings) -> str | None:
+    """Why an export of `kind` with these settings would carry no explicit label where GB 45438
+    asks for one, or None."""
+    if settings.implicit_only:
+        return f"metadata only: no explicit label (GB 45438 {_EXPLICIT_CLAUSE.get(kind, '§5')})"
+    if kind == "image" and not settings.visible.enabled:
+        return "the image would carry no text prompt (GB 45438 §5.2: on an edge or in a corner)"
+    if kind == "video":
+        if not settings.visible.enabled:
+            return "the video would carry no text prompt (GB 45438 §5.4: from the start frame)"
+        if settings.video.cards == "none" and not settings.video.persistent:
+            return (
+                "the video would carry no text prompt: no start card and no overlay "
+                "(GB 45438 §5.4: a text prompt in the picture from the start frame)"
+            )
+    if kind == "audio" and not settings.audio.enabled:
+        return "the audio would carry no voice or rhythm prompt (GB 45438 §5.3)"
+    if kind == "text" and not settings.text.enabled:
+        return "the document would carry no text prompt (GB 45438 §5.1)"
+    return None
+
+
+def check_label_text(kind: str, settings: LabelSettings) -> str | None:
+    """Refuse label text for images/video without "AI" + "generated" (§5.2/§5.4) unless forced;
+    returns the warning to report when forced."""
+    if kind not in ("image", "video"):
+        return None
+    text = settings.visible.resolved_text()
+    prob = label_text_problem(text, kind)
+    if prob is None:
+        return None
+    if settings.force_text:
+        return f"label text forced (--force-text): {prob}"
+    default = DEFAULT_TEXT.get(settings.visible.language, DEFAULT_TEXT["zh"])
+    raise LabelTextRefused(
+        prob,
+        advice=f"use the default {default!r} (or e.g. \"本内容由人工智能生成\"), or --force-text "
+        "to draw it anyway (reported as forced)",
+    )
 
 
 def digital_source_type_uri(imp: ImplicitSettings) -> str | None:
@@ -164,6 +289,10 @@ def verify_written(
         and not scan.digital_source_type
     ):
         raise VerificationFailed("IPTC DigitalSourceType was not found after writing")
+    if dst_uri and scan.digital_source_type and not source_type_is_ai(scan.digital_source_type):
+        raise VerificationFailed(
+            f"IPTC DigitalSourceType {scan.digital_source_type!r} still contradicts the AI label"
+        )
 
 
 def _current_umask() -> int:
@@ -235,12 +364,56 @@ def label_file(
             warnings.append(f"{info.name} has no metadata carrier: only the explicit label was added")
         do_implicit = False
 
+    notes: list[str] = []
+    # Guardrails (GB 45438 §5): no export without the explicit label unless chosen explicitly.
+    no_explicit = ""
+    if (missing := explicit_missing(info.kind, settings)) is not None:
+        if not (settings.no_explicit or settings.implicit_only):
+            raise ExplicitLabelRequired(f"{src.name}: {missing}")
+        how = "--implicit-only" if settings.implicit_only else "--no-explicit"
+        no_explicit = f"{missing}; exported without it by the user's explicit choice ({how})"
+        warnings.append("NO EXPLICIT LABEL: " + no_explicit)
+    elif do_explicit and (forced := check_label_text(info.kind, settings)):
+        warnings.append(forced)
+
     existing, ex_warn = (None, [])
-    if do_implicit:
-        existing, ex_warn = existing_record(info.container.scan(src).records)
-        warnings += ex_warn
-    record = build_record(settings.implicit, existing) if do_implicit else None
     dst_uri = digital_source_type_uri(settings.implicit)
+    if do_implicit:
+        scan = info.container.scan(src)
+        existing, ex_warn = existing_record(scan.records)
+        warnings += ex_warn
+        old = scan.digital_source_type
+        if dst_uri and old and not source_type_is_ai(old):
+            if settings.implicit.keep_source_type:
+                warnings.append(
+                    f"IPTC DigitalSourceType {old!r} contradicts the AI label and was kept as asked"
+                    " (platforms reading IPTC will not call this AI-generated)"
+                )
+                dst_uri = None
+            else:
+                notes.append(
+                    f"IPTC DigitalSourceType {old!r} contradicted the AI label: updated to "
+                    f"{dst_uri!r} (keep it with --keep-source-type)"
+                )
+        if existing is not None:
+            found, _pr = _pick_existing(scan.records)
+            raw = found.raw.strip().rstrip("\x00").strip() if found else ""
+            if raw and raw != existing.to_json():
+                notes.append(
+                    "the producer's JSON string was re-serialised (spacing, key order, escapes "
+                    "or wrapper); its four producer values are unchanged, but a ReservedCode1 "
+                    "signature over the raw string would no longer match"
+                )
+    suffix = ""
+    if do_implicit and settings.implicit.ids_as_prefix and (
+        settings.implicit.produce_id or settings.implicit.propagate_id
+    ):
+        suffix = per_file_suffix(src)
+    record = (
+        build_record(settings.implicit, existing, notes=notes, suffix=suffix)
+        if do_implicit
+        else None
+    )
 
     folder = dst.parent
     if not folder.is_dir():
@@ -294,8 +467,11 @@ def label_file(
         record=record,
         explicit=explicit,
         kept_producer_record=existing is not None,
-        warnings=warnings,
+        # notes go into warnings too: the batch report and the CLI show warnings
+        warnings=warnings + notes,
         seconds=time.perf_counter() - t0,
+        no_explicit=no_explicit,
+        notes=notes,
     )
 
 
@@ -304,6 +480,8 @@ __all__ = [
     "ExplicitReport",
     "LabelResult",
     "build_record",
+    "check_label_text",
+    "explicit_missing",
     "label_file",
     "verify_written",
 ]

@@ -137,7 +137,10 @@ class AigcRecord:
         """Compact ASCII JSON, keys in Annex E order. Values obey the character rule, so only
         `"` can ever be escaped. `wrapped` gives Annex E's template `{"AIGC":{...}}` for carriers
         with no key name of their own (EXIF UserComment)."""
-        body = json.dumps(self.as_dict(), ensure_ascii=True, separators=(",", ":"))
+        # ensure_ascii=False: a conforming record is ASCII anyway, so this only matters for a
+        # producer's non-conforming value (e.g. "豆包 AI"), which we keep byte for byte instead of
+        # re-serialising it as \uXXXX escapes (Annex E j: only `\"` is ever escaped).
+        body = json.dumps(self.as_dict(), ensure_ascii=False, separators=(",", ":"))
         return '{"AIGC":' + body + "}" if wrapped else body
 
     def producer_part(self) -> tuple[str, ...]:
@@ -205,9 +208,20 @@ def parse_record_text(raw: str | bytes) -> ParsedRecord:
         if name not in obj:
             pr.errors.append(f"missing key {name}")
             continue
+        if name in PROPAGATOR_FIELDS and obj[name] == "":
+            # §6.1 a asks for it, Annex E note 1 says the first write copies the producer pair;
+            # generators (Doubao, Tencent's docs, the guide's own ffmpeg example) leave it empty.
+            # A producer-side deviation, not garbage: a warning of its own.
+            if name in MANDATORY:
+                pr.warnings.append(
+                    f"{name} is empty: a producer-side deviation from GB 45438 §6.1 a / Annex E"
+                    " note 1 (filled when the file is labelled for publishing)"
+                )
+            continue
         prob = value_problem(name, obj[name])
         if prob:
             pr.errors.append(prob)
+    pr.warnings += raw_json_deviations(text, obj)
     if all(isinstance(obj.get(n), str) for n in FIELD_NAMES):
         pr.record = AigcRecord(**{n: obj[n] for n in FIELD_NAMES})
         for name in ("ContentProducer", "ContentPropagator"):
@@ -215,6 +229,41 @@ def parse_record_text(raw: str | bytes) -> ParsedRecord:
             if v and not looks_like_provider_code(v):
                 pr.warnings.append(f"{name} {v!r} is a name, not a 27-character provider code")
     return pr
+
+
+_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
+
+
+def raw_json_deviations(text: str, obj: dict | None = None) -> list[str]:
+    """How the stored JSON string departs from Annex E j)'s serialisation although it parses:
+    escapes other than `\\"`, whitespace between tokens, another key order. Values stay the same,
+    so these are warnings, not non-compliance."""
+    out: list[str] = []
+    escapes = sorted({"\\" + m.group(1) for m in _ESCAPE_RE.finditer(text) if m.group(1) != '"'})
+    if escapes:
+        out.append(
+            "raw JSON uses escapes other than \\\" (" + " ".join(escapes[:5]) + "); Annex E j)"
+            ' escapes only the quote'
+        )
+    in_str = esc = False
+    for ch in text:
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in " \t\r\n":
+            out.append("raw JSON has whitespace between tokens; Annex E j) writes it compact")
+            break
+    if isinstance(obj, dict):
+        keys = [k for k in obj if k in FIELD_NAMES]
+        if keys != [k for k in FIELD_NAMES if k in obj]:
+            out.append("keys are not in Annex E order (Label, ContentProducer, ProduceID, …)")
+    return out
 
 
 def looks_like_record(text: str) -> bool:

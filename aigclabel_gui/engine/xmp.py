@@ -22,6 +22,26 @@ DST_COMPOSITE = (
     "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
 )
 
+# IPTC digital source types that say "made or edited by AI": anything else beside Label "1"
+# (digitalCapture, negativeFilm, …) contradicts the record and is replaced when we write.
+AI_SOURCE_TYPES = frozenset(
+    "http://cv.iptc.org/newscodes/digitalsourcetype/" + t
+    for t in (
+        "trainedAlgorithmicMedia",
+        "compositeWithTrainedAlgorithmicMedia",
+        "algorithmicMedia",
+        "compositeSynthetic",
+        "algorithmicallyEnhanced",
+    )
+)
+
+
+def source_type_is_ai(uri: str | None) -> bool:
+    return bool(uri) and (uri in AI_SOURCE_TYPES or uri.rsplit("/", 1)[-1] in {
+        u.rsplit("/", 1)[-1] for u in AI_SOURCE_TYPES
+    })
+
+
 _XPACKET_BEGIN = '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
 _XPACKET_END = '<?xpacket end="w"?>'
 
@@ -178,6 +198,11 @@ def update_xmp(
 
     if digital_source_type:
         existing = scan_xmp(etree.tostring(root)).digital_source_type
+        if existing and not source_type_is_ai(existing):
+            # A contradicting type (e.g. digitalCapture beside our Label "1"): platforms reading
+            # IPTC would call it a camera photo. Replace it (the pipeline says so in its report).
+            _remove_source_type(rdf)
+            existing = None
         if not existing:
             desc = _description_for(rdf, IPTC_EXT_NS, "Iptc4xmpExt")
             el = etree.SubElement(desc, f"{{{IPTC_EXT_NS}}}DigitalSourceType")
@@ -186,6 +211,14 @@ def update_xmp(
     _drop_empty_descriptions(rdf)
     body = etree.tostring(root, encoding="unicode")
     return f"{_XPACKET_BEGIN}\n{body}\n{_XPACKET_END}".encode()
+
+
+def _remove_source_type(rdf: etree._Element) -> None:
+    for desc in rdf.iter(f"{{{RDF_NS}}}Description"):
+        desc.attrib.pop(f"{{{IPTC_EXT_NS}}}DigitalSourceType", None)
+        for child in list(desc):
+            if child.tag == f"{{{IPTC_EXT_NS}}}DigitalSourceType":
+                desc.remove(child)
 
 
 def _description_for(rdf: etree._Element, ns: str, prefix: str) -> etree._Element:

@@ -53,49 +53,199 @@
 <context>
     <name>CheckView</name>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="19"/>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="46"/>
         <source>Check a file…</source>
         <translation>检查文件…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="24"/>
-        <source>Drop files here to see which AI-content labels they carry.</source>
-        <translation>把文件拖到这里，查看其带有哪些人工智能生成内容标识。</translation>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="48"/>
+        <source>Check a folder…</source>
+        <translation>检查文件夹…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="40"/>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="50"/>
+        <source>Drop files or folders here to see which AI-content labels they carry.</source>
+        <translation>将文件或文件夹拖到这里，查看其中带有哪些人工智能生成内容标识。</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="61"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="61"/>
+        <source>Verdict</source>
+        <translation>结论</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="61"/>
+        <source>Rule</source>
+        <translation>依据</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="61"/>
+        <source>Advice</source>
+        <translation>建议</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="75"/>
+        <source>Select a file to see its labels.</source>
+        <translation>选择一个文件查看其标识。</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="103"/>
         <source>Check files</source>
         <translation>检查文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="55"/>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="108"/>
+        <source>Check a folder</source>
+        <translation>检查文件夹</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="131"/>
         <source>✔ Compliant: one complete AIGC record in the right place.</source>
         <translation>✔ 合规：在正确位置有一条完整的 AIGC 记录。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="56"/>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="133"/>
+        <source>✔ Compliant with warnings: a sound AIGC record with a recognised deviation.</source>
+        <translation>✔ 合规但有提醒：AIGC 记录可用，但存在已知的偏差。</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="135"/>
         <source>✘ Has an AIGC record, but it does not conform.</source>
         <translation>✘ 有 AIGC 记录，但不符合要求。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="57"/>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="136"/>
         <source>✘ No AIGC record.</source>
         <translation>✘ 没有 AIGC 记录。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="58"/>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="137"/>
         <source>? Cannot tell: the file is damaged.</source>
         <translation>? 无法判断：文件已损坏。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="60"/>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="139"/>
         <source>Plain text has no metadata carrier; only a prompt line in the text can label it.</source>
         <translation>纯文本没有元数据载体，只能在文本中加入提示语来标识。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="62"/>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="141"/>
         <source>Unsupported file type.</source>
         <translation>不支持的文件类型。</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="146"/>
+        <source>compliant</source>
+        <translation>合规</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="147"/>
+        <source>compliant with warnings</source>
+        <translation>合规（有提醒）</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="148"/>
+        <source>not compliant</source>
+        <translation>不合规</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="149"/>
+        <source>no label</source>
+        <translation>无标识</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="150"/>
+        <source>cannot tell</source>
+        <translation>无法判断</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="151"/>
+        <source>no carrier</source>
+        <translation>无载体</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="152"/>
+        <source>unsupported</source>
+        <translation>不支持</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="157"/>
+        <source>Nothing to do.</source>
+        <translation>无需处理。</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="159"/>
+        <source>Label it for publishing to fill the propagator fields and move the record to the primary carrier.</source>
+        <translation>发布前为其添加标识，以填写传播者字段并把记录移到主要载体中。</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="162"/>
+        <source>Re-export it from the generator, or label it: the producer's fields are kept and one conforming record is written.</source>
+        <translation>从生成服务重新导出，或为其添加标识：保留生成者字段，并写入一条合规记录。</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="164"/>
+        <source>Label it with your provider code as the producer.</source>
+        <translation>以您的服务提供者编码作为生成者为其添加标识。</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="165"/>
+        <source>Re-export the file from its source and check again.</source>
+        <translation>从来源重新导出该文件后再检查。</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="167"/>
+        <source>Keep the visible prompt, or convert to a format with a carrier (PNG, Markdown).</source>
+        <translation>保留可见提示，或转换为有元数据载体的格式（PNG、Markdown）。</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="169"/>
+        <source>Check a supported format.</source>
+        <translation>请检查受支持的格式。</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="204"/>
+        <source>{0} {1}</source>
+        <translation>{0} 个{1}</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="209"/>
+        <source>{0} files: {1}</source>
+        <translation>{0} 个文件：{1}</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="211"/>
+        <source>(checking…)</source>
+        <translation>（检查中…）</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="212"/>
+        <source>No supported files found.</source>
+        <translation>未找到受支持的文件。</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="225"/>
+        <source>Rule:</source>
+        <translation>依据：</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="225"/>
+        <source>Advice:</source>
+        <translation>建议：</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="226"/>
+        <source>Record in</source>
+        <translation>记录位于</translation>
+    </message>
+    <message>
+        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="252"/>
+        <source>Visible and audible labels cannot be verified on an arbitrary file.</source>
+        <translation>无法在任意文件上核验可见或可听的显式标识。</translation>
     </message>
 </context>
 <context>

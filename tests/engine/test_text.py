@@ -137,7 +137,7 @@ def test_markdown_json_string_variant_is_recognised_and_normalised(tmp_path):
     rep = inspect_file(src)
     assert rep.verdict == NOT_COMPLIANT
     assert rep.records[0].values == UPSTREAM.as_dict()
-    assert any("JSON string" in w for w in rep.warnings)
+    assert any("JSON string" in w for w in rep.notes)
     label_file(src, tmp_path / "out.md", implicit_only())
     text = (tmp_path / "out.md").read_text()
     assert text.endswith("layout: post\n---\nText\n") and text.count("AIGC") == 1
@@ -570,5 +570,5 @@ def test_pdf_c2pa_manifest_attachment_is_detected(tmp_path):
         pdf.attachments["manifest.c2pa"] = spec
         pdf.save(src)
     rep = inspect_file(src)
-    assert rep.c2pa and any("C2PA" in w for w in rep.warnings)
+    assert rep.c2pa and any("C2PA" in w for w in rep.notes)
     assert not inspect_file(tmp_path / "a.pdf").records

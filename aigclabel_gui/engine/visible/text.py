@@ -25,14 +25,14 @@ from aigclabel_gui.engine.errors import CorruptFile, InvalidSettings, Unsupporte
 from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback
 from aigclabel_gui.engine.pipeline import ExplicitReport
 from aigclabel_gui.engine.registry import FormatInfo
-from aigclabel_gui.engine.settings import DEFAULT_LONG_TEXT, LabelSettings, TextSettings
+from aigclabel_gui.engine.settings import (
+    DEFAULT_LONG_TEXT,
+    LabelSettings,
+    TextSettings,
+    says_ai_generated,  # §5.1: "AI/人工智能" + "生成/合成"; defined once in settings
+)
 
 POSITIONS = {"start": ("start",), "end": ("end",), "start+end": ("start", "end")}
-# §5.1: the prompt must say "AI/人工智能" and "生成/合成" (generated/synthesised).
-_SAYS_AI = re.compile(
-    r"人工智能|(?<![A-Za-z])AI(?![A-Za-z])|artificial intelligence", re.IGNORECASE
-)
-_SAYS_GENERATED = re.compile(r"生成|合成|generated|synthesi[sz]ed", re.IGNORECASE)
 # PDF stamp: rendered at 288 dpi; ink height 1.6 % of the page's shorter side, at least 9 pt
 # (about an 11 pt font: comfortably legible on paper and screen).
 _PX_PER_PT = 4.0
@@ -46,10 +46,6 @@ def prompt_text(ts: TextSettings) -> str:
     if not text or "\n" in text or "\r" in text:
         raise InvalidSettings("the text prompt must be one non-empty line")
     return text
-
-
-def says_ai_generated(text: str) -> bool:
-    return bool(_SAYS_AI.search(text) and _SAYS_GENERATED.search(text))
 
 
 def find_text_prompt(path: Path) -> str | None:
