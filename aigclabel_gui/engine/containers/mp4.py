@@ -33,7 +33,7 @@ from aigclabel_gui.engine.containers.isobmff import (
 )
 from aigclabel_gui.engine.errors import CorruptFile, InputTooLarge, UnsupportedFormat
 from aigclabel_gui.engine.record import AigcRecord, looks_like_record
-from aigclabel_gui.engine.xmp import scan_xmp
+from aigclabel_gui.engine.xmp import scan_xmp, xmp_utf8
 
 KEY = b"AIGC"
 MDTA = b"mdta"  # QuickTime metadata handler and key namespace
@@ -322,7 +322,7 @@ def _xmp_without_aigc(packet: bytes) -> bytes:
     the QuickTime key: GB 45438 §6.1 c, one record per file)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
-        root = etree.fromstring(packet.strip(b"\x00 \r\n\t"), parser)
+        root = etree.fromstring(xmp_utf8(packet), parser)
     except etree.XMLSyntaxError as exc:
         raise CorruptFile(f"the XMP packet is not well-formed XML ({exc.msg})") from exc
     for desc in root.iter(f"{{{_RDF}}}Description"):
