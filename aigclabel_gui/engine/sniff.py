@@ -67,6 +67,9 @@ def sniff_format(path: Path) -> str | None:
         return _iso_bmff(path, head)
     if head.startswith(b"PK\x03\x04"):
         return _ooxml(head)
+    if path.suffix.lower() in _TEXT_EXT and _text_bom(head):
+        # Notepad's "Unicode" (UTF-16LE, BOM FF FE) looks like an MPEG audio frame sync.
+        return _text(path, head)
     if head.startswith(b"ID3"):
         # ID3v2 in front of the audio: MP3 (ID3 ahead of FLAC exists but is rare and non-standard).
         # A file cut inside the 10-byte header is still "mp3": its container says it is truncated.
@@ -158,19 +161,23 @@ def _ooxml(head: bytes) -> str | None:
 _TEXT_EXT = _MD_EXT | {".txt", ".text", ""}
 
 
+def _text_bom(head: bytes) -> bool:
+    return head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"))
+
+
 def _text(path: Path, head: bytes) -> str | None:
     # Text has no magic bytes: only files named as text count, so a "photo.jpg" that holds text
     # is reported as unsupported instead of getting a prompt line written into it.
     if path.suffix.lower() not in _TEXT_EXT:
         return None
-    if b"\x00" in head:
+    from aigclabel_gui.engine.containers.textenc import guess_encoding
+
+    # UTF-8, a BOM-marked UTF-16/32, or a legacy desktop encoding (GBK/GB18030, Big5, Latin-1).
+    codec = guess_encoding(head, partial=True)
+    if codec is None:
         return None
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the end of the read window is fine.
-        if exc.start < len(head) - 4:
-            return None
+    if codec != "utf-8":
+        head = head.decode(codec, "replace").encode("utf-8")
     if path.suffix.lower() in _MD_EXT:
         return "markdown"
     if path.suffix.lower() == ".txt":
