@@ -25,6 +25,7 @@ FORMATS: dict[str, tuple[str, str, str]] = {
     "flac": ("audio", "vorbis", "FlacContainer"),
     "ogg": ("audio", "vorbis", "OggVorbisContainer"),
     "opus": ("audio", "vorbis", "OggOpusContainer"),
+    "oggflac": ("audio", "vorbis", "OggFlacContainer"),
     "m4a": ("audio", "mp4", "M4aContainer"),
     "wav": ("audio", "wav", "WavContainer"),
     "mp4": ("video", "mp4", "Mp4Container"),

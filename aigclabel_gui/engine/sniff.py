@@ -58,6 +58,8 @@ def sniff_format(path: Path) -> str | None:
             return "opus"
         if b"\x01vorbis" in head[:512]:
             return "ogg"
+        if b"\x7fFLAC" in head[:512]:  # FLAC-in-Ogg mapping (xiph.org/flac/ogg_mapping.html)
+            return "oggflac"
         return None  # Theora, Speex, ...: no handler
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         return "webm" if b"webm" in head[:64] else "mkv"
@@ -78,6 +80,8 @@ def sniff_format(path: Path) -> str | None:
         return "mp3"
     if _is_mpeg_audio_frame(head):
         return "mp3"
+    if head[:1] == b"\x00" and _mpeg_after_padding(head):
+        return "mp3"
     return _text(path, head)
 
 
@@ -94,6 +98,20 @@ def _is_mpeg_audio_frame(head: bytes) -> bool:
     rate = (head[2] >> 2) & 3
     # layer 00 is ADTS AAC; reserved version/rate/bitrate values are not MPEG audio.
     return layer != 0 and version != 1 and bitrate not in (0, 15) and rate != 3
+
+
+def _mpeg_after_padding(head: bytes) -> bool:
+    """MPEG audio after zero padding (some rippers and streaming recorders write it): two frame
+    headers in a row, so random binary data is not taken for audio."""
+    from aigclabel_gui.engine.containers.id3 import mpeg_frame_length
+
+    start = len(head) - len(head.lstrip(b"\x00"))
+    if start >= len(head) - 4:
+        return False
+    first = int.from_bytes(head[start : start + 4], "big")
+    length = mpeg_frame_length(first)
+    nxt = head[start + length : start + length + 4]
+    return length > 0 and len(nxt) == 4 and mpeg_frame_length(int.from_bytes(nxt, "big")) > 0
 
 
 def _iso_bmff(path: Path, head: bytes) -> str | None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from mutagen.flac import FLAC
+from mutagen.oggflac import OggFLAC
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
@@ -124,3 +125,9 @@ class OggOpusContainer(_VorbisCommentContainer):
     name = "opus"
     extensions = (".opus", ".ogg")
     file_type = OggOpus
+
+
+class OggFlacContainer(_VorbisCommentContainer):
+    name = "oggflac"
+    extensions = (".oga", ".ogg")
+    file_type = OggFLAC
