@@ -32,6 +32,7 @@ CONTAINERS: dict[str, str] = {
     "flac": "vorbis:FlacContainer",
     "ogg": "vorbis:OggVorbisContainer",
     "opus": "vorbis:OggOpusContainer",
+    "oggflac": "vorbis:OggFlacContainer",
     "m4a": "mp4:M4aContainer",
     "wav": "wav:WavContainer",
     "mp4": "mp4:Mp4Container",

@@ -62,6 +62,8 @@ def sniff_format(path: Path) -> str | None:
             return "opus"
         if b"\x01vorbis" in head[:512]:
             return "ogg"
+        if b"\x7fFLAC" in head[:512]:  # FLAC-in-Ogg mapping (xiph.org/flac/ogg_mapping.html)
+            return "oggflac"
         return None  # Theora, Speex, ...: no handler
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         return "webm" if b"webm" in head[:64] else "mkv"
@@ -71,6 +73,9 @@ def sniff_format(path: Path) -> str | None:
         return _iso_bmff(path, head)
     if head.startswith(b"PK\x03\x04"):
         return _ooxml(head)
+    if path.suffix.lower() in _TEXT_EXT and _text_bom(head):
+        # Notepad's "Unicode" (UTF-16LE, BOM FF FE) looks like an MPEG audio frame sync.
+        return _text(path, head)
     if head.startswith(b"ID3"):
         # ID3v2 in front of the audio: MP3 (ID3 ahead of FLAC exists but is rare and non-standard).
         # A file cut inside the 10-byte header is still "mp3": its container says it is truncated.
@@ -78,6 +83,8 @@ def sniff_format(path: Path) -> str | None:
             return "flac"
         return "mp3"
     if _is_mpeg_audio_frame(head):
+        return "mp3"
+    if head[:1] == b"\x00" and _mpeg_after_padding(head):
         return "mp3"
     return _text(path, head)
 
@@ -95,6 +102,20 @@ def _is_mpeg_audio_frame(head: bytes) -> bool:
     rate = (head[2] >> 2) & 3
     # layer 00 is ADTS AAC; reserved version/rate/bitrate values are not MPEG audio.
     return layer != 0 and version != 1 and bitrate not in (0, 15) and rate != 3
+
+
+def _mpeg_after_padding(head: bytes) -> bool:
+    """MPEG audio after zero padding (some rippers and streaming recorders write it): two frame
+    headers in a row, so random binary data is not taken for audio."""
+    from aigclabel_gui.engine.containers.id3 import mpeg_frame_length
+
+    start = len(head) - len(head.lstrip(b"\x00"))
+    if start >= len(head) - 4:
+        return False
+    first = int.from_bytes(head[start : start + 4], "big")
+    length = mpeg_frame_length(first)
+    nxt = head[start + length : start + length + 4]
+    return length > 0 and len(nxt) == 4 and mpeg_frame_length(int.from_bytes(nxt, "big")) > 0
 
 
 def _iso_bmff(path: Path, head: bytes) -> str | None:
@@ -163,19 +184,23 @@ def _ooxml(head: bytes) -> str | None:
 _TEXT_EXT = _MD_EXT | {".txt", ".text", ""}
 
 
+def _text_bom(head: bytes) -> bool:
+    return head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"))
+
+
 def _text(path: Path, head: bytes) -> str | None:
     # Text has no magic bytes: only files named as text count, so a "photo.jpg" that holds text
     # is reported as unsupported instead of getting a prompt line written into it.
     if path.suffix.lower() not in _TEXT_EXT:
         return None
-    if b"\x00" in head:
+    from aigclabel_gui.engine.containers.textenc import guess_encoding
+
+    # UTF-8, a BOM-marked UTF-16/32, or a legacy desktop encoding (GBK/GB18030, Big5, Latin-1).
+    codec = guess_encoding(head, partial=True)
+    if codec is None:
         return None
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the end of the read window is fine.
-        if exc.start < len(head) - 4:
-            return None
+    if codec != "utf-8":
+        head = head.decode(codec, "replace").encode("utf-8")
     if path.suffix.lower() in _MD_EXT:
         return "markdown"
     if path.suffix.lower() == ".txt":

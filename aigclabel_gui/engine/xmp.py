@@ -76,11 +76,61 @@ class XmpScan:
     digital_source_type: str | None = None
 
 
-def _strip_packet(packet: bytes | str) -> bytes:
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+)
+
+
+def _packet_encoding(data: bytes) -> tuple[str, int] | None:
+    """(codec, start) of a packet in UTF-16/32, or None for UTF-8. XMP spec part 3 §1.1.1 allows
+    UTF-16 and UTF-32 in either byte order, told apart by a BOM or by the NULs around the first '<'."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return (codec, 0) if codec != "utf-8-sig" else None
+    i = data.find(b"<")
+    if i < 0:
+        return None
+    if data[i + 1 : i + 4] == b"\0\0\0":
+        return "utf-32-le", i
+    if i >= 3 and data[i - 3 : i] == b"\0\0\0":
+        return "utf-32-be", i - 3
+    if data[i + 1 : i + 2] == b"\0":
+        return "utf-16-le", i
+    if i >= 1 and data[i - 1 : i] == b"\0" and data[i + 1 : i + 2] not in (b"", b"\0"):
+        return "utf-16-be", i - 1
+    return None
+
+
+def xmp_utf8(packet: bytes | str) -> bytes:
+    """The packet as UTF-8 bytes without padding (UTF-16/32 packets are decoded), ready for XML
+    parsing. Raises CorruptFile when a UTF-16/32 packet does not decode."""
     if isinstance(packet, str):
-        packet = packet.encode("utf-8")
-    # Trailing NULs/padding appear in real files; lxml tolerates whitespace but not NULs.
-    return packet.strip(b"\x00 \r\n\t")
+        return packet.encode("utf-8").strip(b"\x00 \r\n\t")
+    found = _packet_encoding(packet)
+    if found is None:
+        # Trailing NULs/padding appear in real files; lxml tolerates whitespace but not NULs.
+        return packet.strip(b"\x00 \r\n\t")
+    codec, start = found
+    unit = 4 if "32" in codec else 2
+    body = packet[start:]
+    body = body[: len(body) - len(body) % unit]
+    try:
+        text = body.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise CorruptFile(f"the XMP packet is not valid {codec.upper()} ({exc.reason})") from exc
+    text = text.strip("\x00 \r\n\t\ufeff")
+    # An XML declaration naming UTF-16 would contradict the UTF-8 bytes handed to the parser.
+    if text.startswith("<?xml"):
+        text = text[text.find("?>") + 2 :].lstrip()
+    return text.encode("utf-8")
+
+
+def _strip_packet(packet: bytes | str) -> bytes:
+    return xmp_utf8(packet)
 
 
 def _parse(packet: bytes | str) -> etree._Element:
@@ -225,8 +275,18 @@ def _description_for(rdf: etree._Element, ns: str, prefix: str) -> etree._Elemen
     for desc in rdf.findall(f"{{{RDF_NS}}}Description"):
         if ns in desc.nsmap.values():
             return desc
+    # Every rdf:Description of a packet must name the same resource (XMP spec part 1 §7.4;
+    # exiftool: "Different 'rdf:about' attributes"): reuse the packet's own value (uuid:…).
+    about = next(
+        (
+            d.get(f"{{{RDF_NS}}}about")
+            for d in rdf.iter(f"{{{RDF_NS}}}Description")
+            if d.get(f"{{{RDF_NS}}}about") is not None
+        ),
+        "",
+    )
     desc = etree.SubElement(rdf, f"{{{RDF_NS}}}Description", nsmap={prefix: ns})
-    desc.set(f"{{{RDF_NS}}}about", "")
+    desc.set(f"{{{RDF_NS}}}about", about)
     return desc
 
 

@@ -535,3 +535,111 @@ def test_garbage_after_header_is_corrupt(media, tmp_path, fmt):
     src.write_bytes(data[:12] + b"\x00" * 40)
     with pytest.raises((CorruptFile, UnsupportedFormat)):
         FORMATS[fmt][4]().scan(src)
+
+
+# --- valid files real players accept: labelled, not refused ---------------------------------------
+
+
+def _ffmpeg(*args: str) -> None:
+    import subprocess
+
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True, capture_output=True)
+
+
+def _decode_errors(path: Path) -> str:
+    import subprocess
+
+    r = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"], capture_output=True, text=True
+    )
+    return r.stderr.strip() + ("" if r.returncode == 0 else f" (exit {r.returncode})")
+
+
+def _validate(path: Path) -> list[str]:
+    import subprocess
+
+    out = subprocess.run(
+        ["exiftool", "-validate", "-warning", "-a", "-s3", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return out.splitlines()[1:]
+
+
+def _mp3_variant(tmp_path: Path, variant: str) -> Path:
+    """MP3 layouts seen in the wild, built from a LAME stream without any header frame."""
+    from aigclabel_gui.engine.containers.id3 import mpeg_frame_length
+
+    bare = tmp_path / "bare.mp3"
+    _ffmpeg(
+        "-f", "lavfi", "-i", "sine=d=2", "-c:a", "libmp3lame", "-b:a", "64k",
+        "-write_xing", "0", "-id3v2_version", "0", str(bare),
+    )  # fmt: skip
+    raw = bare.read_bytes()
+    src = tmp_path / f"{variant}.mp3"
+    if variant == "zero-padding":  # some rippers/stream recorders pad the start with NULs
+        src.write_bytes(b"\0" * 1024 + raw)
+    elif variant == "id3v1+v2":
+        src.write_bytes(raw)
+        tags = ID3()
+        tags.add(TIT2(encoding=3, text="标题"))
+        tags.save(src, v1=2, v2_version=3)
+    elif variant == "id3v2.2":  # iTunes' old tag version: 3-letter frame ids, 24-bit sizes
+        frames = b"".join(
+            fid + struct.pack(">I", len(body) + 1)[1:] + b"\0" + body
+            for fid, body in ((b"TT2", b"Old title"), (b"TP1", b"Artist"))
+        )
+        size = len(frames) + 64
+        syncsafe = bytes((size >> s) & 0x7F for s in (21, 14, 7, 0))
+        src.write_bytes(b"ID3\x02\x00\x00" + syncsafe + frames + b"\0" * 64 + raw)
+    elif variant == "vbri":  # Fraunhofer encoders: a VBRI header frame before the audio
+        n = mpeg_frame_length(int.from_bytes(raw[:4], "big"))
+        count, pos = 0, 0
+        while pos < len(raw) and (step := mpeg_frame_length(int.from_bytes(raw[pos : pos + 4], "big"))):
+            pos, count = pos + step, count + 1
+        frame = bytearray(n)
+        frame[:4] = raw[:4]
+        vbri = b"VBRI" + struct.pack(">HHHIIHHHH", 1, 1105, 75, len(raw) + n, count, 0, 1, 2, 1)
+        frame[36 : 36 + len(vbri)] = vbri
+        src.write_bytes(bytes(frame) + raw)
+    elif variant == "xing-vbr":
+        _ffmpeg("-f", "lavfi", "-i", "sine=d=2", "-c:a", "libmp3lame", "-q:a", "4", str(src))
+    else:
+        raise AssertionError(variant)
+    return src
+
+
+@pytest.mark.parametrize("variant", ["zero-padding", "id3v1+v2", "id3v2.2", "vbri", "xing-vbr"])
+def test_mp3_variants_are_labelled(tmp_path, variant):
+    src = _mp3_variant(tmp_path, variant)
+    assert _decode_errors(src) == ""  # ffmpeg decodes the source cleanly
+    before = _validate(src)
+    dst = tmp_path / "out.mp3"
+    result = label_file(src, dst, SETTINGS)
+    assert result.format == "mp3"
+    assert _decode_errors(dst) == ""
+    assert set(_validate(dst)) <= set(before)
+    record = json.loads(ffprobe_json(dst)["format"]["tags"]["AIGC"])
+    assert record["ContentProducer"] == PRODUCER
+    assert inspect_file(dst).verdict == "compliant"
+    if variant in ("id3v1+v2", "id3v2.2"):
+        title = ffprobe_json(dst)["format"]["tags"]["title"]
+        assert title == {"id3v1+v2": "标题", "id3v2.2": "Old title"}[variant]
+
+
+def test_ogg_flac_is_labelled(tmp_path):
+    """FLAC in Ogg (xiph.org FLAC-to-Ogg mapping): the Vorbis comment packet carries AIGC."""
+    src = tmp_path / "a.oga"
+    _ffmpeg("-f", "lavfi", "-i", "sine=d=1", "-c:a", "flac", "-metadata", "title=t", "-f", "ogg", str(src))
+    dst = tmp_path / "out.oga"
+    result = label_file(src, dst, SETTINGS)
+    assert result.format == "oggflac"
+    probe = ffprobe_json(dst)
+    (stream,) = probe["streams"]
+    assert stream["codec_name"] == "flac"
+    assert json.loads(stream["tags"]["AIGC"])["ContentProducer"] == PRODUCER
+    assert stream["tags"]["title"] == "t"
+    assert _decode_errors(dst) == ""
+    assert set(_validate(dst)) <= set(_validate(src))
+    assert inspect_file(dst).verdict == "compliant"

@@ -209,6 +209,33 @@ def test_jpeg_existing_xmp_properties_kept(tmp_path):
     assert dst.read_bytes().count(b"http://ns.adobe.com/xap/1.0/\x00") == 1
 
 
+XMP_UUID_ABOUT = XMP_WITH_TITLE.replace(
+    b'rdf:about=""', b'rdf:about="uuid:faf5bdd5-ba3d-11da-ad31-d33d75182f1b"'
+)
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "utf-16-be", "utf-16-le"])
+def test_jpeg_xmp_about_and_utf16_packets(tmp_path, codec):
+    """XMP written by Photoshop names the resource (rdf:about="uuid:…"): the added Description
+    must say the same (exiftool: "Different 'rdf:about' attributes"). UTF-16 packets are allowed
+    by the XMP spec (part 3 §1.1.1) and are read, kept and completed, not called damaged."""
+    text = XMP_UUID_ABOUT.decode("utf-8").replace("\ufeff", "")
+    packet = text.encode(codec) if codec == "utf-8" else ("\ufeff" + text).encode(codec)
+    src = make_image("jpeg", tmp_path / "a.jpg", xmp=packet)
+    info_src = exiftool_json(src)
+    assert info_src["XMP-dc:Title"] == "A title"  # exiftool reads the source packet
+    before = validate(src)
+    dst = tmp_path / "b.jpg"
+    label(src, dst)
+    assert set(validate(dst)[1:]) <= set(before[1:])  # no new warning (line 0 is the count)
+    info = exiftool_json(dst)
+    assert info["XMP-xmp:CreatorTool"] == "SomeGenerator 2.1"
+    assert info["XMP-dc:Title"] == "A title"
+    assert info["XMP-rdf:About"] == "uuid:faf5bdd5-ba3d-11da-ad31-d33d75182f1b"
+    assert len(aigc_tags(dst)) == 1
+    assert inspect_file(dst).verdict == "compliant"
+
+
 @pytest.mark.parametrize("fmt", XMP_FORMATS)
 def test_relabel_keeps_one_record_and_the_producer(fmt, tmp_path):
     src = make_image(fmt, tmp_path / f"a{EXT[fmt]}")

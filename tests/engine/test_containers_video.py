@@ -365,16 +365,78 @@ def test_itunes_freeform_record_moves_to_keys(clips, tmp_path):
     assert result.kept_producer_record
     record = assert_labelled(src, dst)
     assert record["ProduceID"] == "prod-0001" and record["ReservedCode1"] == "c2lnbmF0dXJl"
-    assert MP4(dst)["\xa9nam"] == ["Title kept"]  # the iTunes meta keeps its other atoms
-    # Labelling again leaves the iTunes meta (no record left in it) byte for byte.
+    assert MP4(dst)["\xa9nam"] == ["Title kept"]  # the iTunes items are kept
+    # Labelling again leaves the iTunes items (no record left among them) byte for byte.
     again = tmp_path / "again.m4a"
     label_file(dst, again, SETTINGS)
 
-    def mdir_meta(path: Path) -> bytes:
+    def itunes_items(path: Path) -> list[bytes]:
         udta = parse_boxes(dict(top_boxes(path))[b"moov"])[0].first(b"udta")
-        return next(m.to_bytes() for m in udta.all(b"meta") if b"mdir" in m.first(b"hdlr").payload)
+        (meta,) = udta.all(b"meta")
+        return [it.to_bytes() for it in meta.first(b"ilst").children if it.type[0] >= 0x20]
 
-    assert mdir_meta(again) == mdir_meta(dst)
+    assert itunes_items(again) == itunes_items(dst) != []
+
+
+def exiftool_warnings(path: Path) -> list[str]:
+    """exiftool's own structure check (`-validate -warning -a`), minus the summary line."""
+    out = subprocess.run(
+        ["exiftool", "-validate", "-warning", "-a", "-s3", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [line for line in out.splitlines() if line.strip() and line.strip() != "OK"]
+
+
+@pytest.mark.parametrize("ext", [".m4a", ".mp4", ".mov"])
+def test_existing_itunes_meta_is_merged_not_duplicated(tmp_path, ext):
+    """What ffmpeg, phones and iTunes write: a udta/meta (hdlr mdir) with iTunes items. The key
+    joins that meta: exiftool must not see a second meta ("Duplicate tag 'meta'"), and every old
+    tag must still be read by ffprobe, exiftool and mutagen."""
+    from mutagen.mp4 import MP4
+
+    src = tmp_path / f"tagged{ext}"
+    make_clip(tmp_path / "base.mp4", video=ext != ".m4a", fmt="mp4")
+    tags = ["-metadata", "title=标题 kept", "-metadata", "artist=Me", "-metadata", "comment=c"]
+    ffmpeg("-i", str(tmp_path / "base.mp4"), "-c", "copy", *tags, str(src))
+    assert exiftool_warnings(src) == []
+    dst = tmp_path / f"out{ext}"
+    label_file(src, dst, SETTINGS)
+    assert exiftool_warnings(dst) == []
+    assert_labelled(src, dst)
+    before, after = ffprobe_json(src)["format"]["tags"], ffprobe_json(dst)["format"]["tags"]
+    assert after.pop("AIGC") and after == before
+    if ext != ".mov":  # ffmpeg's mov muxer writes QuickTime udta atoms, not an iTunes meta
+        assert {k: v for k, v in MP4(dst).tags.items() if k[0] != "\0"} == dict(MP4(src).tags)
+    udta = parse_boxes(dict(top_boxes(dst))[b"moov"])[0].first(b"udta")
+    assert len(udta.all(b"meta")) == 1
+    # A file labelled by an earlier version (mdir meta + a second mdta meta) is repaired.
+    twice = tmp_path / f"twice{ext}"
+
+    def split(moov: Box) -> None:
+        u = moov.first(b"udta")
+        (meta,) = u.all(b"meta")
+        keys = meta.first(b"keys")
+        key_items = [it for it in meta.first(b"ilst").children if it.type[0] < 0x20]
+        meta.children.remove(keys)
+        meta.first(b"ilst").children = [
+            it for it in meta.first(b"ilst").children if it not in key_items
+        ]
+        hdlr = meta.first(b"hdlr")
+        hdlr.payload = hdlr.payload[:8] + b"mdir" + hdlr.payload[12:]
+        mdta_hdlr = Box(b"hdlr", payload=b"\0" * 8 + b"mdta" + b"\0" * 13)
+        u.children.append(
+            Box(b"meta", prefix=b"\0" * 4, children=[mdta_hdlr, keys, Box(b"ilst", children=key_items)])
+        )
+
+    old = tmp_path / f"old{ext}"
+    _with_moov(dst, old, split)
+    assert any("Duplicate tag 'meta'" in w for w in exiftool_warnings(old))
+    label_file(old, twice, SETTINGS)
+    assert exiftool_warnings(twice) == []
+    assert_labelled(src, twice)
+    assert ffprobe_json(twice)["format"]["tags"] | {"AIGC": ""} == before | {"AIGC": ""}
 
 
 def _with_moov(src: Path, dst: Path, edit) -> None:

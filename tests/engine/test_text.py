@@ -221,6 +221,70 @@ def test_txt_prompt_keeps_bom_and_crlf_and_is_not_repeated(tmp_path):
     assert "cannot be verified" in inspect_file(src).explicit  # the unlabelled original
 
 
+# What text editors on Chinese (and Western) desktops save: Notepad "ANSI" = GBK/GB18030,
+# Notepad "Unicode" = UTF-16LE with a BOM, Big5, Latin-1. Each keeps its encoding, BOM and endings.
+BODY = "第一行：记事本保存的文本。\r\n第二行，宋体 résumé 𠀀\r\n"
+
+
+@pytest.mark.parametrize(
+    "codec, bom, body",
+    [
+        ("gb18030", b"", BODY),
+        ("gbk", b"", BODY.replace(" résumé 𠀀", "")),
+        ("utf-16-le", b"\xff\xfe", BODY),
+        ("utf-16-be", b"\xfe\xff", BODY.replace("\r\n", "\n")),
+    ],
+)
+def test_txt_in_desktop_encodings_keeps_its_encoding(tmp_path, codec, bom, body):
+    src = tmp_path / "a.txt"
+    src.write_bytes(bom + body.encode(codec))
+    res = label_file(src, tmp_path / "b.txt", full())
+    assert res.format == "txt"
+    out = (tmp_path / "b.txt").read_bytes()
+    assert out.startswith(bom)
+    nl = "\r\n" if "\r\n" in body else "\n"
+    text = out[len(bom) :].decode(codec.replace("gbk", "gb18030"))  # decodes strictly
+    assert text == f"{PROMPT}{nl}{nl}{body}{nl}{PROMPT}{nl}"
+    assert res.explicit.measurements.get("encoding", "").startswith(
+        codec.replace("gbk", "gb18030").upper()
+    )
+    assert f"first line: {PROMPT}" in inspect_file(tmp_path / "b.txt").explicit
+    label_file(tmp_path / "b.txt", tmp_path / "c.txt", full())
+    assert (tmp_path / "c.txt").read_bytes() == out  # not added twice
+
+
+def test_txt_big5_takes_a_traditional_prompt_and_refuses_simplified(tmp_path):
+    src = tmp_path / "a.txt"
+    body = "這是一個繁體中文的文字檔案。\r\n第二行。\r\n"
+    src.write_bytes(body.encode("big5"))
+    with pytest.raises(UnsupportedFormat, match="BIG5 text, which cannot hold .*内"):
+        label_file(src, tmp_path / "b.txt", full())
+    assert not (tmp_path / "b.txt").exists()
+    traditional = LabelSettings(
+        implicit=ImplicitSettings(producer=PRODUCER),
+        text=TextSettings(position="start", text="本內容由AI生成"),
+    )
+    label_file(src, tmp_path / "c.txt", traditional)
+    assert (tmp_path / "c.txt").read_bytes().decode("big5") == f"本內容由AI生成\r\n\r\n{body}"
+
+
+def test_txt_latin1_takes_an_english_prompt_and_refuses_chinese(tmp_path):
+    src = tmp_path / "a.txt"
+    body = "Le café est très bon.\nNaïve résumé à la crème.\n"
+    src.write_bytes(body.encode("latin-1"))
+    with pytest.raises(UnsupportedFormat, match="cannot hold the prompt characters"):
+        label_file(src, tmp_path / "b.txt", full())
+    assert not (tmp_path / "b.txt").exists()
+    en = LabelSettings(
+        implicit=ImplicitSettings(producer=PRODUCER),
+        text=TextSettings(position="end", language="en"),
+    )
+    res = label_file(src, tmp_path / "c.txt", en)
+    out = (tmp_path / "c.txt").read_bytes().decode("cp1252")
+    assert out.startswith(body) and "AI" in out.splitlines()[-1]
+    assert res.explicit.measurements["encoding"] == "Windows-1252"
+
+
 # --- OOXML --------------------------------------------------------------------------------------
 
 CUSTOM_XML = (

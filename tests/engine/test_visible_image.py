@@ -374,11 +374,46 @@ def test_bad_inputs_raise_engine_errors_and_leave_no_output(tmp_path):
     bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IEND", b""))
     with pytest.raises(InputTooLarge):
         apply_explicit(bomb, tmp_path / "b.png", None, SETTINGS)
-    # 16-bit PNG: Pillow would silently reduce it to 8 bits, so it is refused.
-    deep = tmp_path / "deep.png"
-    Image.fromarray(np.full((50, 60), 40000, np.uint16)).save(deep)
-    with pytest.raises(UnsupportedFormat, match="16-bit"):
-        apply_explicit(deep, tmp_path / "d.png", None, SETTINGS)
+    # Tiny images (thumbnails, icons): no legible label fits; refused with the reason.
+    for w, h in ((40, 300), (10, 10)):
+        tiny = tmp_path / f"tiny{w}.png"
+        photo(w, h).save(tiny)
+        with pytest.raises(UnsupportedFormat, match=f"{w}x{h} px is too small"):
+            apply_explicit(tiny, tmp_path / "t.png", None, SETTINGS)
+        with pytest.raises(UnsupportedFormat, match="too small"):
+            render_preview(tiny, SETTINGS)
+        assert not (tmp_path / "t.png").exists()
+
+
+@pytest.mark.parametrize("ext", [".png", ".tif"])
+@pytest.mark.parametrize("pix_fmt", ["gray16be", "rgb48be"])
+def test_16_bit_images_become_8_bit_and_say_so(tmp_path, ext, pix_fmt):
+    """16-bit PNG/TIFF (scanners, RAW converters): the labelled copy is 8-bit, scaled (not
+    clipped), and the result says so; the preview and the export agree."""
+    src = tmp_path / f"deep{ext}"
+    if pix_fmt == "gray16be":
+        ramp = np.tile(np.linspace(0, 65535, 320).astype(np.uint16), (240, 1))
+        Image.fromarray(ramp).save(src)
+    else:
+        pix = pix_fmt if ext == ".png" else "rgb48le"
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=s=320x240",
+             "-frames:v", "1", "-pix_fmt", pix, str(src)],
+            check=True,
+        )  # fmt: skip
+    info = exiftool_json(src, "-BitDepth", "-BitsPerSample")
+    assert "16" in str(info.get("PNG:BitDepth", info.get("IFD0:BitsPerSample")))
+    render_preview(src, SETTINGS)
+    dst = tmp_path / f"out{ext}"
+    result = label_file(src, dst, SETTINGS)
+    assert any("converted to 8 bits" in w for w in result.warnings)
+    with Image.open(dst) as out:
+        out.load()
+        assert out.mode in ("L", "RGB")
+        arr = np.asarray(out)
+    if pix_fmt == "gray16be":
+        # Outside the label the ramp is scaled: the right edge is white, the middle mid-grey.
+        assert arr[:, 0].max() <= 1 and 126 <= arr[120, 160] <= 129
 
 
 def test_pipeline_labels_jpeg_fully(tmp_path):
@@ -457,3 +492,131 @@ def test_exif_thumbnail_is_dropped_but_exif_kept(tmp_path):
     assert info["IFD0:Orientation"] == "Rotate 90 CW" and info["IFD0:Make"] == "Cam"
     assert info["GPS:GPSLatitudeRef"] == "North"
     assert any("thumbnail" in w for w in res.warnings)
+
+
+# --- camera EXIF carried through byte for byte ------------------------------------------------
+
+
+def _camera_exif(thumbnail: bytes) -> bytes:
+    """A camera-style EXIF block (big-endian, as Canon/Nikon write): IFD0 with Make/Orientation,
+    an Exif IFD with UNDEFINED (ComponentsConfiguration, ExifVersion), SRATIONAL
+    (ExposureBiasValue), LONG (PixelXDimension) and a Canon-style maker note (an IFD whose value
+    offsets count from the TIFF header), and IFD1 with a JPEG thumbnail."""
+    import struct
+
+    o = ">"
+    blob = bytearray(b"MM\x00\x2a" + struct.pack(o + "I", 8))
+
+    def ifd(entries, extra_at):
+        """entries: (tag, type, count, value bytes); returns (table bytes, data bytes)."""
+        table = struct.pack(o + "H", len(entries))
+        data = b""
+        for tag, typ, cnt, val in entries:
+            if len(val) <= 4:
+                table += struct.pack(o + "HHI", tag, typ, cnt) + val.ljust(4, b"\0")
+            else:
+                table += struct.pack(o + "HHI", tag, typ, cnt) + struct.pack(
+                    o + "I", extra_at + len(data)
+                )
+                data += val + (b"\0" if len(val) % 2 else b"")
+        return table, data
+
+    # Layout: IFD0 at 8, then its data, Exif IFD, maker note, IFD1, thumbnail.
+    ifd0_at = 8
+    n0 = 4
+    ifd0_data_at = ifd0_at + 2 + 12 * n0 + 4
+    make = b"Canon\0"
+    exif_at = ifd0_data_at + len(make) + (len(make) % 2)
+    ne = 5
+    exif_data_at = exif_at + 2 + 12 * ne + 4
+    # Maker note: an IFD of 2 entries, one with an out-of-line value (absolute offset).
+    mn_at = exif_data_at + 8  # after the SRATIONAL
+    mn_value = b"CanonFirmwareX1.0\0\0\0"
+    mn = struct.pack(o + "H", 2)
+    mn += struct.pack(o + "HHI", 0x0007, 2, len(mn_value)) + struct.pack(o + "I", mn_at + 2 + 24 + 4)
+    mn += struct.pack(o + "HHI", 0x0010, 4, 1) + struct.pack(o + "I", 0x80000001)  # ModelID
+    mn += b"\0\0\0\0" + mn_value
+    ifd1_at = mn_at + len(mn)
+    entries0 = [
+        (0x010F, 2, len(make), make),
+        (0x0110, 2, 4, b"X1\0\0"),
+        (0x0112, 3, 1, struct.pack(o + "H", 1)),
+        (0x8769, 4, 1, struct.pack(o + "I", exif_at)),
+    ]
+    t0, d0 = ifd(entries0, ifd0_data_at)
+    t0 += struct.pack(o + "I", ifd1_at)
+    entries_e = [
+        (0x9000, 7, 4, b"0231"),
+        (0x9101, 7, 4, b"\1\2\3\0"),
+        (0x9204, 10, 1, struct.pack(o + "ii", -2, 3)),
+        (0x927C, 7, len(mn), mn),
+        (0xA002, 4, 1, struct.pack(o + "I", 64)),
+    ]
+    te, de = ifd(entries_e, exif_data_at)
+    te += struct.pack(o + "I", 0)
+    assert exif_data_at + 8 == mn_at
+    n1 = 3
+    thumb_at = ifd1_at + 2 + 12 * n1 + 4
+    t1 = struct.pack(o + "H", n1)
+    t1 += struct.pack(o + "HHI", 0x0103, 3, 1) + struct.pack(o + "HH", 6, 0)
+    t1 += struct.pack(o + "HHI", 0x0201, 4, 1) + struct.pack(o + "I", thumb_at)
+    t1 += struct.pack(o + "HHI", 0x0202, 4, 1) + struct.pack(o + "I", len(thumbnail))
+    t1 += struct.pack(o + "I", 0)
+    blob += t0 + d0
+    assert len(blob) == exif_at
+    blob += te + de
+    assert len(blob) == ifd1_at, (len(blob), ifd1_at)
+    blob += t1 + thumbnail
+    return b"Exif\0\0" + bytes(blob)
+
+
+def _exiftool_rows(path: Path) -> set[tuple[str, str]]:
+    out = subprocess.run(
+        ["exiftool", "-a", "-G1", "-s", "-n", "-u", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rows = set()
+    for line in out.splitlines():
+        m = re.match(r"^\[([^\]]+)\]\s+(\S+)\s*:\s?(.*)$", line)
+        if m:
+            rows.add((m.group(1) + ":" + m.group(2), m.group(3)))
+    return rows
+
+
+def test_camera_exif_bytes_and_maker_note_are_carried_through(tmp_path):
+    buf = io.BytesIO()
+    photo(32, 24, seed=3).save(buf, "JPEG", quality=70)
+    exif = _camera_exif(buf.getvalue())
+    src = tmp_path / "camera.jpg"
+    photo(64 * 5, 48 * 5, seed=2).save(src, "JPEG", quality=90, exif=exif)
+    warn_src = subprocess.run(
+        ["exiftool", "-validate", "-warning", "-a", "-s3", str(src)],
+        capture_output=True, text=True, check=True,
+    ).stdout.splitlines()[1:]  # fmt: skip
+    rows_src = _exiftool_rows(src)
+    assert ("Canon:CanonFirmwareVersion", "CanonFirmwareX1.0") in rows_src  # the maker note reads
+    assert ("ExifIFD:ExposureCompensation", "-0.6666666667") in rows_src
+    dst = tmp_path / "out.jpg"
+    result = label_file(src, dst, SETTINGS)
+    assert any("thumbnail was removed" in w for w in result.warnings)
+    with Image.open(dst) as im:
+        out_exif = im.info["exif"]
+    # Byte for byte, except IFD0's link to IFD1 and the zeroed IFD1 + thumbnail.
+    assert len(out_exif) == len(exif)
+    ifd1_at = int.from_bytes(exif[6:][8 + 2 + 12 * 4 : 8 + 2 + 12 * 4 + 4], "big")
+    link = 6 + 8 + 2 + 12 * 4
+    assert out_exif[:link] == exif[:link]
+    assert out_exif[link : link + 4] == b"\0\0\0\0"
+    assert out_exif[link + 4 : 6 + ifd1_at] == exif[link + 4 : 6 + ifd1_at]
+    assert set(out_exif[6 + ifd1_at :]) == {0}
+    rows_dst = _exiftool_rows(dst)
+    kept = {r for r in rows_src if r[0].split(":")[0] in ("IFD0", "ExifIFD", "Canon")}
+    assert kept <= rows_dst  # every tag with its value, the maker note's included
+    assert not any(r[0].startswith("IFD1:") for r in rows_dst)
+    warn_dst = subprocess.run(
+        ["exiftool", "-validate", "-warning", "-a", "-s3", str(dst)],
+        capture_output=True, text=True, check=True,
+    ).stdout.splitlines()[1:]  # fmt: skip
+    assert set(warn_dst) <= set(warn_src)

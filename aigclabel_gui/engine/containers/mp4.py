@@ -33,7 +33,7 @@ from aigclabel_gui.engine.containers.isobmff import (
 )
 from aigclabel_gui.engine.errors import CorruptFile, InputTooLarge, UnsupportedFormat
 from aigclabel_gui.engine.record import AigcRecord, looks_like_record
-from aigclabel_gui.engine.xmp import scan_xmp
+from aigclabel_gui.engine.xmp import scan_xmp, xmp_utf8
 
 KEY = b"AIGC"
 MDTA = b"mdta"  # QuickTime metadata handler and key namespace
@@ -134,8 +134,8 @@ def _mdta_records(meta: Box, where: str, place_ok: bool, note: str) -> list[Foun
     found = []
     for item in ilst.children or () if ilst else ():
         i = _index(item)
-        if i not in idx:
-            continue
+        if i not in idx or not _is_key_index(item):
+            continue  # an iTunes item sharing the meta: reported by _mdir_records
         ns, name = entries[i - 1] if 0 < i <= len(entries) else (b"????", b"?")
         exact = ns == MDTA and name == KEY
         why = note
@@ -225,6 +225,32 @@ def _merge_mdta(target: Box, other: Box, parent: Box) -> None:
         parent.children.remove(other)
 
 
+def _adopt_mdta(meta: Box) -> None:
+    """Turn an iTunes (mdir) meta into an mdta meta that keeps its items. FFmpeg reads `keys`
+    only under an mdta handler, and still reads the four-letter iTunes items there (measured with
+    FFmpeg 5.1); exiftool and mutagen read both kinds either way. A four-letter item type read as
+    a number is far above any key count, so it never points at a key."""
+    hdlr = meta.first(b"hdlr")
+    assert hdlr is not None
+    hdlr.payload = hdlr.payload[:8] + MDTA + hdlr.payload[12:]
+    _keys_and_ilst(meta)
+
+
+def _merge_mdir(target: Box, other: Box, parent: Box) -> None:
+    """Move the iTunes items of a second udta/meta into `target` (one meta per udta)."""
+    other_ilst = other.first(b"ilst")
+    _keys, ilst = _keys_and_ilst(target)
+    ilst.children += other_ilst.children or [] if other_ilst else []
+    other.children = [c for c in other.children or () if c.type != b"ilst"]
+    if all(c.type == b"hdlr" for c in other.children):
+        parent.children.remove(other)
+
+
+def _is_key_index(item: Box) -> bool:
+    """An mdta item (type = key number), not a four-letter iTunes item such as '©nam'."""
+    return 0 < _index(item) <= 0xFFFF
+
+
 def _new_mdta_meta() -> Box:
     # Same layout as FFmpeg's mov muxer: full-box meta, hdlr 'mdta' with an empty name.
     hdlr = Box(b"hdlr", payload=b"\0" * 8 + MDTA + b"\0" * 12 + b"\0")
@@ -259,6 +285,8 @@ def _mdir_records(meta: Box, where: str, note: str) -> list[FoundRecord]:
     ilst = meta.first(b"ilst")
     found = []
     for item in ilst.children or () if ilst else ():
+        if _is_key_index(item):
+            continue  # an mdta item sharing the meta: reported by _mdta_records
         hit = _mdir_item_records(item)
         if hit:
             found += [FoundRecord(f"{where} {hit[0]}", v, False, note) for v in hit[1]]
@@ -268,7 +296,9 @@ def _mdir_records(meta: Box, where: str, note: str) -> list[FoundRecord]:
 def _strip_mdir(meta: Box) -> None:
     ilst = meta.first(b"ilst")
     if ilst is not None and ilst.children is not None:
-        ilst.children = [it for it in ilst.children if _mdir_item_records(it) is None]
+        ilst.children = [
+            it for it in ilst.children if _is_key_index(it) or _mdir_item_records(it) is None
+        ]
 
 
 def _literal_value(box: Box) -> str:
@@ -292,7 +322,7 @@ def _xmp_without_aigc(packet: bytes) -> bytes:
     the QuickTime key: GB 45438 §6.1 c, one record per file)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
-        root = etree.fromstring(packet.strip(b"\x00 \r\n\t"), parser)
+        root = etree.fromstring(xmp_utf8(packet), parser)
     except etree.XMLSyntaxError as exc:
         raise CorruptFile(f"the XMP packet is not well-formed XML ({exc.msg})") from exc
     for desc in root.iter(f"{{{_RDF}}}Description"):
@@ -419,6 +449,8 @@ class _QuickTimeContainer(Container):
         for meta in udta.all(b"meta") if udta else ():
             if _handler(meta) == MDTA:
                 scan.records += _mdta_records(meta, "QuickTime Keys", True, "")
+                note = f"iTunes-style atom, not the {_STANDARD_PLACE}"
+                scan.records += _mdir_records(meta, "iTunes", note)
             elif _handler(meta) == MDIR:
                 note = f"iTunes-style atom, not the {_STANDARD_PLACE}"
                 scan.records += _mdir_records(meta, "iTunes", note)
@@ -458,10 +490,18 @@ class _QuickTimeContainer(Container):
             udta = Box(b"udta", children=[])
             moov.children.append(udta)
         metas = [m for m in udta.all(b"meta") if _handler(m) == MDTA]
-        target = metas[0] if metas else None
-        if target is None:
+        itunes = [m for m in udta.all(b"meta") if _handler(m) == MDIR]
+        if metas:
+            target = metas[0]
+        elif itunes:
+            # One udta/meta only (a second one is exiftool's "Duplicate tag 'meta'"): the
+            # ffmpeg/iTunes tags and our key share it.
+            target = itunes[0]
+            _adopt_mdta(target)
+        else:
             target = _new_mdta_meta()
             udta.children.append(target)
+        _strip_mdir(target)
         for parent in (udta, moov):
             for meta in parent.all(b"meta"):
                 if meta is target:
@@ -470,6 +510,8 @@ class _QuickTimeContainer(Container):
                     _merge_mdta(target, meta, parent)
                 else:
                     _strip_mdir(meta)  # an iTunes meta keeps every other atom
+                    if parent is udta and _handler(meta) == MDIR:
+                        _merge_mdir(target, meta, udta)
         udta.children = [b for b in udta.children if not _is_aigc_name(b.type)]
         for box in udta.all(b"XMP_"):
             if _xmp_has_record(box.payload):

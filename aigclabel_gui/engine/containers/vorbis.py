@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from mutagen.flac import FLAC
+from mutagen.oggflac import OggFLAC
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
@@ -127,3 +128,11 @@ class OggOpusContainer(_VorbisCommentContainer):
     also_matches = (".ogg",)
     title = "Opus"
     file_type = OggOpus
+
+
+class OggFlacContainer(_VorbisCommentContainer):
+    name = "oggflac"
+    extensions = (".oga",)
+    also_matches = (".ogg",)
+    title = "Ogg FLAC"
+    file_type = OggFLAC

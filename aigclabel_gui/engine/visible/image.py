@@ -16,7 +16,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import ExifTags, Image, ImageSequence
+import numpy as np
+from PIL import Image, ImageSequence
 
 from aigclabel_gui.engine.errors import (
     AigcError,
@@ -40,6 +41,9 @@ from aigclabel_gui.engine.visible.render import (
 # for all frames of an animation together.
 MAX_PIXELS = 2 * 89_478_485
 MAX_TOTAL_PIXELS = 1_500_000_000
+# Below this short side the label (>= 5 % ink height, GB 45438 §5.2) is a few pixels of blur.
+MIN_LABEL_SIDE = 48
+_DEEP_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N")
 DEFAULT_LOSSY_QUALITY = 92  # WebP/HEIF/AVIF: their quality cannot be read back from the file
 
 # exif_transpose's operation per EXIF orientation (stored → upright), and its inverse.
@@ -104,8 +108,15 @@ def _open(src: Path) -> Image.Image:
     return im
 
 
-def _refuse_unsupported_depth(im: Image.Image, src: Path) -> None:
-    # Pillow reads 16-bit RGB PNG as 8-bit RGB: labelling would silently lose precision.
+def _depth_note(im: Image.Image, src: Path) -> str | None:
+    """A warning when the labelled copy has fewer bits per sample than the source: 16-bit PNG and
+    TIFF are written as 8-bit (Pillow draws and saves 8-bit RGB only). Floating-point samples have
+    no meaningful 8-bit scale and are refused."""
+    if im.mode == "F":
+        raise UnsupportedFormat(
+            f"{src.name}: floating-point samples are not supported for the visible label",
+            advice="convert the image to 8 or 16 bits per channel first",
+        )
     bits = im.info.get("bit_depth")
     if im.format == "PNG":
         with open(src, "rb") as f:
@@ -114,10 +125,19 @@ def _refuse_unsupported_depth(im: Image.Image, src: Path) -> None:
     elif im.format == "TIFF":
         bps = im.tag_v2.get(258)
         bits = max(bps) if isinstance(bps, tuple) else bps
-    if (isinstance(bits, int) and bits > 8) or im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+    if (isinstance(bits, int) and bits > 8) or im.mode in _DEEP_MODES:
+        return (
+            f"the {bits or 16}-bit image was converted to 8 bits per channel for the labelled copy"
+        )
+    return None
+
+
+def _refuse_tiny(size: tuple[int, int], src: Path) -> None:
+    if min(size) < MIN_LABEL_SIDE:
         raise UnsupportedFormat(
-            f"{src.name}: {bits or im.mode}-bit samples are not supported for the visible label",
-            advice="convert the image to 8 bits per channel first (labelling would reduce its depth)",
+            f"{src.name}: {size[0]}x{size[1]} px is too small for a legible visible label "
+            f"(needs at least {MIN_LABEL_SIDE} px on the short side)",
+            advice="label a larger version of the image, or use metadata only (--implicit-only)",
         )
 
 
@@ -198,6 +218,10 @@ def _drawable(frame: Image.Image) -> Image.Image:
         return frame.convert("RGBA")
     if frame.mode == "1":
         return frame.convert("L")
+    if frame.mode in _DEEP_MODES:
+        # 16-bit grey: scale to 8 bits (Pillow's own convert clips everything above 255 to white).
+        a = np.clip(np.asarray(frame).astype(np.int64), 0, 65535) >> 8
+        return Image.fromarray(a.astype(np.uint8), "L")
     return frame.convert("RGBA" if "A" in frame.mode else "RGB")
 
 
@@ -230,20 +254,59 @@ def _label_frames(
 
 def _exif_without_thumbnail(raw: bytes, warnings: list[str]) -> bytes:
     """The EXIF thumbnail (IFD1) is a small copy of the picture that viewers and file managers show:
-    it would stay unlabelled. Drop it; only re-serialise EXIF when there is one (maker notes with
-    absolute offsets are safest left byte for byte)."""
+    it would stay unlabelled. It is unlinked from IFD0 and its bytes are zeroed *in place*; every
+    other byte of the block is kept, so tag types (UNDEFINED, SRATIONAL, LONG) and maker notes
+    with absolute offsets survive (Pillow's Exif.tobytes() retypes tags and moves data)."""
     if not raw:
         return raw
-    ex = Image.Exif()
     try:
-        ex.load(raw)
-        if not ex.get_ifd(ExifTags.IFD.IFD1):
-            return raw
-        out = ex.tobytes()
-    except Exception:  # an EXIF block Pillow cannot re-serialise: keep it as it was
+        out = _unlink_ifd1(raw)
+    except (struct.error, ValueError, IndexError):  # a block we cannot walk: kept as it was
+        return raw
+    if out is None:
         return raw
     warnings.append("the EXIF thumbnail was removed: it would have shown the picture without the label")
     return out
+
+
+def _unlink_ifd1(raw: bytes) -> bytes | None:
+    """`raw` (an APP1 body, "Exif\\0\\0" + TIFF) with IFD1 unlinked and its table, values and
+    thumbnail zeroed; None when there is no IFD1."""
+    head = 6 if raw.startswith(b"Exif\x00\x00") else 0
+    tiff = bytearray(raw[head:])
+    order = {b"II": "<", b"MM": ">"}.get(bytes(tiff[:2]))
+    if order is None:
+        raise ValueError("not a TIFF header")
+    (ifd0,) = struct.unpack_from(order + "I", tiff, 4)
+    (count,) = struct.unpack_from(order + "H", tiff, ifd0)
+    link = ifd0 + 2 + 12 * count
+    (ifd1,) = struct.unpack_from(order + "I", tiff, link)
+    if ifd1 == 0:
+        return None
+    if ifd1 + 2 > len(tiff):
+        raise ValueError("IFD1 lies outside the block")
+    (n1,) = struct.unpack_from(order + "H", tiff, ifd1)
+    sizes = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8}
+    spans = [(ifd1, ifd1 + 2 + 12 * n1 + 4)]
+    thumb_at = thumb_len = 0
+    for i in range(n1):
+        e = ifd1 + 2 + 12 * i
+        tag, typ, cnt = struct.unpack_from(order + "HHI", tiff, e)
+        (value,) = struct.unpack_from(order + "I", tiff, e + 8)
+        size = sizes.get(typ, 1) * cnt
+        if size > 4:
+            spans.append((value, value + size))
+        if tag == 0x0201:
+            thumb_at = value
+        elif tag == 0x0202:
+            thumb_len = value
+    if thumb_at and thumb_len:
+        spans.append((thumb_at, thumb_at + thumb_len))
+    struct.pack_into(order + "I", tiff, link, 0)
+    for a, b in spans:
+        if 8 <= a < b <= len(tiff):
+            tiff[a:b] = bytes(b - a)
+    return raw[:head] + bytes(tiff)
 
 
 def _save_jpeg(im: Image.Image, ov: LabelOverlay, dst: Path, visible: VisibleSettings, warnings: list[str]) -> dict:
@@ -500,12 +563,13 @@ def _apply(src, dst, visible, progress, cancel, report_cls):
 
 def _apply_opened(im, src, dst, visible, progress, cancel, report_cls):
     fmt = im.format
-    _refuse_unsupported_depth(im, src)
+    _refuse_tiny(im.size, src)
+    depth = _depth_note(im, src)
     orientation = _orientation(im)
     upright = _upright_size(im.size, orientation)
     plan = _plan(upright, lambda: _analysis_frame(im, orientation), visible)
     stored = _to_stored(plan.overlay, orientation)
-    warnings = list(plan.warnings)
+    warnings = list(plan.warnings) + ([depth] if depth else [])
     cancel.raise_if_cancelled()
     if fmt in ("JPEG", "MPO"):
         if fmt == "MPO":
@@ -564,6 +628,7 @@ def render_preview(src: Path, settings: LabelSettings, max_side: int = 1600) -> 
 
 
 def _preview_opened(im, src: Path, settings: LabelSettings, max_side: int) -> ImagePreview:
+    _refuse_tiny(im.size, src)  # the preview says what the export would say
     try:
         im.seek(0)
         orientation = _orientation(im)

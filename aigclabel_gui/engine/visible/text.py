@@ -16,11 +16,8 @@ import zlib
 from dataclasses import replace
 from pathlib import Path
 
-from aigclabel_gui.engine.containers.frontmatter import (
-    TextDoc,
-    parse_front_matter,
-    read_text_doc,
-)
+from aigclabel_gui.engine.containers.frontmatter import TextDoc, parse_front_matter
+from aigclabel_gui.engine.containers.textenc import check_encodable, read_encoded_text
 from aigclabel_gui.engine.errors import CorruptFile, InvalidSettings, UnsupportedFormat
 from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback
 from aigclabel_gui.engine.pipeline import ExplicitReport
@@ -52,7 +49,7 @@ def find_text_prompt(path: Path) -> str | None:
     """The first or last non-empty line of a txt/Markdown body if it reads as an AI prompt (§5.1),
     for inspect's report; None if neither does."""
     try:
-        doc = read_text_doc(path)
+        doc = read_encoded_text(path).doc
         close, _ = parse_front_matter(doc, path.name)
     except (UnsupportedFormat, CorruptFile, OSError):
         return None
@@ -126,7 +123,11 @@ def _ends_line(line: str) -> bool:
 def _label_lines(
     src: Path, dst: Path, prompt: str, wanted: tuple[str, ...], *, markdown: bool
 ) -> dict:
-    doc = read_text_doc(src)
+    # The file keeps its encoding, BOM and line endings (Notepad on a Chinese Windows writes
+    # GBK/GB18030 or UTF-16LE): the prompt is written in the same encoding.
+    source = read_encoded_text(src)
+    check_encodable(source, prompt, src.name)
+    doc = source.doc
     nl = doc.newline
     head: list[str] = []
     body = list(doc.lines)
@@ -153,7 +154,9 @@ def _label_lines(
             if body and not _ends_line(body[-1]):
                 body[-1] += nl
             body += [nl, line + nl] if body else [line + nl]
-    dst.write_bytes(TextDoc(doc.bom, head + body, nl).encode())
+    dst.write_bytes(source.encode(TextDoc(doc.bom, head + body, nl)))
+    if source.encoding != "utf-8":
+        added["encoding"] = source.label
     return added
 
 
