@@ -279,7 +279,7 @@ def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobRe
 
 
 def _pre_resolve(
-    job: Job, on_exist: str, manifest: Manifest, taken: set[Path]
+    job: Job, on_exist: str, manifest: Manifest, taken: set[Path], resume: bool = True
 ) -> tuple[Job, JobResult | None, str]:
     """Apply resume and the on-exist policy before running. Returns (job, result-if-skipped, fp)."""
     try:
@@ -290,7 +290,7 @@ def _pre_resolve(
             JobResult(str(job.src), str(job.dst), "failed", f"cannot read: {exc.strerror or exc}"),
             "",
         )
-    if manifest.matches(job.dst, fp):
+    if resume and manifest.matches(job.dst, fp):
         return (
             job,
             JobResult(
@@ -322,9 +322,11 @@ def run_batch(
     report_path: Path | None = None,
     on_exist: str = "overwrite",
     outdir: Path | None = None,
+    resume: bool = True,
 ) -> Iterator[object]:
     """Run jobs, yielding BatchStarted, FileStarted, FileProgressed, FileFinished, BatchProgress
-    and finally BatchFinished. `workers` 0 = CPU count; 1 runs in this process."""
+    and finally BatchFinished. `workers` 0 = CPU count; 1 runs in this process. `resume` False:
+    files labelled before with the same settings are done again (the user asked to overwrite)."""
     if on_exist not in ON_EXIST:
         raise InvalidSettings(f"on-exist policy {on_exist!r}: use skip, overwrite or rename")
     cancel = cancel or CancelToken()
@@ -367,7 +369,7 @@ def run_batch(
     pending: list[tuple[int, Job]] = []
     for i, job in enumerate(jobs):
         job, skipped, fp = (
-            _pre_resolve(job, on_exist, manifest, taken) if manifest else (job, None, "")
+            _pre_resolve(job, on_exist, manifest, taken, resume) if manifest else (job, None, "")
         )
         fps[i] = fp
         if skipped is not None:
