@@ -572,10 +572,10 @@ def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobRe
 
 
 def _pre_resolve(
-    job: Job, on_exist: str, manifest: Manifest, taken: set[Path]
+    job: Job, on_exist: str, manifest: Manifest, taken: set[Path], resume: bool = True
 ) -> tuple[Job, JobResult | None, str, str]:
     """Apply resume and the on-exist policy before running. Returns (job, result-if-skipped, fp,
-    note)."""
+    note). `resume` False: an output labelled before with the same settings is done again."""
     if problem := not_regular_reason(job.src):  # fingerprinting a FIFO would block forever
         return job, JobResult(str(job.src), str(job.dst), "failed", problem), "", ""
     try:
@@ -588,7 +588,7 @@ def _pre_resolve(
             "",
         )
     try:
-        valid, note = manifest.check(job.dst, fp)
+        valid, note = manifest.check(job.dst, fp) if resume else (False, "")
     except OSError:
         valid, note = False, ""
     if valid:
@@ -630,11 +630,13 @@ def run_batch(
     on_exist: str = "overwrite",
     outdir: Path | None = None,
     limits: Limits | None = None,
+    resume: bool = True,
 ) -> Iterator[object]:
     """Run jobs, yielding BatchStarted, FileStarted, FileProgressed, FileFinished, BatchProgress
     and finally BatchFinished. `workers` 0 = CPU count. With limits on (the default) every file
     runs in a worker process under a time and memory limit; `limits=NO_LIMITS` with `workers=1`
-    runs in this process."""
+    runs in this process. `resume` False: files labelled before with the same settings are done
+    again (the user asked to overwrite)."""
     if on_exist not in ON_EXIST:
         raise InvalidSettings(f"on-exist policy {on_exist!r}: use skip, overwrite or rename")
     if not isinstance(workers, int) or workers < 0:
@@ -687,7 +689,7 @@ def run_batch(
     pending: list[tuple[int, Job]] = []
     for i, job in enumerate(jobs):
         if manifest:
-            job, skipped, fp, note = _pre_resolve(job, on_exist, manifest, taken)
+            job, skipped, fp, note = _pre_resolve(job, on_exist, manifest, taken, resume)
         else:
             skipped, fp, note = None, "", ""
         fps[i] = fp

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, QSettings, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -23,27 +23,39 @@ def register_font(app: QApplication) -> None:
 
 
 class Translations:
-    """Loads resources/i18n/aigclabel_<lang>.qm; English is the source language.
+    """Loads resources/i18n/aigclabel_<lang>.qm and Qt's own qtbase_<lang>.qm (the OK/Cancel of
+    every dialog, the file picker) from the PySide6 wheel; English is the source language.
 
-    One translator per application, whichever window installed it (a QTranslator stays installed
-    in the QApplication until removed)."""
+    One set of translators per application, whichever window installed them (a QTranslator stays
+    installed in the QApplication until removed)."""
 
-    _installed: QTranslator | None = None
+    _installed: list[QTranslator] = []
 
     def __init__(self, app: QApplication):
         self.app = app
 
     def load(self, lang: str) -> str:
-        if Translations._installed is not None:
-            self.app.removeTranslator(Translations._installed)
-            Translations._installed = None
+        for tr in Translations._installed:
+            self.app.removeTranslator(tr)
+        Translations._installed = []
         if lang.startswith("zh"):
-            tr = QTranslator(self.app)
-            if tr.load(str(resource("i18n", "aigclabel_zh_CN.qm"))):
-                self.app.installTranslator(tr)
-                Translations._installed = tr
+            qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+            for path in (qt_path(qt_dir), str(resource("i18n", "aigclabel_zh_CN.qm"))):
+                tr = QTranslator(self.app)
+                if path and tr.load(path):
+                    self.app.installTranslator(tr)
+                    Translations._installed.append(tr)
             return "zh_CN"
         return "en"
+
+
+def qt_path(qt_dir: str) -> str:
+    """Qt's own Chinese catalogue: the wheel's translations folder (bundles may move it next to
+    ours in resources/i18n)."""
+    for candidate in (Path(qt_dir) / "qtbase_zh_CN.qm", resource("i18n", "qtbase_zh_CN.qm")):
+        if Path(candidate).is_file():
+            return str(candidate)
+    return ""
 
 
 def default_language(qsettings: QSettings) -> str:

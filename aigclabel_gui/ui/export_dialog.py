@@ -1,18 +1,25 @@
-"""Export: runs the engine's batch runner off the UI thread, shows progress, ETA, cancel and a summary."""
+"""Export: runs the engine's batch runner off the UI thread, shows progress (the files actually
+running, an ETA once it means something), cancel, and a results view with the failures."""
 
 from __future__ import annotations
 
-import html
+import os
+import time
+from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QThreadPool, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
+    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -28,19 +35,45 @@ from aigclabel_gui.engine.batch import (
     run_batch,
 )
 from aigclabel_gui.engine.events import CancelToken
+from aigclabel_gui.ui.messages import friendly_reason
 from aigclabel_gui.ui.workers import GeneratorTask
 
+# An ETA from one or two files is noise (the first file also pays for starting the workers):
+# say "estimating…" until this many files were really labelled.
+ETA_MIN_FILES = 3
+ETA_WINDOW = 20  # moving average over the last N finished files
 
-def _eta_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
+
+def _eta_text(seconds: float) -> str:
     m, s = divmod(int(seconds + 0.5), 60)
-    return f"{m:02d}:{s:02d}"
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+class EtaEstimate:
+    """Remaining time from the pace of the last files that were really labelled (resume skips
+    take no time and would make the estimate far too optimistic)."""
+
+    def __init__(self):
+        self.times: deque[float] = deque(maxlen=ETA_WINDOW + 1)
+        self.t0 = time.monotonic()
+
+    def file_done(self, when: float | None = None) -> None:
+        self.times.append(time.monotonic() if when is None else when)
+
+    def remaining(self, left: int, workers: int) -> float | None:
+        if len(self.times) < ETA_MIN_FILES:
+            return None
+        first = self.times[0] if len(self.times) > ETA_WINDOW else self.t0
+        n = len(self.times) - (1 if len(self.times) > ETA_WINDOW else 0)
+        per_file = (self.times[-1] - first) / max(n, 1)
+        return per_file * left
 
 
 class ExportDialog(QDialog):
     file_finished = Signal(object)  # JobResult
     batch_finished = Signal(object)  # BatchFinished
+    retry_requested = Signal(list)  # [source Path] of the failed files
 
     def __init__(
         self,
@@ -49,30 +82,62 @@ class ExportDialog(QDialog):
         on_exist: str,
         workers: int = 0,
         parent: QWidget | None = None,
+        unsupported: list[Path] | None = None,
     ):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Export"))
         self.setMinimumWidth(520)
+        self.setSizeGripEnabled(True)
         self.jobs, self.outdir = jobs, outdir
+        self.unsupported = list(unsupported or [])
+        self.workers = workers or os.cpu_count() or 1
         self.cancel_token = CancelToken()
         self.final: BatchFinished | None = None
         self.report_path = outdir / "aigclabel-report.json"
+        self.eta = EtaEstimate()
+        self.running: dict[int, str] = {}  # submitted, not finished, in submission order
         layout = QVBoxLayout(self)
         self.current = QLabel(self.tr("Starting…"))
+        self.current.setWordWrap(True)
         self.file_bar = QProgressBar()
         self.overall = QLabel()
         self.bar = QProgressBar()
         self.bar.setRange(0, len(jobs))
-        self.summary = QTextBrowser()
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
         self.summary.setVisible(False)
-        layout.addWidget(self.current)
-        layout.addWidget(self.file_bar)
-        layout.addWidget(self.overall)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.summary, 1)
+        self.failures = QTableWidget(0, 2)
+        self.failures.setObjectName("failuresTable")
+        self.failures.setHorizontalHeaderLabels([self.tr("File"), self.tr("Problem")])
+        self.failures.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.failures.horizontalHeader().setStretchLastSection(True)
+        self.failures.verticalHeader().hide()
+        self.failures.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.failures.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.failures.setTabKeyNavigation(False)
+        self.failures.setWordWrap(True)
+        self.failures.setVisible(False)
+        self.failures.currentCellChanged.connect(lambda *_: self._show_details())
+        self.details_btn = QPushButton(self.tr("Details ▸"))
+        self.details_btn.setCheckable(True)
+        self.details_btn.setVisible(False)
+        self.details_btn.toggled.connect(self._toggle_details)
+        self.details = QTextBrowser()
+        self.details.setObjectName("failureDetails")
+        self.details.setVisible(False)
+        for w in (self.current, self.file_bar, self.overall, self.bar, self.summary):
+            layout.addWidget(w)
+        layout.addWidget(self.failures, 3)
+        layout.addWidget(self.details_btn)
+        layout.addWidget(self.details, 1)
         self.buttons = QDialogButtonBox()
         self.cancel_btn = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_btn.clicked.connect(self.cancel)
+        self.retry_btn = QPushButton(self.tr("Retry failed"))
+        self.retry_btn.setVisible(False)
+        self.retry_btn.clicked.connect(self._retry)
         self.open_btn = QPushButton(self.tr("Open output folder"))
         self.open_btn.clicked.connect(
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(outdir)))
@@ -83,8 +148,8 @@ class ExportDialog(QDialog):
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report_path)))
         )
         self.report_btn.setEnabled(False)
-        self.buttons.addButton(self.open_btn, QDialogButtonBox.ButtonRole.ActionRole)
-        self.buttons.addButton(self.report_btn, QDialogButtonBox.ButtonRole.ActionRole)
+        for b in (self.retry_btn, self.open_btn, self.report_btn):
+            self.buttons.addButton(b, QDialogButtonBox.ButtonRole.ActionRole)
         layout.addWidget(self.buttons)
         self.task = GeneratorTask(
             "export",
@@ -95,6 +160,8 @@ class ExportDialog(QDialog):
                 report_path=self.report_path,
                 on_exist=on_exist,
                 outdir=outdir,
+                # "Overwrite" means do it again: the resume manifest must not skip anything.
+                resume=on_exist != "overwrite",
             ),
         )
         self.task.signals.progress.connect(self._on_event)
@@ -119,21 +186,45 @@ class ExportDialog(QDialog):
             return
         super().closeEvent(event)
 
+    # --- progress ---------------------------------------------------------------------------
+    def running_names(self) -> list[str]:
+        """The files the workers are on now: the pool runs submissions in order, so the first
+        `workers` of the submitted-but-unfinished files are the running ones."""
+        return list(self.running.values())[: self.workers]
+
+    def _show_running(self) -> None:
+        if self.cancel_token.cancelled:
+            return
+        names = self.running_names()
+        if names:
+            self.current.setText(self.tr("Labelling: {0}").format(", ".join(names)))
+
     def _on_event(self, _key, ev) -> None:
         if isinstance(ev, FileStarted):
-            self.current.setText(self.tr("Labelling {0}").format(Path(ev.src).name))
-            self.file_bar.setValue(0)
+            self.running[ev.index] = Path(ev.src).name
+            self._show_running()
+            if len(self.running) == 1:
+                self.file_bar.setValue(0)
         elif isinstance(ev, FileProgressed):
-            self.file_bar.setValue(int(ev.fraction * 100))
+            if self.workers == 1 or len(self.running) <= 1:
+                self.file_bar.setValue(int(ev.fraction * 100))
         elif isinstance(ev, FileFinished):
+            self.running.pop(ev.index, None)
+            if ev.result.status in ("ok", "failed"):
+                self.eta.file_done()
             self.file_bar.setValue(100)
+            self._show_running()
             self.file_finished.emit(ev.result)
         elif isinstance(ev, BatchProgress):
             self.bar.setValue(ev.done)
+            left = self.eta.remaining(ev.total - ev.done, self.workers)
+            remaining = (
+                self.tr("estimating…")
+                if left is None
+                else self.tr("about {0} left").format(_eta_text(left))
+            )
             self.overall.setText(
-                self.tr("{0} of {1} files · remaining {2}").format(
-                    ev.done, ev.total, _eta_text(ev.eta_s)
-                )
+                self.tr("{0} of {1} files · {2}").format(ev.done, ev.total, remaining)
             )
         elif isinstance(ev, BatchFinished):
             self._finish(ev)
@@ -144,8 +235,10 @@ class ExportDialog(QDialog):
         self.cancel_btn.setEnabled(True)
         self.cancel_btn.setText(self.tr("Close"))
 
+    # --- results ----------------------------------------------------------------------------
     def _finish(self, ev: BatchFinished) -> None:
         self.final = ev
+        self.running.clear()
         counts = {
             s: sum(r.status == s for r in ev.results)
             for s in ("ok", "skipped", "failed", "cancelled")
@@ -158,23 +251,56 @@ class ExportDialog(QDialog):
                 counts["ok"], counts["cancelled"]
             )
         self.current.setText(head)
-        lines = [f"<p><b>{html.escape(head)}</b></p>"]
-        words = {"failed": self.tr("failed"), "skipped": self.tr("skipped")}
-        for r in ev.results:
-            if r.status in words:
-                colour = "#c0392b" if r.status == "failed" else "#8a6d3b"
-                lines.append(
-                    f"<p style='color:{colour}'>{html.escape(Path(r.src).name)}: "
-                    f"{words[r.status]} — {html.escape(r.reason)}</p>"
+        self.overall.setText(self.tr("Output folder: {0}").format(self.outdir))
+        notes = []
+        if self.unsupported:
+            notes.append(
+                self.tr("{0} files were not exported (file type not supported): {1}").format(
+                    len(self.unsupported), ", ".join(p.name for p in self.unsupported)
                 )
-        if ev.report_path:
-            lines.append(
-                "<p>" + html.escape(self.tr("Report: {0}").format(ev.report_path)) + "</p>"
             )
-        self.summary.setHtml("".join(lines))
-        self.summary.setVisible(True)
+        if ev.report_path:
+            notes.append(self.tr("Report: {0}").format(ev.report_path))
+        self.summary.setText("\n".join(notes))
+        self.summary.setVisible(bool(notes))
+        self.problems = [r for r in ev.results if r.status in ("failed", "skipped")]
+        self.failures.setRowCount(len(self.problems))
+        for row, r in enumerate(self.problems):
+            name = QTableWidgetItem(Path(r.src).name)
+            name.setToolTip(r.src)
+            word = self.tr("failed") if r.status == "failed" else self.tr("skipped")
+            reason = QTableWidgetItem(f"{word}: {friendly_reason(r.reason, r.status)}")
+            reason.setToolTip(r.reason)
+            self.failures.setItem(row, 0, name)
+            self.failures.setItem(row, 1, reason)
+        self.failures.resizeRowsToContents()
+        self.failures.setVisible(bool(self.problems))
+        self.details_btn.setVisible(bool(self.problems))
+        if self.problems:
+            self.failures.selectRow(0)
+            self.resize(max(self.width(), 760), max(self.height(), 460))
         self.cancel_btn.setEnabled(True)
         self.cancel_btn.setText(self.tr("Close"))
+        self.retry_btn.setVisible(counts["failed"] > 0)
         self.open_btn.setEnabled(True)
         self.report_btn.setEnabled(ev.report_path is not None)
         self.batch_finished.emit(ev)
+
+    def _toggle_details(self, on: bool) -> None:
+        self.details.setVisible(on)
+        self.details_btn.setText(self.tr("Details ▾") if on else self.tr("Details ▸"))
+        self._show_details()
+
+    def _show_details(self) -> None:
+        row = self.failures.currentRow()
+        if 0 <= row < len(getattr(self, "problems", [])):
+            r = self.problems[row]
+            self.details.setPlainText(f"{r.src}\n\n{r.reason}")
+
+    def _retry(self) -> None:
+        failed = [
+            Path(r.src) for r in (self.final.results if self.final else []) if r.status == "failed"
+        ]
+        if failed:
+            self.accept()
+            self.retry_requested.emit(failed)

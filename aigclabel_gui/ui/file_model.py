@@ -10,7 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QThreadPool, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QSortFilterProxyModel,
+    Qt,
+    QThreadPool,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QPixmap
 
 from aigclabel_gui.engine.errors import AigcError
@@ -18,6 +26,7 @@ from aigclabel_gui.engine.inspect import InspectReport, inspect_file
 from aigclabel_gui.engine.registry import identify
 from aigclabel_gui.engine.settings import LabelSettings
 from aigclabel_gui.engine.thumbnails import make_thumbnail, media_duration
+from aigclabel_gui.ui.messages import friendly_reason, friendly_unsupported
 from aigclabel_gui.ui.qt_image import pil_to_qimage
 from aigclabel_gui.ui.workers import FunctionTask, start_task
 
@@ -30,7 +39,8 @@ class FileEntry:
     size: int = 0
     kind: str = ""  # "" until identified
     format: str = ""
-    unsupported: str = ""  # the reason, when the engine cannot label it
+    unsupported: str = ""  # the reason (translated), when the engine cannot label it
+    unsupported_detail: str = ""  # the engine's own words
     report: InspectReport | None = None
     duration: float | None = None
     status: str = ""  # export status: "", "ok", "skipped", "failed", "cancelled", "running"
@@ -58,10 +68,12 @@ def prepare_entries(paths: list[Path]) -> list[FileEntry]:
 
 
 def _identify_and_inspect(path: Path) -> tuple[str, str, str, InspectReport | None, float | None]:
+    """(kind, format, "ErrorClass: message" if unsupported, report, duration); off the UI thread,
+    so nothing here is translated."""
     try:
         info = identify(path)
     except AigcError as exc:
-        return "", "", exc.message, None, None
+        return "", "", f"{type(exc).__name__}: {exc.message}", None, None
     report = inspect_file(path)
     duration = None
     if info.kind in ("audio", "video"):
@@ -142,9 +154,9 @@ class FileModel(QAbstractTableModel):
             return e.thumb
         if role == Qt.ItemDataRole.ToolTipRole:
             if e.unsupported:
-                return e.unsupported
+                return f"{e.unsupported}\n{e.unsupported_detail}"
             if col == "status" and e.status_reason:
-                return e.status_reason
+                return f"{friendly_reason(e.status_reason, e.status)}\n\n{e.status_reason}"
             if col == "labels" and e.report is not None:
                 return "\n".join([*e.report.problems, *e.report.warnings]) or None
             return str(e.path)
@@ -260,7 +272,9 @@ class FileModel(QAbstractTableModel):
         if row is None:
             return
         e = self.entries[row]
-        e.kind, e.format, e.unsupported, e.report, e.duration = value
+        e.kind, e.format, refused, e.report, e.duration = value
+        e.unsupported_detail = refused.partition(": ")[2]
+        e.unsupported = friendly_unsupported(refused.partition(":")[0]) if refused else ""
         self.entry_changed(e)
         self.entries_changed.emit()
         self.inspected.emit(e.path)
@@ -278,3 +292,39 @@ class FileModel(QAbstractTableModel):
         e = self.entries[row]
         e.thumb = QPixmap.fromImage(qimage)
         self.entry_changed(e)
+
+
+STATUS_FILTERS = ("all", "todo", "failed", "done")
+
+
+class FileFilterProxy(QSortFilterProxyModel):
+    """Sorting by any column (by size in bytes, not by the text) and a status filter."""
+
+    def __init__(self, source: FileModel, parent: QObject | None = None):
+        super().__init__(parent)
+        self.setSourceModel(source)
+        self.status_filter = "all"
+
+    def set_status_filter(self, which: str) -> None:
+        self.status_filter = which
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
+        if self.status_filter == "all":
+            return True
+        e = self.sourceModel().entries[row]
+        if self.status_filter == "failed":
+            return e.status == "failed"
+        if self.status_filter == "done":
+            return e.status == "ok"
+        return e.status != "ok" and not e.unsupported  # "todo"
+
+    def lessThan(self, left: QModelIndex, right: QModelIndex) -> bool:
+        src: FileModel = self.sourceModel()
+        a, b = src.entries[left.row()], src.entries[right.row()]
+        col = src.COLUMNS[left.column()]
+        if col == "size":
+            return (a.duration or 0, a.size) < (b.duration or 0, b.size)
+        if col == "name":
+            return a.path.name.lower() < b.path.name.lower()
+        return str(src.data(left) or "") < str(src.data(right) or "")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -25,6 +28,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTableView,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -43,20 +47,31 @@ from aigclabel_gui.engine.settings import DEFAULT_LONG_TEXT, LabelSettings
 from aigclabel_gui.resources import resource
 from aigclabel_gui.ui.check_view import CheckView
 from aigclabel_gui.ui.export_dialog import ExportDialog
-from aigclabel_gui.ui.file_model import THUMB, FileEntry, FileModel, prepare_entries
+from aigclabel_gui.ui.file_model import (
+    STATUS_FILTERS,
+    THUMB,
+    FileEntry,
+    FileFilterProxy,
+    FileModel,
+    prepare_entries,
+)
 from aigclabel_gui.ui.media_preview import AudioPreview, VideoPreview, image_frame
 from aigclabel_gui.ui.preview import PreviewWidget
 from aigclabel_gui.ui.preview_render import render_image
 from aigclabel_gui.ui.settings_panel import SettingsPanel
 from aigclabel_gui.ui.workers import FunctionTask, start_task
 
-PANEL_WIDTH = 440
+PANEL_WIDTH = 360
+FILES_WIDTH = 250
+# The default output folder, beside the first file: our earlier outputs in it are never inputs.
+DEFAULT_OUT_NAMES = {"zh": "已标识", "en": "labelled"}
 
 
 def expand_paths(paths: list[Path]) -> list[FileEntry]:
     """Files as given, folders walked (the engine decides what is supported), each stat'ed and
     resolved. Runs off the UI thread: a folder of thousands must not freeze the window."""
-    return prepare_entries([p for p, _rel in walk_inputs(paths)])
+    skip = set(DEFAULT_OUT_NAMES.values())
+    return prepare_entries([p for p, rel in walk_inputs(paths) if not (set(rel.parts[:-1]) & skip)])
 
 
 def sample_files() -> list[Path]:
@@ -77,11 +92,13 @@ class MainWindow(QMainWindow):
         self.model = FileModel(self)
         self.model.inspected.connect(self._entry_inspected)
         self.model.entries_changed.connect(self._entries_changed)
+        self.proxy = FileFilterProxy(self.model, self)
         self.pool = QThreadPool.globalInstance()
         self._tasks: set = set()
         self._preview_serial = 0
         self.export_dialog: ExportDialog | None = None
         self.message_box: QMessageBox | None = None
+        self.confirm_box: QMessageBox | None = None
         self.last_message = ""
         self.lang = "en"  # set by app.create_window; chooses preset titles
         self.setAcceptDrops(True)
@@ -95,10 +112,10 @@ class MainWindow(QMainWindow):
         self._build_actions()
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setChildrenCollapsible(False)
+        self.panel = SettingsPanel(self.settings)
         split.addWidget(self._build_file_side())
         split.addWidget(self._build_preview_side())
 
-        self.panel = SettingsPanel(self.settings)
         self.panel.settings_changed.connect(self.on_settings_changed)
         self.panel.output_edit.setText(str(self.qsettings.value("output_dir", "") or ""))
         self._fill_presets()
@@ -106,6 +123,7 @@ class MainWindow(QMainWindow):
         self.panel.act_preset_save.triggered.connect(self._preset_save)
         self.panel.act_preset_rename.triggered.connect(self._preset_rename)
         self.panel.act_preset_delete.triggered.connect(self._preset_delete)
+        self.panel.export_options_changed.connect(self.update_checklist)
         self.panel_scroll = QScrollArea()
         self.panel_scroll.setObjectName("settingsScroll")
         self.panel_scroll.setWidgetResizable(True)
@@ -116,9 +134,12 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
         split.setStretchFactor(2, 0)
-        split.setSizes([500, 1400 - 500 - PANEL_WIDTH - 40, PANEL_WIDTH + 20])
+        # The picture first: the preview takes what the list and the settings leave (≥ 55 %).
+        split.setSizes([FILES_WIDTH, 1400 - FILES_WIDTH - PANEL_WIDTH - 30, PANEL_WIDTH + 20])
         self.splitter = split
         self.setCentralWidget(split)
+        self.panel_scroll.setVisible(self.qsettings.value("settings_shown", True, type=bool))
+        self.settings_btn.setChecked(self.panel_scroll.isVisible())
         self._entries_changed()
         self.statusBar().showMessage(self.tr("Ready"))
 
@@ -126,9 +147,31 @@ class MainWindow(QMainWindow):
         left = QWidget()
         lv = QVBoxLayout(left)
         lv.setContentsMargins(6, 6, 0, 6)
+        filters = QHBoxLayout()
+        self.status_filter = QComboBox()
+        self.status_filter.setObjectName("statusFilter")
+        for key, text in zip(
+            STATUS_FILTERS,
+            (self.tr("All files"), self.tr("Not yet exported"), self.tr("Failed"), self.tr("Done")),
+            strict=True,
+        ):
+            self.status_filter.addItem(text, key)
+        self.status_filter.setAccessibleName(self.tr("Show"))
+        self.status_filter.currentIndexChanged.connect(
+            lambda i: self.proxy.set_status_filter(self.status_filter.itemData(i))
+        )
+        show = QLabel(self.tr("Show"))
+        show.setBuddy(self.status_filter)
+        filters.addWidget(show)
+        filters.addWidget(self.status_filter, 1)
+        lv.addLayout(filters)
         self.table = QTableView()
         self.table.setObjectName("fileTable")
-        self.table.setModel(self.model)
+        self.table.setAccessibleName(self.tr("Files"))
+        self.table.setModel(self.proxy)
+        self.table.setTabKeyNavigation(False)  # Tab moves on to the next control, not cell to cell
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().setDefaultSectionSize(THUMB + 6)
@@ -140,7 +183,7 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, self.model.columnCount()):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-        for col, width in ((1, 50), (2, 98), (3, 96), (4, 62)):
+        for col, width in ((1, 44), (2, 90), (3, 90), (4, 60)):
             self.table.setColumnWidth(col, width)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self.update_preview())
         self.table.setAcceptDrops(False)
@@ -186,6 +229,15 @@ class MainWindow(QMainWindow):
             b.clicked.connect(action.trigger)
             buttons.addWidget(b)
         lv.addLayout(buttons)
+        # Export in reach: where the copies go and what is still missing, beside the button.
+        out_title = QLabel(self.tr("Output folder"))
+        out_title.setBuddy(self.panel.output_edit)
+        lv.addWidget(out_title)
+        lv.addWidget(self.panel.output_row)
+        self.checklist = QLabel()
+        self.checklist.setObjectName("checklist")
+        self.checklist.setWordWrap(True)
+        lv.addWidget(self.checklist)
         self.export_btn = QPushButton(self.tr("Export labelled copies"))
         self.export_btn.setObjectName("exportButton")
         self.export_btn.setToolTip(
@@ -221,6 +273,33 @@ class MainWindow(QMainWindow):
         self.drag_hint.setStyleSheet("color: #666;")
         self.apply_all = QCheckBox(self.tr("A moved label applies to all files"))
         self.apply_all.setObjectName("applyAll")
+        bar = QHBoxLayout()
+        self.prev_btn = QToolButton()
+        self.prev_btn.setText(self.tr("◀ Previous"))
+        self.prev_btn.setToolTip("Page Up")
+        self.prev_btn.setShortcut(QKeySequence("PgUp"))
+        self.prev_btn.clicked.connect(lambda: self.step_file(-1))
+        self.next_btn = QToolButton()
+        self.next_btn.setText(self.tr("Next ▶"))
+        self.next_btn.setToolTip("Page Down")
+        self.next_btn.setShortcut(QKeySequence("PgDown"))
+        self.next_btn.clicked.connect(lambda: self.step_file(1))
+        self.zoom_btn = QToolButton()
+        self.zoom_btn.setObjectName("zoomButton")
+        self.zoom_btn.setCheckable(True)
+        self.zoom_btn.setText(self.tr("100 %"))
+        self.zoom_btn.setToolTip(self.tr("Show the picture at 100 % around the label (or fit)"))
+        self.zoom_btn.toggled.connect(self.set_actual_size)
+        self.settings_btn = QToolButton()
+        self.settings_btn.setObjectName("settingsToggle")
+        self.settings_btn.setCheckable(True)
+        self.settings_btn.setText(self.tr("Settings"))
+        self.settings_btn.toggled.connect(self.show_settings)
+        for b in (self.prev_btn, self.next_btn, self.zoom_btn):
+            bar.addWidget(b)
+        bar.addStretch(1)
+        bar.addWidget(self.settings_btn)
+        pvl.addLayout(bar)
         pvl.addWidget(self.preview_stack, 1)
         pvl.addWidget(self.drag_hint)
         pvl.addWidget(self.apply_all)
@@ -368,11 +447,50 @@ class MainWindow(QMainWindow):
         self.add_paths(samples)
 
     def remove_selected(self) -> None:
-        rows = [i.row() for i in self.table.selectionModel().selectedRows()]
+        rows = [self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()]
         self.model.remove_rows(rows)
         self.update_preview()
 
+    def export_running(self) -> bool:
+        return self.export_dialog is not None and self.export_dialog.final is None
+
+    def confirm(self, title: str, text: str, yes: str) -> bool:
+        """A modal yes/no question (self.confirm_box while it is open, for tests)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, self
+        )
+        yes_btn = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(yes_btn)
+        self.confirm_box = box
+        try:
+            box.exec()
+        finally:
+            self.confirm_box = None
+        return box.clickedButton() is yes_btn
+
+    def stop_export(self, timeout_s: float = 60.0) -> bool:
+        """Cancel a running export and wait (events keep flowing) until the batch runner has
+        ended, which joins its pool: no worker process is left behind."""
+        dlg = self.export_dialog
+        if dlg is None or dlg.final is not None:
+            return True
+        dlg.cancel()
+        end = time.monotonic() + timeout_s
+        while dlg.final is None and time.monotonic() < end:
+            QApplication.processEvents()
+            time.sleep(0.02)
+        return dlg.final is not None
+
     def clear_files(self) -> None:
+        if self.export_running():
+            if not self.confirm(
+                self.tr("Clear"),
+                self.tr("An export is running. Stop it and clear the list?"),
+                self.tr("Stop and clear"),
+            ):
+                return
+            self.stop_export()
         self.model.clear()
         self.update_preview()
 
@@ -383,6 +501,76 @@ class MainWindow(QMainWindow):
         self.list_stack.setCurrentWidget(self.empty_hint if empty else self.table)
         self.export_btn.setEnabled(not empty)
         self.act_export.setEnabled(not empty)
+        self.update_checklist()
+
+    # --- export readiness ------------------------------------------------------------------
+    def default_output_dir(self) -> Path | None:
+        """`<folder of the first file>/labelled` (已标识 in Chinese) when none was chosen."""
+        if not self.model.entries:
+            return None
+        name = DEFAULT_OUT_NAMES["zh" if self.lang.startswith("zh") else "en"]
+        return self.model.entries[0].path.parent / name
+
+    def output_dir(self) -> Path | None:
+        chosen = self.panel.output_dir
+        return Path(chosen) if chosen else self.default_output_dir()
+
+    def _needs_producer(self) -> bool:
+        """Only rows already inspected and known to lack a record need the code up front; rows
+        not yet inspected (lazy list) are left to the engine, which fails them with advice."""
+        s = self.settings
+        return s.implicit.enabled and any(
+            e.report is not None and not e.report.records and not e.unsupported
+            for e in self.model.entries
+        )
+
+    def missing_items(self) -> list[tuple[str, QWidget]]:
+        """What stops an export now: (what to say, the field to go to)."""
+        items: list[tuple[str, QWidget]] = []
+        if not any(not e.unsupported for e in self.model.entries):
+            items.append((self.tr("files to label"), self.samples_btn))
+        s = self.settings
+        if s.implicit_only and not s.implicit.enabled:
+            items.append(
+                (
+                    self.tr("something to write: a visible label or the metadata record"),
+                    self.panel.write_record,
+                )
+            )
+        self.panel.set_needs_producer(self._needs_producer())
+        problem = self.panel.producer_problem()
+        if problem:
+            n = sum(
+                1
+                for e in self.model.entries
+                if e.report is not None and not e.report.records and not e.unsupported
+            )
+            what = (
+                self.tr("the producer code ({0} files have no record yet)").format(n)
+                if not s.implicit.producer
+                else self.tr("a valid producer code: {0}").format(problem)
+            )
+            items.append((what, self.panel.id_edits["producer"]))
+        return items
+
+    def update_checklist(self) -> None:
+        if not hasattr(self, "checklist"):
+            return
+        missing = self.missing_items() if self.model.entries else []
+        out = self.output_dir()
+        if out is not None and not self.panel.output_dir:
+            self.panel.output_edit.setPlaceholderText(str(out))
+        if missing:
+            self.checklist.setText(
+                self.tr("Still needed: {0}").format("; ".join(t for t, _w in missing))
+            )
+            self.checklist.setStyleSheet("color: #8a6d3b;")
+        elif self.model.entries:
+            n = sum(1 for e in self.model.entries if not e.unsupported)
+            self.checklist.setText(self.tr("Ready: {0} files").format(n))
+            self.checklist.setStyleSheet("color: #2e7d32;")
+        else:
+            self.checklist.setText("")
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():
@@ -404,8 +592,25 @@ class MainWindow(QMainWindow):
 
     # --- preview ---------------------------------------------------------------------------------
     def current_entry(self) -> FileEntry | None:
-        row = self.table.currentIndex().row()
+        row = self.proxy.mapToSource(self.table.currentIndex()).row()
         return self.model.entries[row] if 0 <= row < len(self.model.entries) else None
+
+    def step_file(self, step: int) -> None:
+        """Previous / next file in the list as shown (sorted, filtered)."""
+        n = self.proxy.rowCount()
+        if not n:
+            return
+        row = min(max(self.table.currentIndex().row() + step, 0), n - 1)
+        self.table.selectRow(row)
+
+    def set_actual_size(self, on: bool) -> None:
+        self.preview.actual_size = on
+        self.zoom_btn.setText(self.tr("Fit") if on else self.tr("100 %"))
+        self.update_preview()
+
+    def show_settings(self, on: bool) -> None:
+        self.panel_scroll.setVisible(on)
+        self.qsettings.setValue("settings_shown", on)
 
     def settings_for(self, entry: FileEntry) -> LabelSettings:
         return entry.override or self.settings
@@ -449,7 +654,9 @@ class MainWindow(QMainWindow):
         self.preview_stack.setCurrentWidget(self.preview)
         self._preview_serial += 1
         self.preview.margin_frac = margin
-        task = FunctionTask(self._preview_serial, render_image, entry.path, settings)
+        # 100 %: the engine renders the whole picture (fit: at most 1200 px, fast).
+        max_side = 1 << 14 if self.preview.actual_size else 1200
+        task = FunctionTask(self._preview_serial, render_image, entry.path, settings, max_side)
         task.signals.result.connect(self._preview_ready)
         task.signals.error.connect(self._preview_failed)
         self._start(task)
@@ -479,6 +686,7 @@ class MainWindow(QMainWindow):
             self.video_preview.toggle_play()
 
     def _entry_inspected(self, path: Path) -> None:
+        self.update_checklist()
         entry = self.current_entry()
         if entry is not None and entry.path == path:
             self.update_preview()
@@ -496,6 +704,20 @@ class MainWindow(QMainWindow):
         if entry is None:
             return
         if self.apply_all.isChecked():
+            custom = [
+                e
+                for e in self.model.entries
+                if e.override is not None and e.override.visible.position != position
+            ]
+            if len(custom) > (0 if entry.override is None else 1) and not self.confirm(
+                self.tr("Move the label in all files"),
+                self.tr("{0} files have their own label position. Replace them all?").format(
+                    len(custom)
+                ),
+                self.tr("Replace all"),
+            ):
+                self.update_preview()  # the dragged label goes back
+                return
             self.settings = dataclasses.replace(
                 self.settings, visible=dataclasses.replace(self.settings.visible, position=position)
             )
@@ -508,8 +730,22 @@ class MainWindow(QMainWindow):
             entry.override = dataclasses.replace(
                 base, visible=dataclasses.replace(base.visible, position=position)
             )
-        self.statusBar().showMessage(self.tr("Label moved to {0}").format(position), 4000)
+        self.statusBar().showMessage(
+            self.tr("Label moved to {0}").format(self._position_name(position)), 4000
+        )
         self.update_preview()
+
+    def _position_name(self, position: str) -> str:
+        i = self.panel.position.findData(position)
+        if i >= 0 and position in self._anchor_names():
+            return self.panel.position.itemText(i)
+        return self.tr("a custom place")
+
+    @staticmethod
+    def _anchor_names() -> set[str]:
+        from aigclabel_gui.engine.settings import ANCHORS
+
+        return {*ANCHORS, "auto"}
 
     def on_settings_changed(self, settings: LabelSettings) -> None:
         old = self.settings
@@ -524,6 +760,7 @@ class MainWindow(QMainWindow):
                     ),
                 )
         self._save_settings()
+        self.update_checklist()
         if old != settings:
             self.update_preview()
 
@@ -603,47 +840,35 @@ class MainWindow(QMainWindow):
         self._fill_presets()
 
     # --- export ---------------------------------------------------------------------------------------
-    def export(self, workers: int = 0) -> ExportDialog | None:
-        """Check the inputs, then run the batch in an ExportDialog (off the UI thread)."""
-        if self.export_dialog is not None and self.export_dialog.final is None:
+    def export(self, workers: int = 0, only: list[Path] | None = None) -> ExportDialog | None:
+        """Check the inputs, then run the batch in an ExportDialog (off the UI thread). What is
+        missing is said in one message, and the first missing field gets the focus."""
+        if self.export_running():
             self.export_dialog.raise_()
             return None
         entries = [e for e in self.model.entries if not e.unsupported]
+        if only is not None:
+            keys = {Path(p).resolve() for p in only}
+            entries = [e for e in entries if e.key in keys]
         if not entries:
             return None
-        outdir = self.panel.output_dir
-        if not outdir:
-            self.show_message(self.tr("Export"), self.tr("Choose an output folder first."))
-            self.panel.output_edit.setFocus()
+        self.panel.mark_export_attempted()
+        missing = self.missing_items()
+        if missing:
+            self._show_missing(missing)
             return None
-        # Only rows already inspected and known to lack a record need the code up front; rows not
-        # yet inspected (lazy list) are left to the engine, which fails them with the same advice.
-        needs_producer = not self.settings.implicit.producer and any(
-            e.report is not None and not e.report.records for e in entries
-        )
-        if self.settings.implicit.enabled and needs_producer:
-            self.show_message(
-                self.tr("Export"),
-                self.tr(
-                    "Enter the producer code (ContentProducer): the provider code of the service "
-                    "that generated the content. It is never invented; files that already carry "
-                    "a producer's record keep theirs."
-                ),
-            )
-            self.panel.id_edits["producer"].setFocus()
-            self.panel_scroll.ensureWidgetVisible(self.panel.id_edits["producer"])
-            return None
+        outdir = self.output_dir()
         try:
             self.settings.validate()
             overrides = {e.path: e.override for e in entries if e.override is not None}
             jobs = plan_jobs(
                 [e.path for e in entries],
-                Path(outdir),
+                outdir,
                 self.settings,
                 name_template=self.panel.name_template,
                 overrides=overrides,
             )
-            Path(outdir).mkdir(parents=True, exist_ok=True)
+            outdir.mkdir(parents=True, exist_ok=True)
         except AigcError as exc:
             self.show_message(self.tr("Export"), str(exc))
             return None
@@ -653,17 +878,48 @@ class MainWindow(QMainWindow):
                 self.tr("Cannot create the output folder: {0}").format(exc.strerror or exc),
             )
             return None
-        self.qsettings.setValue("output_dir", outdir)
+        if self.panel.output_dir:
+            self.qsettings.setValue("output_dir", self.panel.output_dir)
         for e in entries:
             e.status, e.status_reason = "running", ""
             self.model.entry_changed(e)
-        dlg = ExportDialog(jobs, Path(outdir), self.panel.on_exist, workers, self)
+        unsupported = [e.path for e in self.model.entries if e.unsupported] if only is None else []
+        dlg = ExportDialog(
+            jobs, outdir, self.panel.on_exist, workers, self, unsupported=unsupported
+        )
         dlg.file_finished.connect(self._export_file_done)
         dlg.batch_finished.connect(self._export_done)
+        dlg.retry_requested.connect(lambda paths, w=workers: self.export(w, only=paths))
         self.export_dialog = dlg
         dlg.show()
         dlg.start()
         return dlg
+
+    def _show_missing(self, missing: list[tuple[str, QWidget]]) -> None:
+        text = (
+            self.tr("Before exporting, please add:")
+            + "\n"
+            + "\n".join(f"• {t}" for t, _w in missing)
+        )
+        producer_only = [w for _t, w in missing] == [self.panel.id_edits["producer"]]
+        self.show_message(self.tr("Export"), text)
+        if producer_only and not self.settings.implicit.producer and self.message_box:
+            # No dead end: a creator without the service's code can still export the visible
+            # label (the note under the check box says what that copy lacks).
+            btn = self.message_box.addButton(
+                self.tr("Export the visible label only"), QMessageBox.ButtonRole.ActionRole
+            )
+            btn.clicked.connect(self._export_visible_only)
+        first = missing[0][1]
+        if first in self.panel.findChildren(QWidget):
+            self.show_settings(True)
+            self.settings_btn.setChecked(True)
+            self.panel_scroll.ensureWidgetVisible(first)
+        first.setFocus()
+
+    def _export_visible_only(self) -> None:
+        self.panel.write_record.setChecked(False)
+        QTimer.singleShot(0, self.export)
 
     def _export_file_done(self, result) -> None:
         row = self.model.row_of(Path(result.src))
@@ -707,6 +963,16 @@ class MainWindow(QMainWindow):
         return LabelSettings()
 
     def closeEvent(self, event) -> None:
+        if self.export_running():
+            if not self.confirm(
+                self.tr("Quit"),
+                self.tr("An export is running. Stop it and quit? Files in progress are not kept."),
+                self.tr("Stop and quit"),
+            ):
+                event.ignore()
+                return
+            self.stop_export()
+            self.export_dialog.close()
         self.audio_preview.player.shutdown()
         self.video_preview.player.shutdown()
         if self.act_remember.isChecked():

@@ -63,6 +63,7 @@ class PreviewWidget(QWidget):
         self.frame: PreviewFrame | None = None
         self.message = ""
         self.margin_frac = 0.02
+        self.actual_size = False  # 100 %: one picture pixel per screen pixel, centred on the label
         self._drag_offset: QPointF | None = None
         self._drag_box: QRectF | None = None
         self._hover = False
@@ -84,6 +85,25 @@ class PreviewWidget(QWidget):
         pm = self.frame.pixmap
         caption_h = 22 if self.frame.caption else 0
         avail_w, avail_h = self.width() - 8, self.height() - 8 - caption_h
+        if self.actual_size:
+            scale = 1.0 / max(self.devicePixelRatioF(), 1.0)
+            w, h = pm.width() * scale, pm.height() * scale
+            box = self.frame.label_box
+            cx, cy = (
+                ((box[0] + box[2]) / 2 * scale, (box[1] + box[3]) / 2 * scale)
+                if box
+                else (
+                    w / 2,
+                    h / 2,
+                )
+            )
+
+            def place(size: float, avail: float, centre: float) -> float:
+                if size <= avail:
+                    return (avail - size) / 2 + 4
+                return min(max(avail / 2 - centre, avail - size), 0) + 4
+
+            return QRectF(place(w, avail_w, cx), place(h, avail_h, cy), w, h), scale
         scale = min(avail_w / max(pm.width(), 1), avail_h / max(pm.height(), 1))
         w, h = pm.width() * scale, pm.height() * scale
         return QRectF((self.width() - w) / 2, (self.height() - caption_h - h) / 2, w, h), scale

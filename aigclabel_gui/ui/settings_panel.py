@@ -12,6 +12,8 @@ import dataclasses
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
     QCheckBox,
     QColorDialog,
     QComboBox,
@@ -40,8 +42,10 @@ from aigclabel_gui.engine.record import (
     value_problem,
 )
 from aigclabel_gui.engine.settings import ANCHORS, MIN_CARD_SECONDS, MIN_SIZE_PCT, LabelSettings
+from aigclabel_gui.ui.messages import producer_code_problem
 
 ERROR_STYLE = "color: #c0392b;"
+HINT_STYLE = "color: #666;"
 
 
 def _compact(combo: QComboBox) -> None:
@@ -97,6 +101,9 @@ class SettingsPanel(QWidget):
         self.output_dir = ""
         self.name_template = "{stem}{ext}"
         self.on_exist = "rename"
+        # Problems are shown red only once the user tried to export (not from the first second).
+        self.show_errors = False
+        self.needs_producer = True  # the main window says whether any file lacks a record
         layout = QVBoxLayout(self)
         layout.addWidget(self._build_preset_box())
         layout.addWidget(self._build_visible_box())
@@ -107,6 +114,7 @@ class SettingsPanel(QWidget):
         layout.addStretch(1)
         for combo in self.findChildren(QComboBox):
             _compact(combo)
+        self._name_inputs()
         self.set_settings(settings)
 
     # --- public ------------------------------------------------------------------------------
@@ -121,6 +129,7 @@ class SettingsPanel(QWidget):
             self._settings = settings
             v, a, vid, imp = settings.visible, settings.audio, settings.video, settings.implicit
             self.implicit_only.setChecked(settings.implicit_only)
+            self.write_record.setChecked(imp.enabled)
             self.text.setText(v.text)
             self.text.setPlaceholderText(v.resolved_text())
             self.language.setCurrentIndex(0 if v.language == "zh" else 1)
@@ -318,6 +327,32 @@ class SettingsPanel(QWidget):
     def _build_implicit_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("Metadata label (AIGC record)"))
         form = _form(box)
+        self.write_record = QCheckBox(self.tr("Write the AIGC metadata record"))
+        self.write_record.setObjectName("writeRecord")
+        self.write_record.toggled.connect(self._write_record_toggled)
+        form.addRow(self.write_record)
+        self.visible_only_note = QLabel(
+            self.tr(
+                "Visible label only: the copies get no machine-readable AIGC record, so "
+                "platforms and checkers cannot read that they are AI-generated."
+            )
+        )
+        self.visible_only_note.setWordWrap(True)
+        self.visible_only_note.setStyleSheet("color: #8a6d3b;")
+        self.visible_only_note.hide()
+        form.addRow(self.visible_only_note)
+        self.whose_code = QLabel(
+            self.tr(
+                "The producer code belongs to the AI service that generated the content "
+                "(its provider), not to you as a creator: copy it from the service's terms or "
+                "from a file it made. Files that already carry a producer's record keep it, and "
+                "need no code. See “Whose producer code?” in the README."
+            )
+        )
+        self.whose_code.setObjectName("whoseCode")
+        self.whose_code.setWordWrap(True)
+        self.whose_code.setStyleSheet(HINT_STYLE)
+        form.addRow(self.whose_code)
         self.label_value = QComboBox()
         self.label_value.addItem(self.tr("1 — AI-generated"), "1")
         self.label_value.addItem(self.tr("2 — possibly AI-generated"), "2")
@@ -349,20 +384,27 @@ class SettingsPanel(QWidget):
                 row.addWidget(gen)
                 edit.setPlaceholderText(self.tr("empty: generated for each file"))
             if name == "producer":
-                helper = QPushButton(self.tr("From USCC…"))
+                helper = QPushButton(self.tr("Build from a credit code…"))
                 helper.setToolTip(
                     self.tr(
-                        "Build the 27-character provider code from a unified social credit code"
+                        "For service providers: build the 27-character provider code from your "
+                        "unified social credit code"
                     )
                 )
                 helper.clicked.connect(self._code_from_uscc)
                 row.addWidget(helper)
-                edit.setPlaceholderText(self.tr("required, e.g. 001191440300708461136T1XGW3"))
+                edit.setPlaceholderText(self.tr("e.g. 001191440300708461136T1XGW3"))
             if name == "propagator":
                 edit.setPlaceholderText(self.tr("empty: the producer (first write)"))
             err = ErrorLabel()
             self.id_edits[name], self.id_errors[name] = edit, err
             form.addRow(title, _with_error(row, err))
+            if name == "producer":
+                self.producer_hint = QLabel()
+                self.producer_hint.setObjectName("producerHint")
+                self.producer_hint.setWordWrap(True)
+                self.producer_hint.setStyleSheet(HINT_STYLE)
+                form.addRow(self.producer_hint)
         self.iptc = QCheckBox(self.tr("Also write IPTC DigitalSourceType"))
         self.iptc.setToolTip(
             self.tr("The international field read by Google, Meta and many asset managers")
@@ -379,16 +421,19 @@ class SettingsPanel(QWidget):
     def _build_export_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("Export"))
         form = _form(box)
-        row = QHBoxLayout()
+        # The output folder sits beside the Export button (the main window places this row).
+        self.output_row = QWidget()
+        row = QHBoxLayout(self.output_row)
+        row.setContentsMargins(0, 0, 0, 0)
         self.output_edit = QLineEdit()
         self.output_edit.setObjectName("outputDir")
-        self.output_edit.setPlaceholderText(self.tr("choose a folder"))
+        self.output_edit.setAccessibleName(self.tr("Output folder"))
+        self.output_edit.setPlaceholderText(self.tr("default: a “labelled” folder beside the files"))
         self.output_edit.textChanged.connect(self._export_changed)
-        browse = QPushButton(self.tr("Browse…"))
-        browse.clicked.connect(self._browse_output)
+        self.browse_btn = QPushButton(self.tr("Browse…"))
+        self.browse_btn.clicked.connect(self._browse_output)
         row.addWidget(self.output_edit, 1)
-        row.addWidget(browse)
-        form.addRow(self.tr("Output folder"), row)
+        row.addWidget(self.browse_btn)
         self.template_edit = QLineEdit(self.name_template)
         self.template_edit.setToolTip("{stem} {ext} {kind} {date} {name}")
         self.template_edit.textChanged.connect(self._export_changed)
@@ -457,17 +502,84 @@ class SettingsPanel(QWidget):
         self.card_error.setText("")
         self._replace_section("video", card_seconds=value)
 
+    def producer_problem(self) -> str | None:
+        """Why the producer field stops an export now, or None."""
+        imp = self._settings.implicit
+        if not imp.enabled:
+            return None
+        if not imp.producer:
+            if not self.needs_producer:
+                return None
+            return self.tr("Required for files without a record: the code of the AI service.")
+        return producer_code_problem(imp.producer)
+
     def _validate_ids(self) -> None:
+        """Checked as you type; shown red only after an export attempt (grey before)."""
         imp = self._settings.implicit
         for name, edit in self.id_edits.items():
             value = getattr(imp, name)
-            problem = value_problem(edit.property("record_field"), value) if value else None
-            if name == "producer" and not value:
-                problem = self.tr(
-                    "Required: the provider code of the service that generated the content."
+            if name == "producer":
+                problem = self.producer_problem() if imp.enabled else None
+                # A forbidden character is shown at once: typing on would not fix it.
+                red = bool(problem) and (
+                    self.show_errors or bool(value_problem("ContentProducer", value))
                 )
+                self.id_errors[name].setText(problem if red else "")
+                if problem and not red:
+                    self.producer_hint.setText(problem)
+                elif value and not problem:
+                    self.producer_hint.setText(
+                        self.tr("✓ a valid 27-character provider code")
+                        if len(value) == 27
+                        else self.tr("Used as the service's registered name.")
+                    )
+                else:
+                    self.producer_hint.setText("")
+                self.producer_hint.setVisible(bool(self.producer_hint.text()))
+                edit.setStyleSheet("border: 1px solid #c0392b;" if red else "")
+                continue
+            problem = None
+            if value and value_problem(edit.property("record_field"), value):
+                problem = producer_code_problem(value)
             self.id_errors[name].setText(problem or "")
             edit.setStyleSheet("border: 1px solid #c0392b;" if problem else "")
+
+    def mark_export_attempted(self) -> None:
+        self.show_errors = True
+        self._validate_ids()
+
+    def set_needs_producer(self, needed: bool) -> None:
+        if needed != self.needs_producer:
+            self.needs_producer = needed
+            self._validate_ids()
+
+    def _write_record_toggled(self, on: bool) -> None:
+        self.visible_only_note.setVisible(not on)
+        for name in ("producer", "produce_id", "propagator", "propagate_id"):
+            self.id_edits[name].setEnabled(on)
+        self._replace_section("implicit", enabled=on)
+        self._validate_ids()
+
+    def _name_inputs(self) -> None:
+        """Screen readers name each input after its form label (the buddy stays the label)."""
+        for form in self.findChildren(QFormLayout):
+            for row in range(form.rowCount()):
+                label = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+                field = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+                if label is None or field is None or not isinstance(label.widget(), QLabel):
+                    continue
+                text = label.widget().text().replace("&", "")
+                holder = field.widget() or field.layout()
+                inputs = []
+                if isinstance(holder, QWidget):
+                    inputs = [holder, *holder.findChildren(QWidget)]
+                else:
+                    inputs = [holder.itemAt(i).widget() for i in range(holder.count())]
+                for w in inputs:
+                    if isinstance(w, QLineEdit | QComboBox | QAbstractSpinBox | QAbstractButton):
+                        if not w.accessibleName():
+                            extra = w.text() if isinstance(w, QPushButton) else ""
+                            w.setAccessibleName(f"{text}: {extra}" if extra else text)
 
     def _generate_id(self, name: str) -> None:
         value = new_content_id()

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
@@ -92,7 +92,7 @@ def drop_urls(widget, paths: list[Path]) -> None:
     """A real drag-enter + drop of file URLs, as the window receives it from a file manager."""
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    pos = QPointF(widget.width() / 2, widget.height() / 2)
+    pos = QPoint(widget.width() // 2, widget.height() // 2)  # PySide6 6.11 takes QPoint
     enter = QDragEnterEvent(
         pos.toPoint(),  # Qt's C++ signature takes QPoint; only PySide6 6.12 converted a QPointF
         Qt.DropAction.CopyAction,

@@ -37,10 +37,13 @@ def test_drop_files_and_folder_lists_them_with_reasons(qtbot, window, tmp_path):
     names = [e.path.name for e in window.model.entries]
     assert names == ["one.jpg", "two.png", "broken.jpg"]
     bad = window.model.entries[2]
-    assert bad.unsupported and "broken.jpg" in bad.unsupported
+    # A one-line reason in the UI language; the engine's own words (naming the file) behind it.
+    assert bad.unsupported == "not a supported file type"
+    assert "broken.jpg" in bad.unsupported_detail
     idx = window.model.index(2, 0)
     # Greyed, with the reason as tooltip, not silently dropped.
-    assert window.model.data(idx, Qt.ItemDataRole.ToolTipRole) == bad.unsupported
+    tip = window.model.data(idx, Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith(bad.unsupported) and bad.unsupported_detail in tip
     assert window.model.data(idx, Qt.ItemDataRole.ForegroundRole).color().lightness() > 100
     assert not window.model.flags(idx) & Qt.ItemFlag.ItemIsEnabled
     # The same file dropped again is not listed twice.
@@ -264,9 +267,9 @@ def test_keyboard_shortcuts(qtbot, window, tmp_path):
     window.activateWindow()
     window.table.setFocus()
     window.table.selectRow(0)
-    # Ctrl+E exports (refused here: no output folder) -> the message proves the shortcut ran.
+    # Ctrl+E exports (refused here: no producer code) -> the message proves the shortcut ran.
     QTest.keySequence(window, window.act_export.shortcut())
-    assert "output folder" in window.last_message.lower()
+    assert "producer code" in window.last_message.lower()
     window.message_box.close()
     QTest.keySequence(window.table, window.act_remove.shortcut())
     assert window.model.rowCount() == 1

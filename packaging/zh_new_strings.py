@@ -1,0 +1,121 @@
+"""Chinese translations added in wave 2 (GUI usability): fills lupdate's "unfinished" entries.
+
+    .venv/bin/python packaging/zh_new_strings.py   (after update_translations.sh's lupdate step)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+TS = Path(__file__).resolve().parent.parent / "resources" / "i18n" / "aigclabel_zh_CN.ts"
+
+ZH = {
+    "File": "文件",
+    "Problem": "问题",
+    "Details ▸": "详细信息 ▸",
+    "Details ▾": "详细信息 ▾",
+    "Retry failed": "重试失败的文件",
+    "Labelling: {0}": "正在标识：{0}",
+    "estimating…": "正在估算剩余时间…",
+    "about {0} left": "约剩 {0}",
+    "{0} of {1} files · {2}": "第 {0} / {1} 个文件 · {2}",
+    "Output folder: {0}": "输出文件夹：{0}",
+    "{0} files were not exported (file type not supported): {1}": "{0} 个文件未导出（不支持的文件类型）：{1}",
+    "All files": "全部文件",
+    "Not yet exported": "尚未导出",
+    "Failed": "失败",
+    "Done": "已完成",
+    "Show": "显示",
+    "Files": "文件列表",
+    "Output folder": "输出文件夹",
+    "◀ Previous": "◀ 上一个",
+    "Next ▶": "下一个 ▶",
+    "100 %": "100 %",
+    "Show the picture at 100 % around the label (or fit)": "以 100% 显示标识周围的画面（或适应窗口）",
+    "Settings": "设置",
+    "Clear": "清空",
+    "An export is running. Stop it and clear the list?": "正在导出。要停止导出并清空列表吗？",
+    "Stop and clear": "停止并清空",
+    "files to label": "要标识的文件",
+    "something to write: a visible label or the metadata record": "要写入的内容：可见标识或元数据记录",
+    "the producer code ({0} files have no record yet)": "生成方代码（{0} 个文件还没有记录）",
+    "a valid producer code: {0}": "有效的生成方代码：{0}",
+    "Still needed: {0}": "还需要：{0}",
+    "Ready: {0} files": "可以导出：{0} 个文件",
+    "Fit": "适应窗口",
+    "Move the label in all files": "移动所有文件的标识",
+    "{0} files have their own label position. Replace them all?": "{0} 个文件有各自的标识位置。全部替换吗？",
+    "Replace all": "全部替换",
+    "a custom place": "自定义位置",
+    "Quit": "退出",
+    "An export is running. Stop it and quit? Files in progress are not kept.": "正在导出。要停止并退出吗？正在处理的文件不会保留。",
+    "Stop and quit": "停止并退出",
+    "Before exporting, please add:": "导出前请补充：",
+    "Export the visible label only": "只导出可见标识",
+    "Cancelled before it was finished.": "未完成即已取消。",
+    "Already labelled with these settings in this folder; left as it is.": "此文件夹中已用相同设置标识过，保持不变。",
+    "A file with this name is already in the output folder; left as it is.": "输出文件夹中已有同名文件，保持不变。",
+    "No producer code: enter the code of the AI service that generated this file.": "没有生成方代码：请填写生成此文件的 AI 服务的代码。",
+    "The labelling process crashed on this file; try it again alone.": "处理此文件时标识进程崩溃，请单独重试。",
+    "The output disk is full; free some space and try again.": "输出磁盘已满，请腾出空间后重试。",
+    "The output folder cannot be written to; choose another folder.": "无法写入输出文件夹，请选择其他文件夹。",
+    "The output would replace the original; choose another output folder.": "输出会覆盖原文件，请选择其他输出文件夹。",
+    "This picture uses 16 bits per channel; save it as 8 bits and try again.": "此图片每通道 16 位，请另存为 8 位后重试。",
+    "This file type is not supported.": "不支持此文件类型。",
+    "The file is damaged; export it again from the original software.": "文件已损坏，请从原软件重新导出。",
+    "The file is too large to open safely.": "文件过大，无法安全打开。",
+    "A value of the metadata record is not allowed (codes use A–Z, 0–9).": "元数据记录中有不允许的值（代码只用 A–Z、0–9）。",
+    "A setting is not allowed; check the settings and try again.": "有一项设置不被允许，请检查设置后重试。",
+    "This format cannot hold a metadata record; nothing was written.": "此格式无法保存元数据记录，未写入任何内容。",
+    "The labelled copy could not be saved in the output folder.": "无法在输出文件夹中保存带标识的副本。",
+    "The labelled copy did not check out and was not kept.": "带标识的副本未通过校验，已丢弃。",
+    "Skipped.": "已跳过。",
+    "This file could not be labelled; see the details.": "无法标识此文件，请查看详细信息。",
+    "damaged file": "文件已损坏",
+    "too large to open safely": "文件过大，无法安全打开",
+    "not a supported file type": "不支持的文件类型",
+    "space": "空格",
+    "GB 45438 Annex E: only letters, digits and ASCII signs; not allowed here: {0}": "GB 45438 附录 E：只能使用英文字母、数字和 ASCII 符号；此处不允许：{0}",
+    "A provider code has 27 characters; this one has {0}.": "服务提供者代码为 27 位，此处为 {0} 位。",
+    "A provider code starts with 0011 and uses only digits and capital letters.": "服务提供者代码以 0011 开头，只含数字和大写字母。",
+    "The credit code inside (characters 5–22) has a wrong check character: a typing error?": "其中的统一社会信用代码（第 5–22 位）校验位不对，是否输错了？",
+    "Write the AIGC metadata record": "写入 AIGC 元数据记录",
+    "Visible label only: the copies get no machine-readable AIGC record, so platforms and checkers cannot read that they are AI-generated.": "仅可见标识：副本中没有机器可读的 AIGC 记录，平台和检测工具无法读出它们由 AI 生成。",
+    "The producer code belongs to the AI service that generated the content (its provider), not to you as a creator: copy it from the service's terms or from a file it made. Files that already carry a producer's record keep it, and need no code. See “Whose producer code?” in the README.": "生成方代码属于生成该内容的 AI 服务（其服务提供者），而不是作为创作者的您：请从该服务的协议或它生成的文件中复制。已带有生成方记录的文件会保留原记录，无需填写代码。详见 README 中的“生成方代码是谁的？”。",
+    "Required for files without a record: the code of the AI service.": "没有记录的文件需要：AI 服务的代码。",
+    "✓ a valid 27-character provider code": "✓ 有效的 27 位服务提供者代码",
+    "Used as the service's registered name.": "将作为该服务的登记名称使用。",
+    "Build from a credit code…": "由信用代码生成…",
+    "For service providers: build the 27-character provider code from your unified social credit code": "供服务提供者使用：由您的统一社会信用代码生成 27 位服务提供者代码",
+    "e.g. 001191440300708461136T1XGW3": "例如 001191440300708461136T1XGW3",
+    "default: a “labelled” folder beside the files": "默认：文件旁的“已标识”文件夹",
+    "I publish AI content made with someone's AI service (creator)": "我发布用他人 AI 服务生成的内容（创作者）",
+    "I run the AI service or label my own output (service provider)": "我运营 AI 服务或为自己生成的内容加标识（服务提供者）",
+    "Who are you?": "您的身份",
+    "This only sets sensible defaults; change it later in the Edit menu.": "这只用于设置合适的默认值，之后可在“编辑”菜单中更改。",
+    "Creator or service provider…": "创作者还是服务提供者…",
+    "Continue": "继续",
+}
+
+
+def main() -> None:
+    tree = etree.parse(str(TS))
+    missing = []
+    for m in tree.iter("message"):
+        tr = m.find("translation")
+        if tr.get("type") == "unfinished" or not tr.text:
+            src = m.findtext("source")
+            if src in ZH:
+                tr.text = ZH[src]
+                tr.attrib.pop("type", None)
+            else:
+                missing.append(src)
+    tree.write(str(TS), encoding="utf-8", xml_declaration=True)
+    if missing:
+        raise SystemExit("no translation for: " + repr(missing))
+
+
+if __name__ == "__main__":
+    main()
