@@ -81,10 +81,10 @@ def hostile_files(folder: Path) -> dict[str, Path]:
     fifo = folder / "pipe.mp3"
     os.mkfifo(fifo)
     files["pipe.mp3"] = fifo
-    tiny = Image.new("RGB", (32, 24), (9, 99, 199))
+    small = Image.new("RGB", (96, 64), (9, 99, 199))  # above the 48 px legibility floor
     for name in ("ComfyUI 2025-01-01 10:00:00.png", "con.png", "aux.png", "a\\b.png", "new\nline.png",
                  "trailing. .png", "x" * 250 + ".png"):  # fmt: skip
-        tiny.save(folder / name, "PNG")
+        small.save(folder / name, "PNG")
         files[name] = folder / name
     return files
 

@@ -94,7 +94,7 @@ def drop_urls(widget, paths: list[Path]) -> None:
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     pos = QPoint(widget.width() // 2, widget.height() // 2)  # PySide6 6.11 takes QPoint
     enter = QDragEnterEvent(
-        pos.toPoint(),  # Qt's C++ signature takes QPoint; only PySide6 6.12 converted a QPointF
+        pos,
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
