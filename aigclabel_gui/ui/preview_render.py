@@ -35,33 +35,26 @@ class ImageRender:
 
 @dataclass
 class AudioRender:
+    """The source's waveform and the engine's layout of the labelled output
+    (audio_plan.output_segments: the same layout the writer splices)."""
+
     waveform: QImage  # the source's waveform, its full length
     duration: float  # seconds, of the source
     prompt_s: float = 0.0
     gap_s: float = 0.0
-    positions: list[float] = field(default_factory=list)  # prompt starts, output timeline (s)
+    layout: list = field(default_factory=list)  # engine Segments, output timeline
     prompt_peaks: list[float] = field(default_factory=list)  # the prompt's waveform, 0..1
 
+    @property
+    def positions(self) -> list[float]:
+        """Prompt starts on the output timeline (s)."""
+        return [s.start for s in self.layout if s.kind == "prompt"]
+
     def segments(self) -> list[tuple[str, float, float, float]]:
-        """The labelled output in order: (what, start s, end s, source start s), `what` being
-        "audio" or "prompt". The engine's layout (audio_plan.prompt_positions): a prompt at the
-        start is followed by a gap, one at the end follows a gap, one in the middle has a gap on
-        both sides."""
-        out: list[tuple[str, float, float, float]] = []
-        out_t = src_t = 0.0
-        for pos in sorted(self.positions):
-            if pos > out_t:
-                length = min(max(pos - out_t - self.gap_s, 0.0), self.duration - src_t)
-                if length > 0:
-                    out.append(("audio", out_t, out_t + length, src_t))
-                    src_t += length
-            out.append(("prompt", pos, pos + self.prompt_s, src_t))
-            out_t = pos + self.prompt_s
-            if src_t < self.duration:
-                out_t += self.gap_s
-        if src_t < self.duration:
-            out.append(("audio", out_t, out_t + self.duration - src_t, src_t))
-        return out
+        """(what, start s, end s, source start s) in output order; no prompt: the programme."""
+        if not self.layout:
+            return [("audio", 0.0, self.duration, 0.0)] if self.duration else []
+        return [(s.kind, s.start, s.end, s.source_start) for s in self.layout]
 
     @property
     def total(self) -> float:
@@ -71,43 +64,35 @@ class AudioRender:
 
 @dataclass
 class VideoInfo:
+    """The labelled video's timeline as the engine writes it (video_cards.VideoTimeline)."""
+
     duration: float  # of the programme
     settings: LabelSettings
+    rate: float | None = None  # frames per second: inserted cards last whole frames
+
+    @property
+    def timeline(self):
+        from aigclabel_gui.engine.visible.video_cards import VideoTimeline
+
+        return VideoTimeline.from_settings(self.settings.video, self.duration, self.rate)
 
     @property
     def inserted(self) -> tuple[float, float]:
         """Seconds of inserted title cards before and after the programme."""
-        v = self.settings.video
-        if not (v.insert_card and v.cards != "none"):
-            return 0.0, 0.0
-        n = v.card_seconds
-        return (n if v.cards in ("start", "start+end") else 0.0), (
-            n if v.cards in ("end", "start+end") else 0.0
-        )
+        tl = self.timeline
+        return tl.before, tl.after
 
     @property
     def total(self) -> float:
-        before, after = self.inserted
-        return self.duration + before + after
+        return self.timeline.total
 
     def label_shown(self, t: float) -> bool:
         """Whether the engine shows the label at `t` (GB 45438 §5.4 cards, persistent label)."""
-        from aigclabel_gui.engine.visible.video_cards import CardSchedule
-
-        if not shows_label(self.settings):
-            return False
-        before, after = self.inserted
-        if (before and t < before) or (after and t >= before + self.duration):
-            return True
-        return (
-            CardSchedule.from_settings(self.settings.video, self.duration).opacity(t - before) > 0
-        )
+        return shows_label(self.settings) and self.timeline.opacity(t) > 0
 
     def movable(self, t: float) -> bool:
         """The label can be dragged where it is drawn on the programme (not on a title card)."""
-        before, after = self.inserted
-        on_card = (before and t < before) or (after and t >= before + self.duration)
-        return self.label_shown(t) and not on_card
+        return self.label_shown(t) and self.timeline.locate(t)[0] == "programme"
 
 
 def shows_label(settings: LabelSettings) -> bool:
@@ -131,9 +116,10 @@ def render_image(path: Path, settings: LabelSettings, max_side: int = 1200) -> I
 
 
 def video_info(path: Path, settings: LabelSettings) -> VideoInfo:
-    from aigclabel_gui.engine.visible.video import video_duration
+    from aigclabel_gui.engine.visible.video import probe
 
-    return VideoInfo(float(video_duration(path) or 0.0), settings)
+    pr = probe(path)
+    return VideoInfo(float(pr.duration or 0.0), settings, float(pr.rate) if pr.rate else None)
 
 
 def render_video_frame(
@@ -169,7 +155,7 @@ def render_audio(path: Path, settings: LabelSettings) -> AudioRender:
     out = AudioRender(pil_to_qimage(wave), duration)
     if settings.implicit_only or not settings.audio.enabled or not duration:
         return out
-    from aigclabel_gui.engine.visible.audio_plan import prompt_positions
+    from aigclabel_gui.engine.visible.audio_plan import inserts_for, output_segments
     from aigclabel_gui.engine.visible.audio_prompt import load_prompt
 
     rate = 48000
@@ -180,7 +166,8 @@ def render_audio(path: Path, settings: LabelSettings) -> AudioRender:
     peak = float(mono.max()) or 1.0
     out.prompt_peaks = [float(c.max()) / peak if c.size else 0.0 for c in cols]
     out.gap_s = settings.audio.gap_ms / 1000
-    out.positions = [float(p) for p in prompt_positions(duration, out.prompt_s, settings.audio)]
+    inserts = inserts_for(settings.audio.position, duration, rate)
+    out.layout = output_segments(inserts, duration, out.prompt_s, out.gap_s, rate)
     return out
 
 

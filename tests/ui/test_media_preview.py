@@ -29,11 +29,17 @@ def _select(qtbot, window, path):
 
 
 def test_audio_segments_follow_engine_layout():
-    r = AudioRender(None, duration=10.0, prompt_s=2.0, gap_s=0.3, positions=[0.0])
+    from aigclabel_gui.engine.visible.audio_plan import inserts_for, output_segments
+
+    def render(position):
+        layout = output_segments(inserts_for(position, 10.0, 48000), 10.0, 2.0, 0.3, 48000)
+        return AudioRender(None, duration=10.0, prompt_s=2.0, gap_s=0.3, layout=layout)
+
+    r = render("start")
     assert r.segments() == [("prompt", 0.0, 2.0, 0.0), ("audio", 2.3, 12.3, 0.0)]
-    r.positions = [10.3]  # end
+    r = render("end")
     assert r.segments() == [("audio", 0.0, 10.0, 0.0), ("prompt", 10.3, 12.3, 10.0)]
-    r.positions = [4.3]  # middle at 4 s
+    r = render("4")  # middle at 4 s
     assert [s[0] for s in r.segments()] == ["audio", "prompt", "audio"]
     assert [s[1:] for s in r.segments()] == [
         pytest.approx(v) for v in [(0.0, 4.0, 0.0), (4.3, 6.3, 4.0), (6.6, 12.6, 4.0)]

@@ -27,6 +27,7 @@ from aigclabel_gui.engine.visible.audio_plan import (
     AudioProbe,
     Insert,
     measure_programme,
+    output_segments,
     plan_inserts,
     probe_audio,
     prompt_positions,
@@ -125,13 +126,9 @@ def _pcm_positions(
     inserts: list[Insert], probe: AudioProbe, gap_n: int, prompt_n: int
 ) -> list[float]:
     rate = probe.sample_rate
-    total = round(probe.duration_s * rate)
-    out, added = [], 0
-    for ins in inserts:
-        at = total if ins.at is None else ins.at
-        out.append((at + added + (gap_n if ins.gap_before else 0)) / rate)
-        added += prompt_n + gap_n * (ins.gap_before + ins.gap_after)
-    return out
+    total = round(probe.duration_s * rate) / rate
+    segs = output_segments(inserts, total, prompt_n / rate, gap_n / rate, rate)
+    return [s.start for s in segs if s.kind == "prompt"]
 
 
 def _report(a, probe, lev, programme_db, at, added, how, notes) -> ExplicitReport:

@@ -110,35 +110,20 @@ def parse_position(position: str) -> str | float:
     return float(position)
 
 
-def prompt_positions(duration_s: float, prompt_s: float, settings: AudioSettings) -> list[float]:
-    """Where the prompts start in the labelled output, in seconds (the GUI draws them).
+def plan_inserts(position: str, probe: AudioProbe) -> list[Insert]:
+    """The inserts in programme order. A middle time beyond the end becomes "end"."""
+    return inserts_for(position, probe.duration_s, probe.sample_rate)
 
-    start: prompt, gap, programme; end: programme, gap, prompt; SECONDS: the programme up to
-    there, gap, prompt, gap, the rest (a middle cut may move ≤ 10 ms to a quiet sample)."""
-    gap = settings.gap_ms / 1000.0
-    pos = parse_position(settings.position)
+
+def inserts_for(position: str, duration_s: float, rate: int) -> list[Insert]:
+    """start: prompt, gap, programme; end: programme, gap, prompt; SECONDS: the programme up to
+    there, gap, prompt, gap, the rest (the writer may move a middle cut ≤ 10 ms to a quiet
+    sample)."""
+    pos = parse_position(position)
     if isinstance(pos, float):
         if pos <= 0:
             pos = "start"
         elif pos >= duration_s:
-            pos = "end"
-        else:
-            return [pos + gap]
-    if pos == "start":
-        return [0.0]
-    if pos == "end":
-        return [duration_s + gap]
-    return [0.0, prompt_s + gap + duration_s + gap]
-
-
-def plan_inserts(position: str, probe: AudioProbe) -> list[Insert]:
-    """The inserts in programme order. A middle time beyond the end becomes "end"."""
-    pos = parse_position(position)
-    rate = probe.sample_rate
-    if isinstance(pos, float):
-        if pos <= 0:
-            pos = "start"
-        elif pos >= probe.duration_s:
             pos = "end"
         else:
             return [Insert(round(pos * rate), True, True, pos)]
@@ -146,8 +131,47 @@ def plan_inserts(position: str, probe: AudioProbe) -> list[Insert]:
     if pos in ("start", "start+end"):
         ins.append(Insert(0, False, True, 0.0))
     if pos in ("end", "start+end"):
-        ins.append(Insert(None, True, False, probe.duration_s))
+        ins.append(Insert(None, True, False, duration_s))
     return ins
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One stretch of the labelled output: programme audio or a prompt (gaps lie between)."""
+
+    kind: str  # "audio" | "prompt"
+    start: float  # output timeline, seconds
+    end: float
+    source_start: float  # programme time where this stretch starts (audio) or is inserted
+
+
+def output_segments(
+    inserts: list[Insert], duration_s: float, prompt_s: float, gap_s: float, rate: int
+) -> list[Segment]:
+    """The labelled output in order, from the same inserts the writer splices: the one layout
+    used for the report's prompt times and for the GUI's timeline."""
+    segs: list[Segment] = []
+    out_t = src_t = 0.0
+    for ins in inserts:
+        at = duration_s if ins.at is None else ins.at / rate
+        if at > src_t:
+            segs.append(Segment("audio", out_t, out_t + at - src_t, src_t))
+            out_t, src_t = out_t + at - src_t, at
+        out_t += gap_s if ins.gap_before else 0.0
+        segs.append(Segment("prompt", out_t, out_t + prompt_s, src_t))
+        out_t += prompt_s + (gap_s if ins.gap_after else 0.0)
+    if src_t < duration_s:
+        segs.append(Segment("audio", out_t, out_t + duration_s - src_t, src_t))
+    return segs
+
+
+def prompt_positions(
+    duration_s: float, prompt_s: float, settings: AudioSettings, rate: int = 48000
+) -> list[float]:
+    """Where the prompts start in the labelled output, in seconds."""
+    inserts = inserts_for(settings.position, duration_s, rate)
+    segs = output_segments(inserts, duration_s, prompt_s, settings.gap_ms / 1000.0, rate)
+    return [s.start for s in segs if s.kind == "prompt"]
 
 
 @dataclass

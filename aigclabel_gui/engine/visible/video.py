@@ -718,22 +718,16 @@ def render_card_frame(
     v = settings.video
     pr = probe(src)
     plan = plan_label(pr, settings.visible)
-    if v.insert_card and v.cards != "none":
-        from aigclabel_gui.engine.visible.video_cards import title_card
+    from aigclabel_gui.engine.visible.video_cards import VideoTimeline, title_card
 
-        n = v.card_seconds
-        if v.cards in ("start", "start+end"):
-            if t < n:
-                return _fit(
-                    title_card(_frame_at(src, pr, 0.0, max_side), settings.visible), max_side
-                )
-            t -= n
-        if v.cards in ("end", "start+end") and t >= pr.duration:
-            last = _frame_at(src, pr, pr.duration, max_side)
-            return _fit(title_card(last, settings.visible), max_side)
-        opacity = 1.0 if v.persistent else 0.0
-    else:
-        opacity = CardSchedule.from_settings(v, pr.duration).opacity(t)
+    timeline = VideoTimeline.from_settings(v, pr.duration, pr.rate)
+    part, t = timeline.locate(t)
+    if part == "start-card":
+        return _fit(title_card(_frame_at(src, pr, 0.0, max_side), settings.visible), max_side)
+    if part == "end-card":
+        last = _frame_at(src, pr, pr.duration, max_side)
+        return _fit(title_card(last, settings.visible), max_side)
+    opacity = timeline.schedule.opacity(t)
     frame = _decode_at(src, pr, t)
     if opacity > 0:
         if frame.format.name not in PLANAR_YUV:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from fractions import Fraction
 
 from PIL import Image, ImageFilter
 
@@ -76,6 +77,58 @@ class CardSchedule:
         if self.persistent:
             return self.duration
         return min(self.start, self.duration) if self.start else 0.0
+
+
+def card_frames(seconds: float, rate: Fraction | float | None) -> tuple[int, float]:
+    """(frames, seconds) of an inserted title card: whole frames, never shorter than asked
+    (§5.4 counts seconds of prompt, a frame short would break the rule)."""
+    rate = Fraction(rate) if rate else Fraction(25)
+    count = max(1, round(seconds * rate))
+    if count / rate < seconds:
+        count += 1
+    return count, float(count / rate)
+
+
+@dataclass(frozen=True)
+class VideoTimeline:
+    """The labelled video's timeline: inserted title cards before and after the programme, and
+    when the label shows on the programme. The one definition used by the writer
+    (video_insert), the frame renderer (video.render_card_frame) and the GUI preview."""
+
+    duration: float  # of the programme
+    before: float  # seconds of inserted start card (0: none)
+    after: float  # seconds of inserted end card
+    schedule: CardSchedule
+
+    @classmethod
+    def from_settings(
+        cls, video: VideoSettings, duration: float, rate: Fraction | float | None = None
+    ) -> VideoTimeline:
+        inserting = video.insert_card and video.cards != "none"
+        card = card_frames(video.card_seconds, rate)[1] if inserting else 0.0
+        return cls(
+            duration=duration,
+            before=card if inserting and video.cards in ("start", "start+end") else 0.0,
+            after=card if inserting and video.cards in ("end", "start+end") else 0.0,
+            schedule=CardSchedule.from_settings(video, duration),
+        )
+
+    @property
+    def total(self) -> float:
+        return self.before + self.duration + self.after
+
+    def locate(self, t: float) -> tuple[str, float]:
+        """("start-card" | "programme" | "end-card", time within that part) for output time t."""
+        if self.before and t < self.before:
+            return "start-card", t
+        if self.after and t >= self.before + self.duration:
+            return "end-card", t - self.before - self.duration
+        return "programme", t - self.before
+
+    def opacity(self, t: float) -> float:
+        """The label's opacity at output time t (a title card is all label)."""
+        part, local = self.locate(t)
+        return 1.0 if part != "programme" else self.schedule.opacity(local)
 
 
 def title_card(background: Image.Image, visible: VisibleSettings) -> Image.Image:

@@ -33,7 +33,7 @@ from aigclabel_gui.engine.visible.video import (
     to_display,
 )
 from aigclabel_gui.engine.visible.video_blend import blend_into
-from aigclabel_gui.engine.visible.video_cards import title_card
+from aigclabel_gui.engine.visible.video_cards import card_frames, title_card
 
 # Source audio codec -> encoder (the native Vorbis encoder is experimental: Opus replaces it).
 AUDIO_ENCODER = {
@@ -155,11 +155,7 @@ def insert_cards_run(
     at_start = v.cards in ("start", "start+end")
     at_end = v.cards in ("end", "start+end")
     rate = pr.rate or Fraction(25)
-    count = max(1, round(n * rate))
-    card_len = float(count / rate)  # whole frames: the card lasts at least N s
-    if card_len < n:
-        count += 1
-        card_len = float(count / rate)
+    count, card_len = card_frames(n, rate)  # whole frames: the card lasts at least N s
     tb = pr.time_base
     start_ticks = round(pr.start / tb)
     offset = round(card_len / tb) if at_start else 0
