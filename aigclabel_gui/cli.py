@@ -460,7 +460,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("files", nargs="*", type=Path, help="files or folders (walked recursively)")
     c.add_argument("--json", action="store_true")
-    c.add_argument("--jobs", type=int, default=0, help="parallel workers (default: CPU count)")
+    c.add_argument(
+        "--jobs", type=int, default=0, help="worker processes (default 1: in-process is faster for metadata reads; more helps with large PDFs/MP4s)"
+    )
     c.add_argument("--report", type=Path, default=None, help="write a report, .json or .csv")
     c.add_argument("--strict", action="store_true", help="compliant-with-warnings fails too")
     c.add_argument("--quiet", action="store_true", help="one line per passing file")
