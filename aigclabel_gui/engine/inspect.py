@@ -124,6 +124,7 @@ class RecordFinding:
     errors: list[str]
     warnings: list[str]
     form: str = PRIMARY
+    note: str = ""  # the container's word on where it sits (why a carrier is not the primary one)
 
 
 @dataclass
@@ -167,6 +168,7 @@ def _finding(found: FoundRecord, pr: ParsedRecord) -> RecordFinding:
         list(pr.errors),
         list(pr.warnings),
         carrier_form(found),
+        found.note,
     )
 
 
@@ -230,11 +232,8 @@ def inspect_file(path: Path | str) -> InspectReport:
             )
             continue
         report.records.append(_finding(found, parse_record_text(found.raw)))
-        if found.note:
-            if carrier_form(found) == OTHER:
-                report.notes.append(f"{found.carrier}: {found.note}")
-            elif found.note.startswith(_ATTRIBUTE_NOTE):
-                report.notes.append(f"{found.carrier}: {found.note} (the same RDF property)")
+        if carrier_form(found) == PRIMARY and found.note.startswith(_ATTRIBUTE_NOTE):
+            report.notes.append(f"{found.carrier}: {found.note} (the same RDF property)")
 
     if info.name in ("txt", "markdown"):
         from aigclabel_gui.engine.visible.text import find_text_prompt
@@ -268,7 +267,8 @@ def _judge(report: InspectReport, carrier: str, fmt: str) -> None:
         if rf.form == OTHER:
             problems.append(
                 f"wrong carrier: {rf.carrier} is not a carrier the TC260 guides name for {fmt}"
-                f" (expected {carrier}; GB 45438 §6.1 b)"
+                + (f" ({rf.note})" if rf.note else "")
+                + f"; expected {carrier}"
             )
         elif rf.form == ACCEPTED:
             warnings.append(

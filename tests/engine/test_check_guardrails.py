@@ -213,3 +213,18 @@ def test_old_presets_without_new_fields_still_load():
     s = LabelSettings.from_dict(d)
     assert not s.no_explicit and not s.force_text and not s.implicit.ids_as_prefix
     assert LabelSettings.from_dict(dataclasses.replace(s, no_explicit=True).to_dict()).no_explicit
+
+
+# --- the label flags reach the engine through the CLI --------------------------------------------
+def test_cli_text_and_source_type_flags(tmp_path, capsys):
+    src = _jpeg(tmp_path / "cam.jpg", _xmp("", f'Iptc4xmpExt:DigitalSourceType="{CAPTURE}"'))
+    out = tmp_path / "out"
+    base = ["label", str(src), "-o", str(out), "--producer", PRODUCER, "--jobs", "1"]
+    assert main([*base, "--text", "Hello"]) == 3
+    err = capsys.readouterr().err
+    assert "§5.2" in err and "AI生成" in err and not (out / "cam.jpg").exists()
+    assert main([*base, "--text", "Hello", "--force-text", "--keep-source-type",
+                 "--report", str(tmp_path / "r.json")]) == 0  # fmt: skip
+    warnings = json.loads((tmp_path / "r.json").read_text("utf-8"))["files"][0]["warnings"]
+    assert any("forced" in w for w in warnings) and any("kept as asked" in w for w in warnings)
+    assert exiftool_json(out / "cam.jpg")["XMP-iptcExt:DigitalSourceType"] == CAPTURE
