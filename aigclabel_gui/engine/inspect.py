@@ -275,6 +275,11 @@ def _judge(report: InspectReport, carrier: str, fmt: str) -> None:
                 f"{rf.carrier}: an accepted non-primary form (TC260 image guide annex); "
                 f"aigclabel moves it to {carrier} when it labels the file"
             )
+        if rf.wrapped and "UserComment" not in rf.carrier:
+            warnings.append(
+                f'{rf.carrier}: the record is wrapped as {{"AIGC":{{…}}}} in a carrier already '
+                "named AIGC; Annex E's bare object is expected here (both are read)"
+            )
         problems += [f"{rf.carrier}: {e} (GB 45438 Annex E)" for e in rf.errors]
         warnings += [f"{rf.carrier}: {w}" for w in rf.warnings]
     dst = report.digital_source_type

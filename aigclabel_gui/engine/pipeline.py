@@ -289,7 +289,12 @@ def verify_written(
         and not scan.digital_source_type
     ):
         raise VerificationFailed("IPTC DigitalSourceType was not found after writing")
-    if dst_uri and scan.digital_source_type and not source_type_is_ai(scan.digital_source_type):
+    if (
+        dst_uri
+        and container.carries_xmp
+        and scan.digital_source_type
+        and not source_type_is_ai(scan.digital_source_type)
+    ):
         raise VerificationFailed(
             f"IPTC DigitalSourceType {scan.digital_source_type!r} still contradicts the AI label"
         )
@@ -383,7 +388,12 @@ def label_file(
         existing, ex_warn = existing_record(scan.records)
         warnings += ex_warn
         old = scan.digital_source_type
-        if dst_uri and old and not source_type_is_ai(old):
+        if dst_uri and old and not source_type_is_ai(old) and not info.container.carries_xmp:
+            warnings.append(
+                f"IPTC DigitalSourceType {old!r} contradicts the AI label; aigclabel does not "
+                f"write IPTC in {info.name} files, so it is left as it is"
+            )
+        elif dst_uri and old and not source_type_is_ai(old):
             if settings.implicit.keep_source_type:
                 warnings.append(
                     f"IPTC DigitalSourceType {old!r} contradicts the AI label and was kept as asked"

@@ -228,3 +228,15 @@ def test_cli_text_and_source_type_flags(tmp_path, capsys):
     warnings = json.loads((tmp_path / "r.json").read_text("utf-8"))["files"][0]["warnings"]
     assert any("forced" in w for w in warnings) and any("kept as asked" in w for w in warnings)
     assert exiftool_json(out / "cam.jpg")["XMP-iptcExt:DigitalSourceType"] == CAPTURE
+
+
+def test_contradicting_type_in_a_format_we_do_not_write_iptc_in_is_warned_not_failed(tmp_path):
+    src = _mp4(tmp_path / "cam.mp4")
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", f"-XMP-iptcExt:DigitalSourceType={CAPTURE}", str(src)],
+        check=True,
+    )
+    assert exiftool_json(src)["XMP-iptcExt:DigitalSourceType"] == CAPTURE
+    res = label_file(src, tmp_path / "o.mp4", LabelSettings(implicit=IMP, implicit_only=True))
+    assert any("digitalCapture" in w and "left as it is" in w for w in res.warnings), res.warnings
+    assert json.loads(exiftool_json(tmp_path / "o.mp4")["Keys:AIGC"])["ContentProducer"] == PRODUCER

@@ -336,3 +336,9 @@ def test_pdf_earlier_revision_with_aigc_is_a_hint(tmp_path):
     v, rep = check(p)
     assert v is Verdict.NO_LABEL
     assert any("earlier PDF revision held /AIGC" in h for h in rep.hints), rep.hints
+
+
+def test_wrapped_record_in_a_keyed_carrier_warns(tmp_path):
+    p = jpeg(tmp_path / "w.jpg", xmp=xmp_element(FULL.to_json(wrapped=True)))
+    v, rep = check(p)
+    assert v is Verdict.WARNINGS and any("wrapped" in w for w in rep.warnings)
