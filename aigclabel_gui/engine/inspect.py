@@ -275,7 +275,7 @@ def _judge(report: InspectReport, carrier: str, fmt: str) -> None:
                 f"{rf.carrier}: an accepted non-primary form (TC260 image guide annex); "
                 f"aigclabel moves it to {carrier} when it labels the file"
             )
-        if rf.wrapped and "UserComment" not in rf.carrier:
+        if rf.wrapped and rf.form != ACCEPTED:  # the annex forms are read wrapped or bare
             warnings.append(
                 f'{rf.carrier}: the record is wrapped as {{"AIGC":{{…}}}} in a carrier already '
                 "named AIGC; Annex E's bare object is expected here (both are read)"
