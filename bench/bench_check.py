@@ -52,7 +52,9 @@ def make_folder(n: int) -> Path:
     mp3 = OUT / "check-tone.mp3"
     if not mp3.exists():
         OUT.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=d=1", str(mp3)], check=True)
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=d=1", str(mp3)], check=True
+        )
     from mutagen.id3 import ID3, TXXX
 
     for i in range(n):
@@ -67,7 +69,9 @@ def make_folder(n: int) -> Path:
             img.save(d / f"{i}.jpg", quality=85, xmp=_xmp(_rec(i), True).encode())
         elif k == 3:
             ex = Image.Exif()
-            ex.get_ifd(0x8769)[0x9286] = b"ASCII\x00\x00\x00" + ('{"AIGC":' + _rec(i, False) + "}").encode()
+            ex.get_ifd(0x8769)[0x9286] = (
+                b"ASCII\x00\x00\x00" + ('{"AIGC":' + _rec(i, False) + "}").encode()
+            )
             img.save(d / f"{i}.jpg", quality=85, exif=ex)
         elif k in (4, 5):
             info = PngInfo()
@@ -129,7 +133,9 @@ def main() -> None:
         best_ref = min(best_ref, t)
         n_ref = len(json.loads(r2.stdout or "[]"))
     print(f"files: {n} (exiftool listed {n_ref})")
-    print(f"aigclabel check --jobs {jobs} --report csv: {best_ours:.2f} s ({best_ours / n * 1000:.1f} ms/file)")
+    print(
+        f"aigclabel check --jobs {jobs} --report csv: {best_ours:.2f} s ({best_ours / n * 1000:.1f} ms/file)"
+    )
     print(f"  {summary}")
     print(f"exiftool -r -j: {best_ref:.2f} s ({best_ref / n * 1000:.1f} ms/file)")
     print(f"ratio aigclabel/exiftool: {best_ours / best_ref:.2f}")

@@ -286,7 +286,7 @@ def _judge(report: InspectReport, carrier: str, fmt: str) -> None:
     if dst and not source_type_is_ai(dst):
         if any(rf.values.get("Label") == "1" for rf in report.records):
             warnings.append(
-                f"IPTC DigitalSourceType {dst.rsplit('/', 1)[-1]!r} contradicts Label \"1\": "
+                f'IPTC DigitalSourceType {dst.rsplit("/", 1)[-1]!r} contradicts Label "1": '
                 "platforms reading IPTC will call it a camera/human work"
             )
     if problems:

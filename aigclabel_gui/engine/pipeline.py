@@ -249,7 +249,7 @@ def check_label_text(kind: str, settings: LabelSettings) -> str | None:
     default = DEFAULT_TEXT.get(settings.visible.language, DEFAULT_TEXT["zh"])
     raise LabelTextRefused(
         prob,
-        advice=f"use the default {default!r} (or e.g. \"本内容由人工智能生成\"), or --force-text "
+        advice=f'use the default {default!r} (or e.g. "本内容由人工智能生成"), or --force-text '
         "to draw it anyway (reported as forced)",
     )
 
@@ -366,7 +366,9 @@ def label_file(
                 else "add the visible label only, or convert to a format that carries metadata (e.g. PNG)",
             )
         if do_implicit:
-            warnings.append(f"{info.name} has no metadata carrier: only the explicit label was added")
+            warnings.append(
+                f"{info.name} has no metadata carrier: only the explicit label was added"
+            )
         do_implicit = False
 
     notes: list[str] = []
@@ -415,8 +417,10 @@ def label_file(
                     "signature over the raw string would no longer match"
                 )
     suffix = ""
-    if do_implicit and settings.implicit.ids_as_prefix and (
-        settings.implicit.produce_id or settings.implicit.propagate_id
+    if (
+        do_implicit
+        and settings.implicit.ids_as_prefix
+        and (settings.implicit.produce_id or settings.implicit.propagate_id)
     ):
         suffix = per_file_suffix(src)
     record = (
@@ -440,7 +444,9 @@ def label_file(
                 if explicit is not None:
                     stage = tmp1
                     warnings += explicit.warnings
-                    if info.kind in ("image", "video") and (w := position_warning(settings.visible)):
+                    if info.kind in ("image", "video") and (
+                        w := position_warning(settings.visible)
+                    ):
                         warnings.append(w)
             cancel.raise_if_cancelled()
             if record is not None:

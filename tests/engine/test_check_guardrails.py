@@ -117,10 +117,14 @@ def test_label_text_without_both_elements_is_refused(tmp_path, text):
     assert Image.open(tmp_path / "o.jpg").size == (120, 90)
 
 
-@pytest.mark.parametrize("text", ["AI生成", "本内容由人工智能生成", "AI-generated", "Synthesised by AI"])
+@pytest.mark.parametrize(
+    "text", ["AI生成", "本内容由人工智能生成", "AI-generated", "Synthesised by AI"]
+)
 def test_good_label_texts_pass(tmp_path, text):
     src = _jpeg(tmp_path / "a.jpg")
-    res = label_file(src, tmp_path / "o.jpg", LabelSettings(implicit=IMP, visible=VisibleSettings(text=text)))
+    res = label_file(
+        src, tmp_path / "o.jpg", LabelSettings(implicit=IMP, visible=VisibleSettings(text=text))
+    )
     assert not any("forced" in w for w in res.warnings)
 
 
@@ -152,7 +156,11 @@ def test_fixed_ids_become_prefix_plus_per_file_suffix_for_several_files(tmp_path
 
 
 def test_generated_ids_are_said(tmp_path):
-    res = label_file(_jpeg(tmp_path / "a.jpg"), tmp_path / "o.jpg", LabelSettings(implicit=IMP, implicit_only=True))
+    res = label_file(
+        _jpeg(tmp_path / "a.jpg"),
+        tmp_path / "o.jpg",
+        LabelSettings(implicit=IMP, implicit_only=True),
+    )
     assert any("ProduceID" in n and "generated locally" in n for n in res.notes)
 
 
@@ -164,7 +172,9 @@ def test_digital_capture_is_updated_with_a_note_or_kept_when_asked(tmp_path):
     assert any("digitalCapture" in n and "updated" in n for n in res.notes)
     assert exiftool_json(tmp_path / "o.jpg")["XMP-iptcExt:DigitalSourceType"] == DST_TRAINED
     assert inspect_file(tmp_path / "o.jpg").verdict == Verdict.COMPLIANT
-    keep = LabelSettings(implicit=dataclasses.replace(IMP, keep_source_type=True), implicit_only=True)
+    keep = LabelSettings(
+        implicit=dataclasses.replace(IMP, keep_source_type=True), implicit_only=True
+    )
     res = label_file(src, tmp_path / "k.jpg", keep)
     assert any("kept as asked" in w for w in res.warnings)
     assert exiftool_json(tmp_path / "k.jpg")["XMP-iptcExt:DigitalSourceType"] == CAPTURE
@@ -233,7 +243,13 @@ def test_cli_text_and_source_type_flags(tmp_path, capsys):
 def test_contradicting_type_in_a_format_we_do_not_write_iptc_in_is_warned_not_failed(tmp_path):
     src = _mp4(tmp_path / "cam.mp4")
     subprocess.run(
-        ["exiftool", "-q", "-overwrite_original", f"-XMP-iptcExt:DigitalSourceType={CAPTURE}", str(src)],
+        [
+            "exiftool",
+            "-q",
+            "-overwrite_original",
+            f"-XMP-iptcExt:DigitalSourceType={CAPTURE}",
+            str(src),
+        ],
         check=True,
     )
     assert exiftool_json(src)["XMP-iptcExt:DigitalSourceType"] == CAPTURE

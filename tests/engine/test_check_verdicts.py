@@ -325,7 +325,10 @@ def _pdf_with_removed_aigc(path: Path) -> Path:
     out += b"4 0 obj\n<</Producer(stripper)>>\nendobj\n"
     xref2 = len(out)
     out += b"xref\n4 1\n%010d 00000 n \n" % new_info
-    out += b"trailer\n<</Size 5/Root 1 0 R/Info 4 0 R/Prev %d>>\nstartxref\n%d\n%%%%EOF\n" % (xref1, xref2)
+    out += b"trailer\n<</Size 5/Root 1 0 R/Info 4 0 R/Prev %d>>\nstartxref\n%d\n%%%%EOF\n" % (
+        xref1,
+        xref2,
+    )
     path.write_bytes(bytes(out))
     return path
 
