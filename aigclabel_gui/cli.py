@@ -424,6 +424,10 @@ def _cmd_compare(args: argparse.Namespace, compare, pair_folders) -> int:
             print("error: use --before DIR --after DIR (and no FILE arguments)", file=sys.stderr)
             return ExitCode.USAGE
         pairs = pair_folders(args.before, args.after)
+        from aigclabel_gui.engine.audit import missing_after
+
+        for gone in missing_after(args.before, args.after):
+            print(f"{gone}: no counterpart in {args.after}")
     for a, b in pairs:
         if not a.is_file() or not b.is_file():
             print(f"error: {a if not a.is_file() else b}: no such file", file=sys.stderr)

@@ -216,3 +216,9 @@ def pair_folders(before: Path, after: Path) -> list[tuple[Path, Path]]:
     """Files present in both folders, matched by relative path."""
     old = {rel: p for p, rel in walk_inputs([before])}
     return [(old[rel], p) for p, rel in walk_inputs([after]) if rel in old]
+
+
+def missing_after(before: Path, after: Path) -> list[Path]:
+    """Files of `before` with no counterpart (same relative path) in `after`."""
+    new = {rel for _p, rel in walk_inputs([after])}
+    return [p for p, rel in walk_inputs([before]) if rel not in new]

@@ -210,6 +210,21 @@ def build_record(
     return rec
 
 
+def propagator_required(existing: AigcRecord | dict | None) -> str | None:
+    """Why the user must give a propagator for a file whose record is `existing` (its producer
+    name or propagator breaks the Annex E character rule, so neither can be copied into the
+    propagator fields), or None. For the GUI: the Propagator field turns required."""
+    if existing is None:
+        return None
+    values = existing.as_dict() if isinstance(existing, AigcRecord) else existing
+    prop = str(values.get("ContentPropagator") or values.get("ContentProducer") or "")
+    if not prop:
+        return None
+    if prob := value_problem("ContentPropagator", prop):
+        return f"the file's record names {prop!r}, which cannot be copied into ContentPropagator ({prob})"
+    return None
+
+
 _EXPLICIT_CLAUSE = {"image": "§5.2", "video": "§5.4", "audio": "§5.3", "text": "§5.1"}
 
 

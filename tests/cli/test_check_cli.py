@@ -109,7 +109,10 @@ def test_against_says_what_changed(tmp_path, capsys):
     assert main(["check", "--against", str(gen), str(forged)]) == 1
     assert "producer field ProduceID altered" in capsys.readouterr().out
     # Folders: --before/--after pair files by relative path.
+    capsys.readouterr()
     assert main(["check", "--before", str(tmp_path), "--after", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "gen.png: record completed" in text and "plain.png: no counterpart" in text
 
 
 def test_check_folder_in_a_subprocess(tmp_path):

@@ -256,3 +256,12 @@ def test_contradicting_type_in_a_format_we_do_not_write_iptc_in_is_warned_not_fa
     res = label_file(src, tmp_path / "o.mp4", LabelSettings(implicit=IMP, implicit_only=True))
     assert any("digitalCapture" in w and "left as it is" in w for w in res.warnings), res.warnings
     assert json.loads(exiftool_json(tmp_path / "o.mp4")["Keys:AIGC"])["ContentProducer"] == PRODUCER
+
+
+def test_propagator_required_tells_the_gui_before_export():
+    from aigclabel_gui.engine.pipeline import propagator_required
+
+    assert propagator_required(None) is None
+    assert propagator_required({"ContentProducer": PRODUCER, "ContentPropagator": ""}) is None
+    why = propagator_required({"ContentProducer": "豆包 AI", "ContentPropagator": ""})
+    assert why and "豆包 AI" in why and "space" in why
