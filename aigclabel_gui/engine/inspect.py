@@ -176,17 +176,31 @@ def _empty(raw: str) -> bool:
     return not raw.strip(" \x00\r\n\t")
 
 
+_HINT_SCAN_BYTES = 32 << 20  # metadata sits near the start or the end of big media files
+
+
 def _bytes_hints(path: Path, fmt: str) -> list[str]:
-    """Traces of a label in the raw bytes when no record was found (mmap: cheap on big files)."""
+    """Traces of a label in the raw bytes when no record was found (mmap; files over 64 MiB are
+    searched in their first and last 32 MiB, where containers keep metadata)."""
     hints = []
+    ns = TC260_NS.encode()
+
+    def found(m: mmap.mmap, needle: bytes) -> bool:
+        size = len(m)
+        if size <= 2 * _HINT_SCAN_BYTES:
+            return m.find(needle) >= 0
+        return (
+            m.find(needle, 0, _HINT_SCAN_BYTES) >= 0 or m.find(needle, size - _HINT_SCAN_BYTES) >= 0
+        )
+
     try:
         with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
-            if m.find(TC260_NS.encode()) >= 0:
+            if found(m, ns):
                 hints.append(
                     "the TC260 namespace is declared but holds no AIGC property: "
                     "a label may have been stripped"
                 )
-            if fmt == "pdf" and m.find(b"/AIGC") >= 0:
+            if fmt == "pdf" and found(m, b"/AIGC"):
                 hints.append(
                     "an earlier PDF revision held /AIGC, the current one does not: "
                     "a label may have been removed by an incremental update"
