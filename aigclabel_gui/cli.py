@@ -485,6 +485,10 @@ def _cmd_compare(args: argparse.Namespace, compare, pair_folders) -> int:
             print("error: use --before DIR --after DIR (and no FILE arguments)", file=sys.stderr)
             return ExitCode.USAGE
         pairs = pair_folders(args.before, args.after)
+        from aigclabel_gui.engine.audit import missing_after
+
+        for gone in missing_after(args.before, args.after):
+            print(f"{gone}: no counterpart in {args.after}")
     for a, b in pairs:
         if not a.is_file() or not b.is_file():
             print(f"error: {a if not a.is_file() else b}: no such file", file=sys.stderr)
@@ -521,7 +525,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("files", nargs="*", type=Path, help="files or folders (walked recursively)")
     c.add_argument("--json", action="store_true")
-    c.add_argument("--jobs", type=int, default=0, help="parallel workers (default: CPU count)")
+    c.add_argument(
+        "--jobs", type=int, default=0, help="worker processes (default 1: in-process is faster for metadata reads; more helps with large PDFs/MP4s)"
+    )
     c.add_argument("--report", type=Path, default=None, help="write a report, .json or .csv")
     c.add_argument("--strict", action="store_true", help="compliant-with-warnings fails too")
     c.add_argument("--quiet", action="store_true", help="one line per passing file")

@@ -124,6 +124,7 @@ class RecordFinding:
     errors: list[str]
     warnings: list[str]
     form: str = PRIMARY
+    note: str = ""  # the container's word on where it sits (why a carrier is not the primary one)
 
 
 @dataclass
@@ -167,6 +168,7 @@ def _finding(found: FoundRecord, pr: ParsedRecord) -> RecordFinding:
         list(pr.errors),
         list(pr.warnings),
         carrier_form(found),
+        found.note,
     )
 
 
@@ -174,17 +176,31 @@ def _empty(raw: str) -> bool:
     return not raw.strip(" \x00\r\n\t")
 
 
+_HINT_SCAN_BYTES = 32 << 20  # metadata sits near the start or the end of big media files
+
+
 def _bytes_hints(path: Path, fmt: str) -> list[str]:
-    """Traces of a label in the raw bytes when no record was found (mmap: cheap on big files)."""
+    """Traces of a label in the raw bytes when no record was found (mmap; files over 64 MiB are
+    searched in their first and last 32 MiB, where containers keep metadata)."""
     hints = []
+    ns = TC260_NS.encode()
+
+    def found(m: mmap.mmap, needle: bytes) -> bool:
+        size = len(m)
+        if size <= 2 * _HINT_SCAN_BYTES:
+            return m.find(needle) >= 0
+        return (
+            m.find(needle, 0, _HINT_SCAN_BYTES) >= 0 or m.find(needle, size - _HINT_SCAN_BYTES) >= 0
+        )
+
     try:
         with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
-            if m.find(TC260_NS.encode()) >= 0:
+            if found(m, ns):
                 hints.append(
                     "the TC260 namespace is declared but holds no AIGC property: "
                     "a label may have been stripped"
                 )
-            if fmt == "pdf" and m.find(b"/AIGC") >= 0:
+            if fmt == "pdf" and found(m, b"/AIGC"):
                 hints.append(
                     "an earlier PDF revision held /AIGC, the current one does not: "
                     "a label may have been removed by an incremental update"
@@ -230,11 +246,8 @@ def inspect_file(path: Path | str) -> InspectReport:
             )
             continue
         report.records.append(_finding(found, parse_record_text(found.raw)))
-        if found.note:
-            if carrier_form(found) == OTHER:
-                report.notes.append(f"{found.carrier}: {found.note}")
-            elif found.note.startswith(_ATTRIBUTE_NOTE):
-                report.notes.append(f"{found.carrier}: {found.note} (the same RDF property)")
+        if carrier_form(found) == PRIMARY and found.note.startswith(_ATTRIBUTE_NOTE):
+            report.notes.append(f"{found.carrier}: {found.note} (the same RDF property)")
 
     if info.name in ("txt", "markdown"):
         from aigclabel_gui.engine.visible.text import find_text_prompt
@@ -268,12 +281,18 @@ def _judge(report: InspectReport, carrier: str, fmt: str) -> None:
         if rf.form == OTHER:
             problems.append(
                 f"wrong carrier: {rf.carrier} is not a carrier the TC260 guides name for {fmt}"
-                f" (expected {carrier}; GB 45438 §6.1 b)"
+                + (f" ({rf.note})" if rf.note else "")
+                + f"; expected {carrier}"
             )
         elif rf.form == ACCEPTED:
             warnings.append(
                 f"{rf.carrier}: an accepted non-primary form (TC260 image guide annex); "
                 f"aigclabel moves it to {carrier} when it labels the file"
+            )
+        if rf.wrapped and rf.form != ACCEPTED:  # the annex forms are read wrapped or bare
+            warnings.append(
+                f'{rf.carrier}: the record is wrapped as {{"AIGC":{{…}}}} in a carrier already '
+                "named AIGC; Annex E's bare object is expected here (both are read)"
             )
         problems += [f"{rf.carrier}: {e} (GB 45438 Annex E)" for e in rf.errors]
         warnings += [f"{rf.carrier}: {w}" for w in rf.warnings]
@@ -281,7 +300,7 @@ def _judge(report: InspectReport, carrier: str, fmt: str) -> None:
     if dst and not source_type_is_ai(dst):
         if any(rf.values.get("Label") == "1" for rf in report.records):
             warnings.append(
-                f"IPTC DigitalSourceType {dst.rsplit('/', 1)[-1]!r} contradicts Label \"1\": "
+                f'IPTC DigitalSourceType {dst.rsplit("/", 1)[-1]!r} contradicts Label "1": '
                 "platforms reading IPTC will call it a camera/human work"
             )
     if problems:

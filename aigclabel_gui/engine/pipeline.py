@@ -210,6 +210,21 @@ def build_record(
     return rec
 
 
+def propagator_required(existing: AigcRecord | dict | None) -> str | None:
+    """Why the user must give a propagator for a file whose record is `existing` (its producer
+    name or propagator breaks the Annex E character rule, so neither can be copied into the
+    propagator fields), or None. For the GUI: the Propagator field turns required."""
+    if existing is None:
+        return None
+    values = existing.as_dict() if isinstance(existing, AigcRecord) else existing
+    prop = str(values.get("ContentPropagator") or values.get("ContentProducer") or "")
+    if not prop:
+        return None
+    if prob := value_problem("ContentPropagator", prop):
+        return f"the file's record names {prop!r}, which cannot be copied into ContentPropagator ({prob})"
+    return None
+
+
 _EXPLICIT_CLAUSE = {"image": "§5.2", "video": "§5.4", "audio": "§5.3", "text": "§5.1"}
 
 
@@ -249,7 +264,7 @@ def check_label_text(kind: str, settings: LabelSettings) -> str | None:
     default = DEFAULT_TEXT.get(settings.visible.language, DEFAULT_TEXT["zh"])
     raise LabelTextRefused(
         prob,
-        advice=f"use the default {default!r} (or e.g. \"本内容由人工智能生成\"), or --force-text "
+        advice=f'use the default {default!r} (or e.g. "本内容由人工智能生成"), or --force-text '
         "to draw it anyway (reported as forced)",
     )
 
@@ -289,7 +304,12 @@ def verify_written(
         and not scan.digital_source_type
     ):
         raise VerificationFailed("IPTC DigitalSourceType was not found after writing")
-    if dst_uri and scan.digital_source_type and not source_type_is_ai(scan.digital_source_type):
+    if (
+        dst_uri
+        and container.carries_xmp
+        and scan.digital_source_type
+        and not source_type_is_ai(scan.digital_source_type)
+    ):
         raise VerificationFailed(
             f"IPTC DigitalSourceType {scan.digital_source_type!r} still contradicts the AI label"
         )
@@ -361,7 +381,9 @@ def label_file(
                 else "add the visible label only, or convert to a format that carries metadata (e.g. PNG)",
             )
         if do_implicit:
-            warnings.append(f"{info.name} has no metadata carrier: only the explicit label was added")
+            warnings.append(
+                f"{info.name} has no metadata carrier: only the explicit label was added"
+            )
         do_implicit = False
 
     notes: list[str] = []
@@ -383,7 +405,12 @@ def label_file(
         existing, ex_warn = existing_record(scan.records)
         warnings += ex_warn
         old = scan.digital_source_type
-        if dst_uri and old and not source_type_is_ai(old):
+        if dst_uri and old and not source_type_is_ai(old) and not info.container.carries_xmp:
+            warnings.append(
+                f"IPTC DigitalSourceType {old!r} contradicts the AI label; aigclabel does not "
+                f"write IPTC in {info.name} files, so it is left as it is"
+            )
+        elif dst_uri and old and not source_type_is_ai(old):
             if settings.implicit.keep_source_type:
                 warnings.append(
                     f"IPTC DigitalSourceType {old!r} contradicts the AI label and was kept as asked"
@@ -405,8 +432,10 @@ def label_file(
                     "signature over the raw string would no longer match"
                 )
     suffix = ""
-    if do_implicit and settings.implicit.ids_as_prefix and (
-        settings.implicit.produce_id or settings.implicit.propagate_id
+    if (
+        do_implicit
+        and settings.implicit.ids_as_prefix
+        and (settings.implicit.produce_id or settings.implicit.propagate_id)
     ):
         suffix = per_file_suffix(src)
     record = (
@@ -430,7 +459,9 @@ def label_file(
                 if explicit is not None:
                     stage = tmp1
                     warnings += explicit.warnings
-                    if info.kind in ("image", "video") and (w := position_warning(settings.visible)):
+                    if info.kind in ("image", "video") and (
+                        w := position_warning(settings.visible)
+                    ):
                         warnings.append(w)
             cancel.raise_if_cancelled()
             if record is not None:

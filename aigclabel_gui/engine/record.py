@@ -242,8 +242,8 @@ def raw_json_deviations(text: str, obj: dict | None = None) -> list[str]:
     escapes = sorted({"\\" + m.group(1) for m in _ESCAPE_RE.finditer(text) if m.group(1) != '"'})
     if escapes:
         out.append(
-            "raw JSON uses escapes other than \\\" (" + " ".join(escapes[:5]) + "); Annex E j)"
-            ' escapes only the quote'
+            'raw JSON uses escapes other than \\" (' + " ".join(escapes[:5]) + "); Annex E j)"
+            " escapes only the quote"
         )
     in_str = esc = False
     for ch in text:

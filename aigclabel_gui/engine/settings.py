@@ -51,7 +51,11 @@ def label_text_problem(text: str, kind: str) -> str | None:
         missing.append('an "AI"/"人工智能" element')
     if not _SAYS_GENERATED.search(text):
         missing.append('a "generated/synthesised" ("生成"/"合成") element')
-    bare = " (a bare \"AI\" corner mark is allowed for text only, §5.1 c)" if text.strip() == "AI" else ""
+    bare = (
+        ' (a bare "AI" corner mark is allowed for text only, §5.1 c)'
+        if text.strip() == "AI"
+        else ""
+    )
     return (
         f"label text {text!r} lacks {' and '.join(missing)}: GB 45438 {clause} asks for a text"
         f" prompt stating the content is AI-generated/synthesised{bare}"

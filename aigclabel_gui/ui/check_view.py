@@ -47,7 +47,9 @@ class CheckView(QWidget):
         self.pick.clicked.connect(self._choose)
         self.pick_folder = QPushButton(self.tr("Check a folder…"))
         self.pick_folder.clicked.connect(self._choose_folder)
-        self.summary = QLabel(self.tr("Drop files or folders here to see which AI-content labels they carry."))
+        self.summary = QLabel(
+            self.tr("Drop files or folders here to see which AI-content labels they carry.")
+        )
         self.summary.setObjectName("checkSummary")
         self.summary.setWordWrap(True)
         row.addWidget(self.pick)
@@ -249,6 +251,8 @@ class CheckView(QWidget):
             parts.append(
                 f"<p>IPTC DigitalSourceType: <code>{e(report.digital_source_type)}</code></p>"
             )
-        unverifiable = self.tr("Visible and audible labels cannot be verified on an arbitrary file.")
+        unverifiable = self.tr(
+            "Visible and audible labels cannot be verified on an arbitrary file."
+        )
         parts.append(f"<p style='color:#555'>{e(unverifiable)}</p>")
         self.output.setHtml("".join(parts))

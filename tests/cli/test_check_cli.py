@@ -41,13 +41,29 @@ def _folder(root: Path) -> dict[str, int]:
     src = _png(root.parent / "src" / "a.png")
     assert main(["label", "--implicit-only", str(src), "-o", str(root / "ours"),
                  "--producer", PRODUCER, "--jobs", "1", "--report", str(root.parent / "r.json")]) == 0  # fmt: skip
-    return {"no-label": 4, "compliant-with-warnings": 3, "no-carrier": 1, "cannot-tell": 1, "compliant": 1}
+    return {
+        "no-label": 4,
+        "compliant-with-warnings": 3,
+        "no-carrier": 1,
+        "cannot-tell": 1,
+        "compliant": 1,
+    }
 
 
 def test_folder_walk_summary_and_reports(tmp_path, capsys):
     want = _folder(tmp_path / "audit")
     capsys.readouterr()
-    rc = main(["check", str(tmp_path / "audit"), "--jobs", "2", "--report", str(tmp_path / "r.csv"), "--quiet"])
+    rc = main(
+        [
+            "check",
+            str(tmp_path / "audit"),
+            "--jobs",
+            "2",
+            "--report",
+            str(tmp_path / "r.csv"),
+            "--quiet",
+        ]
+    )
     out = capsys.readouterr().out
     assert rc == 1  # no-label files fail the audit
     summary = out.strip().splitlines()[-1]
@@ -60,7 +76,12 @@ def test_folder_walk_summary_and_reports(tmp_path, capsys):
     assert {r["verdict"] for r in rows} == set(want)
     assert all(r["clause"] and r["advice"] for r in rows)
     assert not any(".hidden" in r["path"] or r["path"].endswith(".xyz") for r in rows)
-    assert main(["check", str(tmp_path / "audit"), "--jobs", "1", "--report", str(tmp_path / "r.json")]) == 1
+    assert (
+        main(
+            ["check", str(tmp_path / "audit"), "--jobs", "1", "--report", str(tmp_path / "r.json")]
+        )
+        == 1
+    )
     doc = json.loads((tmp_path / "r.json").read_text("utf-8"))
     assert {k: v for k, v in doc["summary"].items() if v} == want
     # Only the passing subfolders: exit 0, with warnings too; --strict fails the warnings.
@@ -88,7 +109,10 @@ def test_against_says_what_changed(tmp_path, capsys):
     assert main(["check", "--against", str(gen), str(forged)]) == 1
     assert "producer field ProduceID altered" in capsys.readouterr().out
     # Folders: --before/--after pair files by relative path.
+    capsys.readouterr()
     assert main(["check", "--before", str(tmp_path), "--after", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "gen.png: record completed" in text and "plain.png: no counterpart" in text
 
 
 def test_check_folder_in_a_subprocess(tmp_path):

@@ -117,10 +117,14 @@ def test_label_text_without_both_elements_is_refused(tmp_path, text):
     assert Image.open(tmp_path / "o.jpg").size == (120, 90)
 
 
-@pytest.mark.parametrize("text", ["AI生成", "本内容由人工智能生成", "AI-generated", "Synthesised by AI"])
+@pytest.mark.parametrize(
+    "text", ["AI生成", "本内容由人工智能生成", "AI-generated", "Synthesised by AI"]
+)
 def test_good_label_texts_pass(tmp_path, text):
     src = _jpeg(tmp_path / "a.jpg")
-    res = label_file(src, tmp_path / "o.jpg", LabelSettings(implicit=IMP, visible=VisibleSettings(text=text)))
+    res = label_file(
+        src, tmp_path / "o.jpg", LabelSettings(implicit=IMP, visible=VisibleSettings(text=text))
+    )
     assert not any("forced" in w for w in res.warnings)
 
 
@@ -152,7 +156,11 @@ def test_fixed_ids_become_prefix_plus_per_file_suffix_for_several_files(tmp_path
 
 
 def test_generated_ids_are_said(tmp_path):
-    res = label_file(_jpeg(tmp_path / "a.jpg"), tmp_path / "o.jpg", LabelSettings(implicit=IMP, implicit_only=True))
+    res = label_file(
+        _jpeg(tmp_path / "a.jpg"),
+        tmp_path / "o.jpg",
+        LabelSettings(implicit=IMP, implicit_only=True),
+    )
     assert any("ProduceID" in n and "generated locally" in n for n in res.notes)
 
 
@@ -164,7 +172,9 @@ def test_digital_capture_is_updated_with_a_note_or_kept_when_asked(tmp_path):
     assert any("digitalCapture" in n and "updated" in n for n in res.notes)
     assert exiftool_json(tmp_path / "o.jpg")["XMP-iptcExt:DigitalSourceType"] == DST_TRAINED
     assert inspect_file(tmp_path / "o.jpg").verdict == Verdict.COMPLIANT
-    keep = LabelSettings(implicit=dataclasses.replace(IMP, keep_source_type=True), implicit_only=True)
+    keep = LabelSettings(
+        implicit=dataclasses.replace(IMP, keep_source_type=True), implicit_only=True
+    )
     res = label_file(src, tmp_path / "k.jpg", keep)
     assert any("kept as asked" in w for w in res.warnings)
     assert exiftool_json(tmp_path / "k.jpg")["XMP-iptcExt:DigitalSourceType"] == CAPTURE
@@ -213,3 +223,45 @@ def test_old_presets_without_new_fields_still_load():
     s = LabelSettings.from_dict(d)
     assert not s.no_explicit and not s.force_text and not s.implicit.ids_as_prefix
     assert LabelSettings.from_dict(dataclasses.replace(s, no_explicit=True).to_dict()).no_explicit
+
+
+# --- the label flags reach the engine through the CLI --------------------------------------------
+def test_cli_text_and_source_type_flags(tmp_path, capsys):
+    src = _jpeg(tmp_path / "cam.jpg", _xmp("", f'Iptc4xmpExt:DigitalSourceType="{CAPTURE}"'))
+    out = tmp_path / "out"
+    base = ["label", str(src), "-o", str(out), "--producer", PRODUCER, "--jobs", "1"]
+    assert main([*base, "--text", "Hello"]) == 3
+    err = capsys.readouterr().err
+    assert "§5.2" in err and "AI生成" in err and not (out / "cam.jpg").exists()
+    assert main([*base, "--text", "Hello", "--force-text", "--keep-source-type",
+                 "--report", str(tmp_path / "r.json")]) == 0  # fmt: skip
+    warnings = json.loads((tmp_path / "r.json").read_text("utf-8"))["files"][0]["warnings"]
+    assert any("forced" in w for w in warnings) and any("kept as asked" in w for w in warnings)
+    assert exiftool_json(out / "cam.jpg")["XMP-iptcExt:DigitalSourceType"] == CAPTURE
+
+
+def test_contradicting_type_in_a_format_we_do_not_write_iptc_in_is_warned_not_failed(tmp_path):
+    src = _mp4(tmp_path / "cam.mp4")
+    subprocess.run(
+        [
+            "exiftool",
+            "-q",
+            "-overwrite_original",
+            f"-XMP-iptcExt:DigitalSourceType={CAPTURE}",
+            str(src),
+        ],
+        check=True,
+    )
+    assert exiftool_json(src)["XMP-iptcExt:DigitalSourceType"] == CAPTURE
+    res = label_file(src, tmp_path / "o.mp4", LabelSettings(implicit=IMP, implicit_only=True))
+    assert any("digitalCapture" in w and "left as it is" in w for w in res.warnings), res.warnings
+    assert json.loads(exiftool_json(tmp_path / "o.mp4")["Keys:AIGC"])["ContentProducer"] == PRODUCER
+
+
+def test_propagator_required_tells_the_gui_before_export():
+    from aigclabel_gui.engine.pipeline import propagator_required
+
+    assert propagator_required(None) is None
+    assert propagator_required({"ContentProducer": PRODUCER, "ContentPropagator": ""}) is None
+    why = propagator_required({"ContentProducer": "豆包 AI", "ContentPropagator": ""})
+    assert why and "豆包 AI" in why and "space" in why

@@ -302,3 +302,46 @@ def test_every_verdict_has_words_clause_and_advice():
         info = VERDICTS[v]
         assert info.words and info.clause and info.advice
     assert Verdict.WARNINGS.passes and not Verdict.NO_LABEL.passes
+
+
+def _pdf_with_removed_aigc(path: Path) -> Path:
+    """A PDF whose first revision's Info held /AIGC and whose incremental update (a second Info
+    object, /Prev-linked xref) dropped it: what a naive "remove metadata" tool leaves behind."""
+    objs = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>",
+        b"<</Producer(gen)/AIGC(" + FULL.to_json().encode() + b")>>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref1 = len(out)
+    out += b"xref\n0 5\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<</Size 5/Root 1 0 R/Info 4 0 R>>\nstartxref\n%d\n%%%%EOF\n" % xref1
+    new_info = len(out)
+    out += b"4 0 obj\n<</Producer(stripper)>>\nendobj\n"
+    xref2 = len(out)
+    out += b"xref\n4 1\n%010d 00000 n \n" % new_info
+    out += b"trailer\n<</Size 5/Root 1 0 R/Info 4 0 R/Prev %d>>\nstartxref\n%d\n%%%%EOF\n" % (
+        xref1,
+        xref2,
+    )
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_pdf_earlier_revision_with_aigc_is_a_hint(tmp_path):
+    p = _pdf_with_removed_aigc(tmp_path / "stripped.pdf")
+    assert not any(k.endswith("AIGC") for k in exiftool_json(p))  # current revision: no record
+    v, rep = check(p)
+    assert v is Verdict.NO_LABEL
+    assert any("earlier PDF revision held /AIGC" in h for h in rep.hints), rep.hints
+
+
+def test_wrapped_record_in_a_keyed_carrier_warns(tmp_path):
+    p = jpeg(tmp_path / "w.jpg", xmp=xmp_element(FULL.to_json(wrapped=True)))
+    v, rep = check(p)
+    assert v is Verdict.WARNINGS and any("wrapped" in w for w in rep.warnings)

@@ -137,7 +137,7 @@ def test_markdown_json_string_variant_is_recognised_and_normalised(tmp_path):
     rep = inspect_file(src)
     assert rep.verdict == NOT_COMPLIANT
     assert rep.records[0].values == UPSTREAM.as_dict()
-    assert any("JSON string" in w for w in rep.notes)
+    assert any("JSON string" in w for w in rep.problems)
     label_file(src, tmp_path / "out.md", implicit_only())
     text = (tmp_path / "out.md").read_text()
     assert text.endswith("layout: post\n---\nText\n") and text.count("AIGC") == 1

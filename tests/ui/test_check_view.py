@@ -17,15 +17,27 @@ def drop_urls(widget, paths) -> None:
     """A real drag-enter + drop of file URLs (QDragEnterEvent takes a QPoint, QDropEvent a QPointF)."""
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    args = (
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     enter = QDragEnterEvent(QPoint(widget.width() // 2, widget.height() // 2), *args)
     QApplication.sendEvent(widget, enter)
     assert enter.isAccepted()
-    QApplication.sendEvent(widget, QDropEvent(QPointF(widget.width() / 2, widget.height() / 2), *args))
+    QApplication.sendEvent(
+        widget, QDropEvent(QPointF(widget.width() / 2, widget.height() / 2), *args)
+    )
+
 
 GEN = AigcRecord(Label="1", ContentProducer=PRODUCER, ProduceID="g-1")  # propagator empty
 FULL = AigcRecord(
-    Label="1", ContentProducer=PRODUCER, ProduceID="f-1", ContentPropagator=PRODUCER, PropagateID="f-1"
+    Label="1",
+    ContentProducer=PRODUCER,
+    ProduceID="f-1",
+    ContentPropagator=PRODUCER,
+    PropagateID="f-1",
 )
 
 
@@ -54,7 +66,9 @@ def test_dropped_folder_is_walked_and_table_shows_verdicts_clause_advice(qtbot, 
     view.resize(800, 500)
     view.show()
     drop_urls(view, [root])
-    qtbot.waitUntil(lambda: len(view.reports) == 4 and "…" not in view.summary.text(), timeout=15000)
+    qtbot.waitUntil(
+        lambda: len(view.reports) == 4 and "…" not in view.summary.text(), timeout=15000
+    )
     assert view.table.rowCount() == 4
     rows = {
         view.table.item(r, COL_FILE).text(): (
