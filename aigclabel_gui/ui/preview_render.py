@@ -172,9 +172,13 @@ def render_audio(path: Path, settings: LabelSettings) -> AudioRender:
 
 
 def playback_settings(settings: LabelSettings) -> LabelSettings:
-    """Settings for a preview copy: the explicit label only (no producer code needed, no record)."""
+    """Settings for a preview copy: the explicit label only (no producer code needed, no record).
+    The preview shows what the user chose, even a choice the export will ask them to confirm
+    (no explicit label, custom wording): the guardrails belong to the export."""
     return dataclasses.replace(
         settings,
         implicit_only=False,
         implicit=dataclasses.replace(settings.implicit, enabled=False),
+        no_explicit=True,
+        force_text=True,
     )
