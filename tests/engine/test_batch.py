@@ -160,10 +160,14 @@ def test_cancel_stops_new_work_and_still_reports(tmp_path):
     final = events[-1]
     assert final.cancelled
     statuses = [r.status for r in final.results]
-    assert statuses[:3] == ["ok"] * 3 and set(statuses[3:]) == {"cancelled"}
+    # Files already handed to the worker when Cancel came finish (at most the pool's look-ahead
+    # of two per worker); nothing after them starts.
+    assert statuses[:3] == ["ok"] * 3 and statuses.count("ok") <= 5
+    assert statuses[statuses.count("ok"):] == ["cancelled"] * (12 - statuses.count("ok"))
     rows = list(csv.DictReader(open(out / "r.csv", encoding="utf-8-sig")))
     assert len(rows) == 12
-    assert sorted(p.name for p in out.glob("*.png")) == ["00.png", "01.png", "02.png"]
+    done = sorted(Path(r.dst).name for r in final.results if r.status == "ok")
+    assert sorted(p.name for p in out.glob("*.png")) == done
 
 
 def test_sigint_leaves_only_complete_outputs_and_a_report(tmp_path):
