@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 
 from aigclabel_gui.engine.errors import InvalidRecord
 
@@ -280,21 +280,6 @@ def looks_like_record(text: str) -> bool:
         return False
     return any(str(k).upper() == "AIGC" for k in obj) or (
         "Label" in obj and ("ContentProducer" in obj or "ProduceID" in obj)
-    )
-
-
-def complete_record(existing: AigcRecord | None, ours: AigcRecord) -> AigcRecord:
-    """Re-labelling keeps the producer's record (spec: "kept and completed, never replaced").
-
-    The producer's Label, ContentProducer, ProduceID and ReservedCode1 stay byte-identical
-    (ReservedCode1 may sign them); only the propagator fields are ours."""
-    if existing is None:
-        return ours
-    return replace(
-        existing,
-        ContentPropagator=ours.ContentPropagator,
-        PropagateID=ours.PropagateID,
-        ReservedCode2=ours.ReservedCode2,
     )
 
 

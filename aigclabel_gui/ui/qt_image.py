@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PIL import Image
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage
 
 
 def pil_to_qimage(img: Image.Image) -> QImage:
@@ -16,7 +16,3 @@ def pil_to_qimage(img: Image.Image) -> QImage:
         data = img.tobytes("raw", "RGBA")
         q = QImage(data, img.width, img.height, img.width * 4, QImage.Format.Format_RGBA8888)
     return q.copy()  # own the pixels: `data` is freed when this function returns
-
-
-def pil_to_pixmap(img: Image.Image) -> QPixmap:
-    return QPixmap.fromImage(pil_to_qimage(img))
