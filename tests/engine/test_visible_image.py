@@ -620,3 +620,80 @@ def test_camera_exif_bytes_and_maker_note_are_carried_through(tmp_path):
         capture_output=True, text=True, check=True,
     ).stdout.splitlines()[1:]  # fmt: skip
     assert set(warn_dst) <= set(warn_src)
+
+
+# --- phone photos: motion photo video and Ultra HDR gain map ------------------------------------
+
+MOTION_XMP = """<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF
+ xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about=""
+ xmlns:GCamera="http://ns.google.com/photos/1.0/camera/"
+ xmlns:Container="http://ns.google.com/photos/1.0/container/"
+ xmlns:Item="http://ns.google.com/photos/1.0/container/item/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/"
+ GCamera:MotionPhoto="1" GCamera:MotionPhotoVersion="1"
+ GCamera:MotionPhotoPresentationTimestampUs="500000" GCamera:MicroVideoOffset="{length}">
+ <dc:creator><rdf:Seq><rdf:li>Phone user</rdf:li></rdf:Seq></dc:creator>
+ <Container:Directory><rdf:Seq>
+ <rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/jpeg" Item:Semantic="Primary"
+  Item:Length="0" Item:Padding="0"/></rdf:li>
+ <rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="video/mp4" Item:Semantic="MotionPhoto"
+  Item:Length="{length}" Item:Padding="0"/></rdf:li>
+ </rdf:Seq></Container:Directory></rdf:Description></rdf:RDF></x:xmpmeta>"""
+
+
+def _exiftool_text(path: Path, *args: str) -> str:
+    return subprocess.run(
+        ["exiftool", "-a", "-G1", "-s", *args, str(path)], capture_output=True, text=True
+    ).stdout
+
+
+def test_motion_photo_video_and_claims_are_dropped_and_said(tmp_path):
+    video = tmp_path / "v.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=s=64x48:d=0.5:r=10",
+         "-c:v", "libx264", str(video)],
+        check=True,
+    )  # fmt: skip
+    mp4 = video.read_bytes()
+    src = tmp_path / "PXL_MP.jpg"
+    buf = io.BytesIO()
+    xmp = MOTION_XMP.format(length=len(mp4)).encode()
+    photo(400, 300).save(buf, "JPEG", quality=90, xmp=xmp)
+    src.write_bytes(buf.getvalue() + mp4)
+    before = _exiftool_text(src)
+    assert "MotionPhoto" in before and "DirectoryItemMime" in before
+    dst = tmp_path / "out.jpg"
+    result = label_file(src, dst, SETTINGS)
+    assert any("motion photo's video" in w for w in result.warnings), result.warnings
+    after = _exiftool_text(dst, "-XMP:all")
+    assert "MotionPhoto" not in after and "MicroVideo" not in after and "Directory" not in after
+    assert "Phone user" in after  # the rest of the XMP is kept
+    assert b"ftyp" not in dst.read_bytes()
+    warn = subprocess.run(
+        ["exiftool", "-validate", "-warning", "-a", "-s3", str(dst)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "Trailer" not in warn
+
+
+def test_ultra_hdr_gain_map_is_dropped_and_said(tmp_path):
+    """An Ultra HDR JPEG: primary + gain map in MPF, hdrgm in the primary's XMP (written here
+    with Pillow's MPO writer and an hdrgm/Container packet)."""
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+        b'xmlns:hdrgm="http://ns.adobe.com/hdr-gain-map/1.0/" '
+        b'xmlns:xmp="http://ns.adobe.com/xap/1.0/" hdrgm:Version="1.0" '
+        b'xmp:CreatorTool="Pixel"/></rdf:RDF></x:xmpmeta>'
+    )
+    src = tmp_path / "uhdr.jpg"
+    gain = photo(200, 150, seed=4).convert("L").convert("RGB")
+    photo(400, 300).save(src, "MPO", save_all=True, append_images=[gain], xmp=xmp, quality=90)
+    before = _exiftool_text(src)
+    assert "MPImage2" in before and "Version" in before
+    dst = tmp_path / "out.jpg"
+    result = label_file(src, dst, SETTINGS)
+    assert any("gain map" in w for w in result.warnings), result.warnings
+    after = _exiftool_text(dst)
+    assert "MPImage2" not in after and "hdrgm" not in _exiftool_text(dst, "-XMP:all")
+    assert "XMP-hdrgm" not in after and "Pixel" in after

@@ -36,6 +36,7 @@ from aigclabel_gui.engine.visible.render import (
     overlay_to_stored,
     render_label_overlay,
 )
+from aigclabel_gui.engine.xmp import drop_companion_claims
 
 # Decompression bombs: Pillow's own hard limit (2 × MAX_IMAGE_PIXELS) per frame, and a budget
 # for all frames of an animation together.
@@ -309,6 +310,32 @@ def _unlink_ifd1(raw: bytes) -> bytes | None:
     return raw[:head] + bytes(tiff)
 
 
+def _xmp_without_companions(xmp: bytes | None, warnings: list[str]) -> bytes | None:
+    """Pillow writes the primary image only: a motion photo's appended video and an Ultra HDR
+    gain map are not written (an unlabelled video or a gain map of other pixels must not ride
+    along), so their XMP claims (GCamera MotionPhoto/MicroVideo, Container directory, hdrgm)
+    are removed too — a viewer would otherwise look for data that is not there."""
+    if not xmp:
+        return xmp
+    try:
+        dropped = drop_companion_claims(xmp)
+    except CorruptFile:
+        return xmp
+    if dropped is None:
+        return xmp
+    packet, names = dropped
+    what = []
+    if any(n.startswith(("MotionPhoto", "MicroVideo")) for n in names):
+        what.append("the motion photo's video")
+    if any(n in ("Version", "GainMapMin", "GainMapMax", "HDRCapacityMax") for n in names):
+        what.append("the Ultra HDR gain map")
+    warnings.append(
+        f"{' and '.join(what) or 'the appended images'} were not kept (they would show the "
+        "picture without the label); their XMP description was removed: a plain still JPEG"
+    )
+    return packet
+
+
 def _save_jpeg(im: Image.Image, ov: LabelOverlay, dst: Path, visible: VisibleSettings, warnings: list[str]) -> dict:
     im.load()
     composite(im, ov)  # in place: quality="keep" needs the opened JPEG object
@@ -318,7 +345,7 @@ def _save_jpeg(im: Image.Image, ov: LabelOverlay, dst: Path, visible: VisibleSet
         "subsampling": "keep",
         "exif": _exif_without_thumbnail(im.info.get("exif", b""), warnings),
         "icc_profile": im.info.get("icc_profile"),
-        "xmp": im.info.get("xmp"),
+        "xmp": _xmp_without_companions(im.info.get("xmp"), warnings),
         "progressive": bool(im.info.get("progressive")),
     }
     if "dpi" in im.info:
@@ -573,7 +600,10 @@ def _apply_opened(im, src, dst, visible, progress, cancel, report_cls):
     cancel.raise_if_cancelled()
     if fmt in ("JPEG", "MPO"):
         if fmt == "MPO":
-            warnings.append("the secondary images of the multi-picture JPEG were dropped")
+            warnings.append(
+                "the secondary images of the multi-picture JPEG (e.g. an Ultra HDR gain map) were "
+                "dropped: they would not match the labelled picture"
+            )
         if any(m == "APP11" for m, _ in im.applist):
             warnings.append("the C2PA manifest was dropped: the labelled pixels invalidate it")
         extra = _save_jpeg(im, stored, dst, visible, warnings)
