@@ -88,9 +88,13 @@ def apply_explicit(
         added = _label_docx(src, dst, prompt, wanted)
     elif info.name == "pdf":
         added = _label_pdf(src, dst, prompt, wanted, settings, cancel)
+    elif info.name in ("xlsx", "pptx"):
+        # A page header/footer of the first sheet, a text box on the first/last slide: the parts
+        # are edited as XML, every other member copied raw (ooxml.py).
+        from aigclabel_gui.engine.containers.ooxml import add_office_prompt
+
+        added = add_office_prompt(src, dst, info.name, prompt, wanted)
     else:
-        # xlsx/pptx: no library here edits their content safely. Pass the file through so the
-        # warning reaches the user; the implicit record is still written.
         shutil.copyfile(src, dst)
         return ExplicitReport(
             kind="text",
