@@ -697,3 +697,21 @@ def test_ultra_hdr_gain_map_is_dropped_and_said(tmp_path):
     after = _exiftool_text(dst)
     assert "MPImage2" not in after and "hdrgm" not in _exiftool_text(dst, "-XMP:all")
     assert "XMP-hdrgm" not in after and "Pixel" in after
+
+
+def test_gif_xmp_packet_is_kept_with_the_visible_label(tmp_path):
+    src = tmp_path / "anim.gif"
+    frames = [photo(160, 120, seed=s).quantize(64) for s in (1, 2)]
+    frames[0].save(src, save_all=True, append_images=frames[1:], duration=80, loop=0)
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", "-XMP-dc:Title=动图标题", "-XMP-dc:Rights=CC0",
+         str(src)],
+        check=True,
+    )  # fmt: skip
+    dst = tmp_path / "out.gif"
+    label_file(src, dst, SETTINGS)
+    info = exiftool_json(dst)
+    assert info["XMP-dc:Title"] == "动图标题" and info["XMP-dc:Rights"] == "CC0"
+    assert "XMP-TC260:Aigc" in info
+    with Image.open(dst) as im:
+        assert im.n_frames == 2 and im.info["loop"] == 0

@@ -495,7 +495,27 @@ def _save_gif(frames: list[Image.Image], infos: list[dict], im: Image.Image, dst
     if im.info.get("comment"):
         opts["comment"] = im.info["comment"]
     frames[0].save(dst, "GIF", **opts)
+    _restore_gif_xmp(Path(im.filename), dst)
     return {"frames": len(frames)}
+
+
+def _restore_gif_xmp(src: Path, dst: Path) -> None:
+    """Pillow neither reads nor writes GIF XMP: put the source's packet back (dc:title, rights,
+    a producer's record for the implicit step to keep)."""
+    from aigclabel_gui.engine.containers.gif import copy_with_xmp, source_xmp
+
+    try:
+        packet = source_xmp(src)
+    except (CorruptFile, ValueError):
+        return
+    if not packet or b"\x00" in packet:
+        return
+    tmp = dst.with_name(dst.name + ".xmp")
+    try:
+        copy_with_xmp(dst, tmp, packet)
+        tmp.replace(dst)
+    finally:
+        _remove(tmp)
 
 
 _TIFF_LOSSLESS = {None, "raw", "tiff_lzw", "tiff_deflate", "tiff_adobe_deflate", "packbits"}
