@@ -715,3 +715,30 @@ def test_gif_xmp_packet_is_kept_with_the_visible_label(tmp_path):
     assert "XMP-TC260:Aigc" in info
     with Image.open(dst) as im:
         assert im.n_frames == 2 and im.info["loop"] == 0
+
+
+def test_apng_with_a_default_image_outside_the_animation_keeps_its_timings(tmp_path):
+    src = tmp_path / "d.png"
+    frames = [photo(160, 120, seed=s) for s in (1, 2, 3)]
+    frames[0].save(
+        src, save_all=True, append_images=frames[1:], duration=[500, 100],
+        default_image=True, loop=0,
+    )  # fmt: skip
+
+    def timings(path: Path) -> tuple[list[str], list]:
+        """Frame start times as FFmpeg plays them, and Pillow's per-frame durations."""
+        out = subprocess.run(
+            ["ffprobe", "-v", "error", "-show_entries", "frame=pts_time", "-of", "csv=p=0",
+             str(path)],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        with Image.open(path) as im:
+            durations = [(im.seek(i), im.info.get("duration"))[1] for i in range(im.n_frames)]
+        return out.split(), durations
+
+    assert timings(src) == (["0.000000", "0.500000"], [None, 500.0, 100.0])
+    dst = tmp_path / "out.png"
+    label_file(src, dst, SETTINGS)
+    assert timings(dst) == timings(src)
+    with Image.open(dst) as im:
+        assert im.info.get("default_image") is True and im.n_frames == 3

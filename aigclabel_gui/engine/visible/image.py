@@ -402,13 +402,17 @@ def _save_png(
     if "transparency" in infos[0] and first.mode in ("L", "RGB"):
         opts["transparency"] = infos[0]["transparency"]
     if len(frames) > 1:  # APNG
+        # A default image outside the animation (acTL without an fcTL before IDAT) has no
+        # timing: Pillow's per-frame lists then count the animation frames only.
+        timed = infos[1:] if infos[0].get("default_image") else infos
         opts.update(
             save_all=True,
             append_images=frames[1:],
-            duration=[i.get("duration", 0) for i in infos],
+            default_image=bool(infos[0].get("default_image")),
+            duration=[i.get("duration", 0) for i in timed],
             loop=infos[0].get("loop", 0),
-            disposal=[i.get("disposal", 0) for i in infos],
-            blend=[i.get("blend", 0) for i in infos],
+            disposal=[i.get("disposal", 0) for i in timed],
+            blend=[i.get("blend", 0) for i in timed],
         )
     first.save(buf, "PNG", **opts)
     ours = _png_chunks(buf.getvalue(), "output")
