@@ -742,3 +742,36 @@ def test_apng_with_a_default_image_outside_the_animation_keeps_its_timings(tmp_p
     assert timings(dst) == timings(src)
     with Image.open(dst) as im:
         assert im.info.get("default_image") is True and im.n_frames == 3
+
+
+def _bmp_v5_with_profile(path: Path, im: Image.Image, profile: bytes) -> None:
+    """A 24-bit BITMAPV5HEADER BMP with an embedded ICC profile (as Photoshop/GIMP write it)."""
+    import struct
+
+    w, h = im.size
+    row = (w * 3 + 3) & ~3
+    rgb = np.asarray(im.convert("RGB"))[::-1, :, ::-1]  # bottom-up, BGR
+    pixels = b"".join(rgb[y].tobytes().ljust(row, b"\0") for y in range(h))
+    info = struct.pack("<IiiHHIIiiII", 124, w, h, 1, 24, 0, len(pixels), 3780, 3780, 0, 0)
+    info += struct.pack("<4II36x3IIIII", 0, 0, 0, 0, 0x4D424544, 0, 0, 0, 4,
+                        124 + len(pixels), len(profile), 0)  # fmt: skip
+    body = info + pixels + profile
+    path.write_bytes(b"BM" + struct.pack("<IHHI", 14 + len(body), 0, 0, 14 + 124) + body)
+
+
+def test_bmp_icc_profile_is_kept(tmp_path):
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    src = tmp_path / "p.bmp"
+    _bmp_v5_with_profile(src, photo(320, 240), profile)
+    info_src = exiftool_json(src, "-ICC_Profile:all")
+    assert any(k.startswith("ICC") for k in info_src)  # exiftool reads the source's profile
+    dst = tmp_path / "out.bmp"
+    label_file(src, dst, SETTINGS)
+    info = exiftool_json(dst, "-ICC_Profile:all")
+    assert {k: v for k, v in info.items() if k.startswith("ICC")} == {
+        k: v for k, v in info_src.items() if k.startswith("ICC")
+    }
+    with Image.open(dst) as out, Image.open(src) as before:
+        assert out.size == before.size
+        a, b = np.asarray(out.convert("RGB")), np.asarray(before.convert("RGB"))
+        assert (a != b).any(axis=2).mean() < 0.2  # only the label area changed

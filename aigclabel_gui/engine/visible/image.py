@@ -503,6 +503,46 @@ def _save_gif(frames: list[Image.Image], infos: list[dict], im: Image.Image, dst
     return {"frames": len(frames)}
 
 
+def _bmp_embedded_profile(data: bytes) -> bytes | None:
+    """The ICC profile of a BITMAPV5HEADER BMP with bV5CSType 'MBED', or None."""
+    if len(data) < 14 + 124 or struct.unpack_from("<I", data, 14)[0] != 124:
+        return None
+    cs_type, = struct.unpack_from("<I", data, 14 + 56)
+    offset, size = struct.unpack_from("<II", data, 14 + 112)
+    if cs_type != 0x4D424544 or not size or 14 + offset + size > len(data):  # 'MBED'
+        return None
+    return data[14 + offset : 14 + offset + size]
+
+
+def _restore_bmp_icc(src: Path, dst: Path, warnings: list[str]) -> None:
+    """Pillow writes a BITMAPINFOHEADER (no colour profile): a source's embedded ICC profile is
+    kept by upgrading the copy's header to BITMAPV5HEADER with the profile after the pixels."""
+    profile = _bmp_embedded_profile(src.read_bytes())
+    if profile is None:
+        return
+    data = dst.read_bytes()
+    if struct.unpack_from("<I", data, 14)[0] != 40 or struct.unpack_from("<I", data, 14 + 16)[0]:
+        warnings.append("the BMP's ICC colour profile could not be kept")
+        return
+    off_bits = struct.unpack_from("<I", data, 10)[0] + 84
+    pixels_end = len(data) + 84
+    v5_extra = struct.pack(
+        "<4I I 36x 3I I I I I",
+        0, 0, 0, 0,  # bit masks (unused for BI_RGB)
+        0x4D424544,  # bV5CSType 'MBED': the profile is embedded
+        0, 0, 0,  # gamma (unused with a profile)
+        4,  # bV5Intent LCS_GM_IMAGES (perceptual), the usual value
+        pixels_end - 14,  # bV5ProfileData: from the start of the header
+        len(profile),
+        0,  # reserved
+    )  # fmt: skip
+    header = bytearray(data[:54])
+    header[14:18] = struct.pack("<I", 124)
+    out = bytes(header) + v5_extra + data[54:] + profile
+    out = out[:2] + struct.pack("<I", len(out)) + out[6:10] + struct.pack("<I", off_bits) + out[14:]
+    dst.write_bytes(out)
+
+
 def _restore_gif_xmp(src: Path, dst: Path) -> None:
     """Pillow neither reads nor writes GIF XMP: put the source's packet back (dc:title, rights,
     a producer's record for the implicit step to keep)."""
@@ -645,6 +685,7 @@ def _apply_opened(im, src, dst, visible, progress, cancel, report_cls):
             extra = _save_tiff(frames_list, im, dst, warnings)
         elif fmt == "BMP":
             frames_list[0].save(dst, "BMP", dpi=im.info.get("dpi", (96, 96)))
+            _restore_bmp_icc(src, dst, warnings)
             extra = {}
         elif fmt in ("HEIF", "AVIF"):
             if frames > 1:

@@ -252,8 +252,7 @@ def probe(src: Path, side: int = 640) -> Probe:
         upright = to_display(thumb, orient)
         ctx = vin.codec_context
         start = _seconds(frame.pts, frame.time_base or vin.time_base) or 0.0
-        side = {getattr(getattr(sd, "type", None), "name", "") for sd in frame.side_data}
-        dynamic = tuple(sorted({_DYNAMIC_HDR[n] for n in side if n in _DYNAMIC_HDR}))
+        dynamic = _dynamic_hdr(frame)
         return Probe(
             format_name=inp.format.name,
             stream_index=vin.index,
@@ -277,6 +276,14 @@ def probe(src: Path, side: int = 640) -> Probe:
             warnings=[warn] if warn else [],
             dynamic_hdr=dynamic,
         )
+
+
+def _dynamic_hdr(frame: av.VideoFrame) -> tuple[str, ...]:
+    try:
+        side = {getattr(getattr(sd, "type", None), "name", "") for sd in frame.side_data}
+    except ValueError:  # a side-data type this PyAV does not know (MV-HEVC: "29 is not a valid Type")
+        return ()
+    return tuple(sorted({_DYNAMIC_HDR[n] for n in side if n in _DYNAMIC_HDR}))
 
 
 def video_duration(src: Path) -> float:
