@@ -650,7 +650,7 @@ def test_flac_comment_with_invalid_utf8_keeps_its_bytes(tmp_path):
     exact bytes (mutagen alone would rewrite them as U+FFFD)."""
     src = tmp_path / "a.flac"
     _ffmpeg("-f", "lavfi", "-i", "sine=d=1", "-metadata", "title=XXXXXXXXXX", str(src))
-    bad = "歌曲".encode("gbk") + b"\xff(TL"  # 10 bytes, not UTF-8
+    bad = "歌曲".encode("gbk") + b"\xff(TL-x"  # 10 bytes, not UTF-8
     data = src.read_bytes()
     src.write_bytes(data.replace(b"XXXXXXXXXX", bad))
     dst = tmp_path / "out.flac"
