@@ -282,7 +282,9 @@ def set_seek(payload: bytes, eid: int, position: int) -> bytes:
     entry = element(
         SEEK,
         element(SEEK_ID, encode_id(eid))
-        + element(SEEK_POSITION, position.to_bytes(max(1, (position.bit_length() + 7) // 8), "big")),
+        + element(
+            SEEK_POSITION, position.to_bytes(max(1, (position.bit_length() + 7) // 8), "big")
+        ),
     )
     out, done = [], False
     for kid, raw, body in kids:
