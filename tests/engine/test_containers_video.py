@@ -779,7 +779,7 @@ def _with_ietf_language(src: Path, dst: Path) -> None:
     dst.write_bytes(head + sh_new + void + els[2][2] + tracks + tail)
 
 
-@pytest.mark.parametrize("role", ["mkv-ietf", "mkv-flags", "webm", "av1"])
+@pytest.mark.parametrize("role", ["mkv-ietf", "mkv-flags", "webm", "av1", "mkv-reserved"])
 def test_matroska_is_edited_in_place(clips, tmp_path, role):
     """Only Tags (and the SeekHead, Segment size, Cues positions when the Tags grow before the
     clusters) change: tracks with TrackLanguageIETF, flags and DefaultDuration, Info with its
@@ -794,6 +794,11 @@ def test_matroska_is_edited_in_place(clips, tmp_path, role):
         )  # fmt: skip
     elif role == "webm":
         shutil.copyfile(clips["webm"], src)
+    elif role == "mkv-reserved":  # Cues at the front with reserved space (a Void) after them
+        ffmpeg(
+            "-i", str(clips["mkv"]), "-map", "0", "-c", "copy", "-reserve_index_space", "4000",
+            str(src),
+        )  # fmt: skip
     else:  # AV1: FFmpeg's remux path found "no codec"; the in-place edit needs none
         ffmpeg(
             "-f", "lavfi", "-i", "testsrc=s=96x64:d=2:r=10", "-c:v", "libaom-av1",
@@ -831,6 +836,11 @@ def test_matroska_is_edited_in_place(clips, tmp_path, role):
     ]
     clusters = [b for i, _o, b in after if i == 0x1F43B675]
     assert clusters and b"".join(clusters) in dst.read_bytes()
+    if role == "mkv-reserved":  # the Tags moved into the reserved Void: nothing shifted
+        assert dst.stat().st_size == src.stat().st_size
+        assert [o for i, o, _b in after if i == 0x1F43B675] == [
+            o for i, o, _b in before if i == 0x1F43B675
+        ]
     # Cues still point at clusters; a seek into the middle decodes cleanly.
     starts = {o - seg_dst for i, o, _b in after if i == 0x1F43B675}
     cues = [b for i, _o, b in after if i == 0x1C53BB6B]

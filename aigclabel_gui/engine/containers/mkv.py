@@ -272,7 +272,7 @@ def _plan(f, seg: ebml.Segment, old: ebml.Element | None, payload: bytes) -> lis
     """Byte patches (offset, bytes replaced, new bytes) that store the new Tags.
 
     1. In the old Tags' place (with the Voids after it): nothing else moves.
-    2. No Tags yet: into a Void before the first Cluster.
+    2. Into a Void before the first Cluster (the old Tags become a Void): nothing shifts.
     3. Else the Tags grow where they were, or are inserted before the first Cluster (where
        exiftool and FFmpeg read them without seeking), and every Segment position after that
        point moves: SeekHead entries, CueClusterPosition, Cluster Position, the Segment size.
@@ -285,21 +285,24 @@ def _plan(f, seg: ebml.Segment, old: ebml.Element | None, payload: bytes) -> lis
     tags = ebml.element(ebml.TAGS, payload)
     patches: list[tuple[int, int, bytes]] = []
     growth = 0
-    if old is not None:
+    at = boundary = -1
+    for start, end, holds_old in runs:  # 2. a Void run before the clusters: nothing shifts
+        if not holds_old and end <= first_cluster:
+            if (fitted := _fit(ebml.TAGS, payload, end - start)) is not None:
+                at = start
+                patches.append((start, end - start, fitted))
+                if old is not None:  # the old Tags become a Void of the same size
+                    patches.append((old.start, old.end - old.start, ebml.void(old.end - old.start)))
+                break
+    if at < 0 and old is not None:  # 3a. the Tags grow where they are
         at, end = next((s, e) for s, e, h in runs if h)
         patches.append((at, end - at, tags))
         growth, boundary = len(tags) - (end - at), end
-    else:
-        for start, end, _h in runs:
-            if end <= first_cluster and (fitted := _fit(ebml.TAGS, payload, end - start)):
-                at = start
-                patches.append((start, end - start, fitted))
-                break
-        else:
-            at = boundary = first_cluster
-            patches.append((at, 0, tags))
-            growth = len(tags)
-    rel_boundary = (at if old is None else boundary) - seg.data
+    elif at < 0:  # 3b. inserted before the first Cluster
+        at = boundary = first_cluster
+        patches.append((at, 0, tags))
+        growth = len(tags)
+    rel_boundary = boundary - seg.data
 
     def shift(v: int) -> int:
         return v + growth if v >= rel_boundary else v
