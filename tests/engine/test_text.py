@@ -698,3 +698,20 @@ def test_pdf_c2pa_manifest_attachment_is_detected(tmp_path):
     rep = inspect_file(src)
     assert rep.c2pa and any("C2PA" in w for w in rep.warnings)
     assert not inspect_file(tmp_path / "a.pdf").records
+
+
+def test_docx_with_xml_comments_gets_its_prompt(tmp_path):
+    """Some generators leave XML comments in word/document.xml; they are not paragraphs."""
+    plain = tmp_path / "plain.docx"
+    make_docx(plain)
+    src = tmp_path / "c.docx"
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "word/document.xml":
+                data = data.replace(b"<w:body>", b"<w:body><!-- made by a generator -->", 1)
+            zout.writestr(info, data)
+    dst = tmp_path / "out.docx"
+    label_file(src, dst, full())
+    paras = [p.text for p in docx.Document(str(dst)).paragraphs]
+    assert paras[0] == PROMPT and paras[-1] == PROMPT and "First paragraph 第一段." in paras

@@ -171,6 +171,18 @@ def _label_lines(
 # --- DOCX ---------------------------------------------------------------------------------------
 
 
+def _blocks(body) -> list:
+    """Paragraphs and tables of a DOCX body; XML comments and processing instructions (some
+    generators leave them) are not elements and are skipped."""
+    from lxml import etree
+
+    return [
+        el
+        for el in body.iterchildren(tag=etree.Element)
+        if etree.QName(el).localname in ("p", "tbl")
+    ]
+
+
 def _label_docx(src: Path, dst: Path, prompt: str, wanted: tuple[str, ...]) -> dict:
     import zipfile
 
@@ -185,7 +197,7 @@ def _label_docx(src: Path, dst: Path, prompt: str, wanted: tuple[str, ...]) -> d
     except ValueError as exc:  # e.g. a template or macro document: another main content type
         raise UnsupportedFormat(f"{src.name}: {exc}") from exc
     body = document.element.body
-    blocks = [el for el in body.iterchildren() if etree.QName(el).localname in ("p", "tbl")]
+    blocks = _blocks(body)
 
     def has_prompt(el) -> bool:
         if etree.QName(el).localname != "p":
@@ -200,7 +212,7 @@ def _label_docx(src: Path, dst: Path, prompt: str, wanted: tuple[str, ...]) -> d
             # add_paragraph keeps sectPr last; then move the new paragraph to the top.
             body.insert(0, document.add_paragraph(prompt)._p)
     if "end" in wanted:
-        blocks = [el for el in body.iterchildren() if etree.QName(el).localname in ("p", "tbl")]
+        blocks = _blocks(body)
         added["end"] = not (blocks and has_prompt(blocks[-1]))
         if added["end"]:
             document.add_paragraph(prompt)
