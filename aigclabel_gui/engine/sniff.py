@@ -18,6 +18,7 @@ _HEIF_BRANDS = {
     b"msf1",
     b"avif",
     b"avis",
+    b"mif3",  # low-overhead ('mini') HEIF/AVIF: refused with its reason by heif_items.py
 }
 _M4A_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B "}
 _QT_TOP = {b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot"}

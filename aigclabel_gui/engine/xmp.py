@@ -295,3 +295,41 @@ def _drop_empty_descriptions(rdf: etree._Element) -> None:
         attrs = [a for a in desc.attrib if a != f"{{{RDF_NS}}}about"]
         if len(desc) == 0 and not attrs and not (desc.text or "").strip():
             rdf.remove(desc)
+
+
+GCAMERA_NS = "http://ns.google.com/photos/1.0/camera/"
+CONTAINER_NS = "http://ns.google.com/photos/1.0/container/"
+HDRGM_NS = "http://ns.adobe.com/hdr-gain-map/1.0/"
+
+
+def _is_companion_claim(ns: str, local: str) -> bool:
+    """Properties that describe data appended to a JPEG (Android motion photo video, Ultra HDR
+    gain map): false once that data is gone."""
+    if ns == GCAMERA_NS:
+        return local.startswith(("MotionPhoto", "MicroVideo"))
+    return ns in (CONTAINER_NS, HDRGM_NS)
+
+
+def drop_companion_claims(packet: bytes | str) -> tuple[bytes, list[str]] | None:
+    """The packet without motion-photo / gain-map claims, and the names removed; None when it has
+    none (the packet is then kept byte for byte). Raises CorruptFile if it is not XML."""
+    root = _parse(packet)
+    rdf = _rdf(root)
+    if rdf is None:
+        return None
+    removed: list[str] = []
+    for desc in rdf.iter(f"{{{RDF_NS}}}Description"):
+        for name in list(desc.attrib):
+            ns, local = _local(name)
+            if _is_companion_claim(ns, local):
+                del desc.attrib[name]
+                removed.append(local)
+        for child in list(desc):
+            if isinstance(child.tag, str) and _is_companion_claim(*_local(child.tag)):
+                desc.remove(child)
+                removed.append(_local(child.tag)[1])
+    if not removed:
+        return None
+    _drop_empty_descriptions(rdf)
+    body = etree.tostring(root, encoding="unicode")
+    return f"{_XPACKET_BEGIN}\n{body}\n{_XPACKET_END}".encode(), removed

@@ -643,3 +643,19 @@ def test_ogg_flac_is_labelled(tmp_path):
     assert _decode_errors(dst) == ""
     assert set(_validate(dst)) <= set(_validate(src))
     assert inspect_file(dst).verdict == "compliant"
+
+
+def test_flac_comment_with_invalid_utf8_keeps_its_bytes(tmp_path):
+    """Old Windows taggers wrote ANSI bytes into Vorbis comments: the other comments keep their
+    exact bytes (mutagen alone would rewrite them as U+FFFD)."""
+    src = tmp_path / "a.flac"
+    _ffmpeg("-f", "lavfi", "-i", "sine=d=1", "-metadata", "title=XXXXXXXXXX", str(src))
+    bad = "歌曲".encode("gbk") + b"\xff(TL-x"  # 10 bytes, not UTF-8
+    data = src.read_bytes()
+    src.write_bytes(data.replace(b"XXXXXXXXXX", bad))
+    dst = tmp_path / "out.flac"
+    label_file(src, dst, SETTINGS)
+    assert bad in dst.read_bytes()
+    assert json.loads(ffprobe_json(dst)["format"]["tags"]["AIGC"])["ContentProducer"] == PRODUCER
+    assert _decode_errors(dst) == ""
+    assert inspect_file(dst).verdict == "compliant"

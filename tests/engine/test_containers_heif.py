@@ -332,3 +332,25 @@ def test_two_xmp_items_are_reported_and_not_guessed(tmp_path):
     with pytest.raises(UnsupportedFormat, match="2 XMP items"):
         HeifContainer().write(two, tmp_path / "x.heic", _record(), digital_source_type=None)
     assert not (tmp_path / "x.heic").exists()
+
+
+def test_low_overhead_mini_heif_is_refused_with_its_reason(tmp_path):
+    """A 'mini' box file (HEIF amendment, brand mif3): recognised as HEIF, refused in one line
+    (it used to be sniffed as MP4 and called "no moov box")."""
+    import struct
+
+    from aigclabel_gui.engine.errors import UnsupportedFormat
+    from aigclabel_gui.engine.pipeline import label_file
+    from aigclabel_gui.engine.registry import identify
+    from aigclabel_gui.engine.settings import ImplicitSettings, LabelSettings
+
+    ftyp = struct.pack(">I4s", 24, b"ftyp") + b"mif3" + b"avif" + b"\0\0\0\0" + b"mif3"
+    mini = struct.pack(">I4s", 24, b"mini") + bytes(16)
+    src = tmp_path / "small.avif"
+    src.write_bytes(ftyp + mini)
+    assert identify(src).name == "heif"
+    settings = LabelSettings(implicit_only=True, implicit=ImplicitSettings(producer=PRODUCER))
+    with pytest.raises(UnsupportedFormat, match="low-overhead HEIF/AVIF") as err:
+        label_file(src, tmp_path / "out.avif", settings)
+    assert "\n" not in str(err.value)
+    assert not (tmp_path / "out.avif").exists()

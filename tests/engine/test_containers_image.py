@@ -693,3 +693,28 @@ def test_jpeg_with_long_trailer_after_eoi(tmp_path):
     label(src, dst)
     assert dst.read_bytes().endswith(trailer)
     assert inspect_file(dst).verdict == "compliant"
+
+
+def test_jpeg_afcp_trailer_offsets_follow_the_xmp(tmp_path):
+    """AFCP (an IPTC block appended after the image, with absolute offsets): the new XMP segment
+    moves it, so its offsets are moved too (exiftool: "Adjusted AFCP offsets" otherwise)."""
+    src = make_image("jpeg", tmp_path / "a.jpg")
+    jpeg = src.read_bytes()
+    iptc = b"\x1c\x02\x78" + struct.pack(">H", 11) + b"AFCP kept 1"  # Caption-Abstract
+    start = len(jpeg)
+    data_at = start + 12 + 12
+    trailer = (
+        b"AXS!" + b"\x00\x01" + struct.pack(">H", 1) + b"\0" * 4
+        + b"IPTC" + struct.pack(">II", len(iptc), data_at)
+        + iptc + b"AXS!" + struct.pack(">I", start) + b"\0" * 4
+    )  # fmt: skip
+    src.write_bytes(jpeg + trailer)
+    assert exiftool_json(src)["IPTC2:Caption-Abstract"] == "AFCP kept 1"
+    before = validate(src)
+    dst = tmp_path / "b.jpg"
+    label(src, dst)
+    assert exiftool_json(dst)["IPTC2:Caption-Abstract"] == "AFCP kept 1"
+    after = validate(dst)
+    assert not any("Adjusted AFCP" in w for w in after), after
+    assert set(after[1:]) <= set(before[1:])
+    assert len(aigc_tags(dst)) == 1

@@ -692,16 +692,207 @@ def test_truncated_mkv_is_corrupt(clips, tmp_path):
     assert list(out.iterdir()) == []
 
 
-def test_mkv_track_with_unknown_codec_is_a_clean_error(clips, tmp_path):
-    # A damaged CodecID leaves FFmpeg a stream without a codec; PyAV's template copy then
-    # raised a bare ValueError, which the batch reported as "internal error".
+def test_mkv_track_with_an_unknown_codec_is_labelled_in_place(clips, tmp_path):
+    # A CodecID FFmpeg does not know (here a damaged one): the remux used to refuse it ("no
+    # codec"); the in-place edit needs no codec, and the track bytes are left as they were.
     data = clips["mkv"].read_bytes()
     at = data.find(b"V_")
     assert at > 0
     src = tmp_path / "badcodec.mkv"
     src.write_bytes(data[:at] + b"V_XXXX" + data[at + 6 :])
-    out = tmp_path / "out"
-    out.mkdir()
-    with pytest.raises(UnsupportedFormat, match="badcodec.mkv: stream 0"):
-        label_file(src, out / "badcodec.mkv", SETTINGS)
-    assert list(out.iterdir()) == []
+    dst = tmp_path / "out.mkv"
+    label_file(src, dst, SETTINGS)
+    assert len(exiftool_aigc(dst)) == 1
+    assert b"V_XXXX" in dst.read_bytes()
+    keep = {0x1F43B675, 0x1654AE6B, 0x1549A966}  # clusters, tracks, info
+    assert [b for i, _o, b in segment_elements(src)[1] if i in keep] == [
+        b for i, _o, b in segment_elements(dst)[1] if i in keep
+    ]
+
+
+# --- MKV/WebM: edited in place, every other element byte for byte --------------------------------
+
+
+def _vint(buf: bytes, pos: int, marker: bool) -> tuple[int, int]:
+    first = buf[pos]
+    n = 9 - first.bit_length()
+    v = first if marker else first & (0xFF >> n)
+    for b in buf[pos + 1 : pos + n]:
+        v = (v << 8) | b
+    return v, pos + n
+
+
+def segment_elements(path: Path) -> tuple[int, list[tuple[int, int, bytes]]]:
+    """(Segment data offset, [(id, offset, element bytes)]) read without the code under test."""
+    data = path.read_bytes()
+    _, p = _vint(data, 0, True)
+    size, p = _vint(data, p, False)
+    _, p = _vint(data, p + size, True)
+    seg_size, p = _vint(data, p, False)
+    seg_data, out = p, []
+    end = min(len(data), seg_data + seg_size)
+    while p < end:
+        eid, q = _vint(data, p, True)
+        size, q = _vint(data, q, False)
+        out.append((eid, p, data[p : q + size]))
+        p = q + size
+    return seg_data, out
+
+
+def _with_ietf_language(src: Path, dst: Path) -> None:
+    """Add TrackLanguageIETF (LanguageBCP47, 0x22B59D) "zh-Hans-CN" to the audio track, as
+    mkvmerge writes it, taking the bytes from the Void after the SeekHead; SeekHead entries for
+    the moved Info and Tracks are fixed."""
+    from aigclabel_gui.engine.containers import ebml
+
+    data = src.read_bytes()
+    seg_data, els = segment_elements(src)
+    ids = [e[0] for e in els]
+    assert ids[:4] == [ebml.SEEKHEAD, ebml.VOID, 0x1549A966, 0x1654AE6B], [hex(i) for i in ids]
+    tracks_raw = els[3][2]
+    _, p = _vint(tracks_raw, 0, True)
+    _, p = _vint(tracks_raw, p, False)
+    kids = ebml.children(tracks_raw[p:])
+    new_kids = []
+    for eid, raw, body in kids:
+        if eid == 0xAE and any(i == 0x83 and b == b"\x02" for i, _r, b in ebml.children(body)):
+            raw = ebml.element(0xAE, body + ebml.element(0x22B59D, b"zh-Hans-CN"))
+        if eid != ebml.CRC32:
+            new_kids.append(raw)
+    tracks = ebml.element(0x1654AE6B, ebml.crc_payload(new_kids, True))
+    grow = len(tracks) - len(tracks_raw)
+    info_rel, tracks_rel = els[2][1] - seg_data, els[3][1] - seg_data
+
+    def shift(v: int) -> int:
+        return v - grow if v in (info_rel, tracks_rel) else v
+
+    sh = els[0][2]
+    _, p = _vint(sh, 0, True)
+    _, p = _vint(sh, p, False)
+    sh_new = ebml.element(
+        ebml.SEEKHEAD, ebml.shift_positions(sh[p:], {ebml.SEEK}, {ebml.SEEK_POSITION}, shift)
+    )
+    assert len(sh_new) == len(sh)
+    void = ebml.void(len(els[1][2]) - grow)
+    head = data[: els[0][1]]
+    tail = data[els[3][1] + len(tracks_raw) :]
+    dst.write_bytes(head + sh_new + void + els[2][2] + tracks + tail)
+
+
+@pytest.mark.parametrize("role", ["mkv-ietf", "mkv-flags", "webm", "av1", "mkv-reserved"])
+def test_matroska_is_edited_in_place(clips, tmp_path, role):
+    """Only Tags (and the SeekHead, Segment size, Cues positions when the Tags grow before the
+    clusters) change: tracks with TrackLanguageIETF, flags and DefaultDuration, Info with its
+    SegmentUID, chapters, attachments and every Cluster stay byte for byte."""
+    src = tmp_path / f"{role}.{'webm' if role == 'webm' else 'mkv'}"
+    if role == "mkv-ietf":
+        _with_ietf_language(clips["mkv"], src)
+    elif role == "mkv-flags":
+        ffmpeg(
+            "-i", str(clips["mkv"]), "-map", "0", "-c", "copy",
+            "-disposition:a:0", "0", "-disposition:s:0", "forced", str(src),
+        )  # fmt: skip
+    elif role == "webm":
+        shutil.copyfile(clips["webm"], src)
+    elif role == "mkv-reserved":  # Cues at the front with reserved space (a Void) after them
+        ffmpeg(
+            "-i", str(clips["mkv"]), "-map", "0", "-c", "copy", "-reserve_index_space", "4000",
+            str(src),
+        )  # fmt: skip
+    else:  # AV1: FFmpeg's remux path found "no codec"; the in-place edit needs none
+        ffmpeg(
+            "-f", "lavfi", "-i", "testsrc=s=96x64:d=2:r=10", "-c:v", "libaom-av1",
+            "-cpu-used", "8", "-g", "5", str(src),
+        )  # fmt: skip
+    warnings_before = [
+        w for w in subprocess.run(
+            ["exiftool", "-validate", "-warning", "-a", "-s3", str(src)],
+            capture_output=True, text=True, check=True,
+        ).stdout.splitlines()[1:]
+    ]  # fmt: skip
+    dst = tmp_path / f"out{src.suffix}"
+    label_file(src, dst, SETTINGS)
+    assert_labelled(src, dst, kind="mkv")
+    warnings_after = subprocess.run(
+        ["exiftool", "-validate", "-warning", "-a", "-s3", str(dst)],
+        capture_output=True, text=True, check=True,
+    ).stdout.splitlines()[1:]  # fmt: skip
+    assert set(warnings_after) <= set(warnings_before)
+    probe_src, probe_dst = ffprobe_json(src), ffprobe_json(dst)
+    assert probe_dst["streams"] == probe_src["streams"]  # languages, dispositions, rates
+    tags_src, tags_dst = probe_src["format"].get("tags", {}), probe_dst["format"]["tags"]
+    assert {k: v for k, v in tags_dst.items() if k != "AIGC"} == tags_src
+    if role == "mkv-ietf":
+        ex = subprocess.run(
+            ["exiftool", "-a", "-G1", "-s", "-ee", str(dst)], capture_output=True, text=True
+        ).stdout
+        assert "zh-Hans-CN" in ex
+    # Byte compare: every element except Tags, SeekHead, Void and Cues is unchanged, in order.
+    seg_src, before = segment_elements(src)
+    seg_dst, after = segment_elements(dst)
+    skip = {0x1254C367, 0x114D9B74, 0xEC, 0x1C53BB6B}
+    assert [(i, b) for i, _o, b in before if i not in skip] == [
+        (i, b) for i, _o, b in after if i not in skip
+    ]
+    clusters = [b for i, _o, b in after if i == 0x1F43B675]
+    assert clusters and b"".join(clusters) in dst.read_bytes()
+    if role == "mkv-reserved":  # the Tags moved into the reserved Void: nothing shifted
+        assert dst.stat().st_size == src.stat().st_size
+        assert [o for i, o, _b in after if i == 0x1F43B675] == [
+            o for i, o, _b in before if i == 0x1F43B675
+        ]
+    # Cues still point at clusters; a seek into the middle decodes cleanly.
+    starts = {o - seg_dst for i, o, _b in after if i == 0x1F43B675}
+    cues = [b for i, _o, b in after if i == 0x1C53BB6B]
+    if role != "webm":  # FFmpeg writes Cues for these; each position must name a Cluster
+        positions = _cue_cluster_positions(cues[0])
+        assert positions and set(positions) <= starts
+    seek = subprocess.run(
+        ["ffmpeg", "-v", "error", "-ss", "0.5", "-i", str(dst), "-f", "null", "-"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert seek.returncode == 0 and seek.stderr == ""
+    # Labelled twice: the Tags are rewritten where they now are; still one record.
+    again = tmp_path / f"again{src.suffix}"
+    label_file(dst, again, SETTINGS)
+    assert len(exiftool_aigc(again)) == 1
+    assert [b for i, _o, b in segment_elements(again)[1] if i == 0x1F43B675] == clusters
+
+
+def _cue_cluster_positions(cues: bytes) -> list[int]:
+    """CueClusterPosition values: Cues > CuePoint > CueTrackPositions > CueClusterPosition."""
+    out = []
+
+    def walk(buf: bytes, start: int, end: int) -> None:
+        pos = start
+        while pos < end:
+            eid, q = _vint(buf, pos, True)
+            size, q = _vint(buf, q, False)
+            if eid in (0x1C53BB6B, 0xBB, 0xB7):
+                walk(buf, q, q + size)
+            elif eid == 0xF1:
+                out.append(int.from_bytes(buf[q : q + size], "big"))
+            pos = q + size
+
+    walk(cues, 0, len(cues))
+    return out
+
+
+def test_matroska_with_unknown_size_cluster_falls_back_to_a_remux(tmp_path):
+    """A live recording (a Cluster of unknown size, RFC 9559 §6.2) cannot be walked by sizes:
+    the stream-copy remux still labels it."""
+    src = tmp_path / "live.mkv"
+    make_clip(tmp_path / "base.mkv", fmt="matroska")
+    ffmpeg("-i", str(tmp_path / "base.mkv"), "-c", "copy", "-live", "1", "-f", "matroska", str(src))
+    data = bytearray(src.read_bytes())
+    seg_data, els = segment_elements(src)
+    clusters = [o for i, o, _b in els if i == 0x1F43B675]
+    last = clusters[-1]
+    assert last == els[-1][1]  # the last element: an unknown size runs to the end of the file
+    size_len = 9 - data[last + 4].bit_length()
+    data[last + 4 : last + 4 + size_len] = bytes([0xFF >> (size_len - 1)]) + b"\xff" * (size_len - 1)
+    src.write_bytes(bytes(data))
+    dst = tmp_path / "out.mkv"
+    label_file(src, dst, SETTINGS)
+    assert len(exiftool_aigc(dst)) == 1
+    assert decode_errors(dst) == ""

@@ -466,19 +466,81 @@ class _Unseekable(io.RawIOBase):
 
 
 @pytest.mark.parametrize("kind", ["xlsx", "pptx"])
-def test_xlsx_pptx_implicit_record_and_no_prompt_warning(tmp_path, kind):
+def test_xlsx_pptx_implicit_record_with_minimal_packages(tmp_path, kind):
     src = tmp_path / f"a.{kind}"
     _minimal_package(src, kind)
-    res = label_file(src, tmp_path / f"b.{kind}", full())
     out = tmp_path / f"b.{kind}"
+    if kind == "pptx":  # no slide at all: nothing can carry the prompt, said in one line
+        with pytest.raises(UnsupportedFormat, match="no slide to carry the prompt"):
+            label_file(src, out, full())
+        assert not out.exists()
+        res = label_file(src, out, implicit_only())
+    else:
+        res = label_file(src, out, full())
     assert res.format == kind
-    assert any(f"explicit prompt not supported for {kind}" in w for w in res.warnings)
     assert exiftool_json(out)["XML:AIGC"] == res.record.to_json()
     before, after = raw_members(src), raw_members(out)
-    untouched = set(before) - {"[Content_Types].xml", "_rels/.rels"}
+    untouched = set(before) - {"[Content_Types].xml", "_rels/.rels", "xl/worksheets/sheet1.xml"}
     assert all(after[n] == before[n] for n in untouched)
     assert after["_rels/.rels"][0] == zipfile.ZIP_DEFLATED  # rewritten parts are deflated
     assert inspect_file(out).verdict == COMPLIANT
+
+
+def test_xlsx_prompt_in_first_sheet_header_and_footer(tmp_path):
+    import openpyxl
+
+    src = tmp_path / "book.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    ws["A1"], ws["B1"], ws["A2"] = "名称", 3, "=B1*2"
+    ws.oddFooter.right.text = "Page &P"  # an existing footer section is kept
+    wb.create_sheet("Other")["A1"] = "x"
+    wb.save(src)
+    dst = tmp_path / "out.xlsx"
+    res = label_file(src, dst, full())
+    assert "header of the first worksheet" in res.explicit.measurements["placed"]
+    out = openpyxl.load_workbook(dst)
+    first = out.worksheets[0]
+    assert first.oddHeader.left.text == PROMPT
+    assert first.oddFooter.left.text == PROMPT and first.oddFooter.right.text == "Page &P"
+    assert (first["A1"].value, first["B1"].value, first["A2"].value) == ("名称", 3, "=B1*2")
+    assert out.worksheets[1].oddHeader.left.text is None  # only the first sheet
+    before, after = raw_members(src), raw_members(dst)
+    changed = {n for n in before if before[n] != after.get(n)}
+    assert changed <= {"xl/worksheets/sheet1.xml", "[Content_Types].xml", "_rels/.rels"}
+    label_file(dst, tmp_path / "again.xlsx", full())
+    again = openpyxl.load_workbook(tmp_path / "again.xlsx").worksheets[0]
+    assert again.oddHeader.left.text == PROMPT  # not added twice
+
+
+def test_pptx_prompt_text_box_on_first_and_last_slide(tmp_path):
+    import pptx
+    from pptx.util import Inches
+
+    src = tmp_path / "deck.pptx"
+    deck = pptx.Presentation()
+    for title in ("第一页", "Middle", "Last"):
+        slide = deck.slides.add_slide(deck.slide_layouts[5])
+        slide.shapes.title.text = title
+        slide.shapes.add_textbox(Inches(1), Inches(3), Inches(3), Inches(1)).text_frame.text = title
+    deck.save(src)
+    dst = tmp_path / "out.pptx"
+    res = label_file(src, dst, full())
+    assert res.explicit.measurements["placed"] == (
+        "text box on the first slide and text box on the last slide"
+    )
+    out = pptx.Presentation(dst)
+    texts = [[sh.text_frame.text for sh in s.shapes if sh.has_text_frame] for s in out.slides]
+    assert texts[0][-1] == PROMPT and texts[2][-1] == PROMPT and PROMPT not in texts[1]
+    assert texts[0][:2] == ["第一页", "第一页"]  # the slide's own shapes are kept
+    box = [sh for sh in out.slides[0].shapes if sh.has_text_frame][-1]
+    assert box.top < out.slide_height // 4 and box.width > out.slide_width // 2
+    ids = [sh.shape_id for sh in out.slides[0].shapes]
+    assert len(ids) == len(set(ids))
+    label_file(dst, tmp_path / "again.pptx", full())
+    again = pptx.Presentation(tmp_path / "again.pptx")
+    assert sum(PROMPT in sh.text_frame.text for sh in again.slides[0].shapes if sh.has_text_frame) == 1
 
 
 # --- PDF ----------------------------------------------------------------------------------------
@@ -636,3 +698,20 @@ def test_pdf_c2pa_manifest_attachment_is_detected(tmp_path):
     rep = inspect_file(src)
     assert rep.c2pa and any("C2PA" in w for w in rep.notes)
     assert not inspect_file(tmp_path / "a.pdf").records
+
+
+def test_docx_with_xml_comments_gets_its_prompt(tmp_path):
+    """Some generators leave XML comments in word/document.xml; they are not paragraphs."""
+    plain = tmp_path / "plain.docx"
+    make_docx(plain)
+    src = tmp_path / "c.docx"
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "word/document.xml":
+                data = data.replace(b"<w:body>", b"<w:body><!-- made by a generator -->", 1)
+            zout.writestr(info, data)
+    dst = tmp_path / "out.docx"
+    label_file(src, dst, full())
+    paras = [p.text for p in docx.Document(str(dst)).paragraphs]
+    assert paras[0] == PROMPT and paras[-1] == PROMPT and "First paragraph 第一段." in paras

@@ -586,3 +586,53 @@ def test_end_card_alone_warns_that_the_start_has_no_label(tmp_path):
     assert any("§5.4" in w and "start frame" in w for w in rep.warnings), rep.warnings
     rep = label(src, tmp_path / "out2.mp4", cards="start", card_seconds=2.0)
     assert not any("start frame" in w for w in rep.warnings), rep.warnings
+
+
+# --- high bit depth and HDR: kept, or the change is said -----------------------------------------
+
+HDR10 = [
+    "-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc",
+    "-color_range", "tv",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "case, vcodec, ext, extra, want_codec",
+    [
+        ("av1-10", "libaom-av1", ".mkv", ["-cpu-used", "8"], "av1"),
+        ("hevc-10", "libx265", ".mp4", ["-x265-params", "log-level=error"], "hevc"),
+        ("h264-high10", "libx264", ".mp4", [], "h264"),
+        ("vp9-profile2", "libvpx-vp9", ".webm", ["-deadline", "realtime", "-cpu-used", "8"], "av1"),
+    ],
+)
+def test_10_bit_sources_keep_depth_transfer_and_primaries(
+    tmp_path, case, vcodec, ext, extra, want_codec
+):
+    """10-bit input used to fail (x264 opened with the 8-bit 'main' profile for AV1 'Main') or
+    become 8-bit. The labelled copy keeps 10 bits, BT.2020 primaries and the PQ transfer; where
+    this FFmpeg has no 10-bit encoder for the codec (libvpx), the codec change is said."""
+    src = tmp_path / f"{case}{ext}"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=192x128:d=2.5:r=10",
+         "-c:v", vcodec, "-pix_fmt", "yuv420p10le", *HDR10, *extra, str(src)],
+        check=True,
+    )  # fmt: skip
+    (before,) = ffprobe_streams(src)
+    assert before["pix_fmt"] == "yuv420p10le"
+    dst = tmp_path / f"out{ext}"
+    rep = label(src, dst)
+    (after,) = ffprobe_streams(dst)
+    assert after["codec_name"] == want_codec
+    assert after["pix_fmt"] == "yuv420p10le"
+    for key in ("color_primaries", "color_transfer", "color_space"):
+        assert after.get(key) == before.get(key), key
+    if case == "h264-high10":
+        assert after["profile"] == "High 10"
+    if case == "vp9-profile2":
+        assert any("keep 10-bit" in w for w in rep.warnings), rep.warnings
+    else:
+        assert not any("bit" in w for w in rep.warnings), rep.warnings
+    r = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(dst), "-f", "null", "-"], capture_output=True, text=True
+    )
+    assert r.returncode == 0 and r.stderr == ""

@@ -620,3 +620,158 @@ def test_camera_exif_bytes_and_maker_note_are_carried_through(tmp_path):
         capture_output=True, text=True, check=True,
     ).stdout.splitlines()[1:]  # fmt: skip
     assert set(warn_dst) <= set(warn_src)
+
+
+# --- phone photos: motion photo video and Ultra HDR gain map ------------------------------------
+
+MOTION_XMP = """<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF
+ xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about=""
+ xmlns:GCamera="http://ns.google.com/photos/1.0/camera/"
+ xmlns:Container="http://ns.google.com/photos/1.0/container/"
+ xmlns:Item="http://ns.google.com/photos/1.0/container/item/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/"
+ GCamera:MotionPhoto="1" GCamera:MotionPhotoVersion="1"
+ GCamera:MotionPhotoPresentationTimestampUs="500000" GCamera:MicroVideoOffset="{length}">
+ <dc:creator><rdf:Seq><rdf:li>Phone user</rdf:li></rdf:Seq></dc:creator>
+ <Container:Directory><rdf:Seq>
+ <rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/jpeg" Item:Semantic="Primary"
+  Item:Length="0" Item:Padding="0"/></rdf:li>
+ <rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="video/mp4" Item:Semantic="MotionPhoto"
+  Item:Length="{length}" Item:Padding="0"/></rdf:li>
+ </rdf:Seq></Container:Directory></rdf:Description></rdf:RDF></x:xmpmeta>"""
+
+
+def _exiftool_text(path: Path, *args: str) -> str:
+    return subprocess.run(
+        ["exiftool", "-a", "-G1", "-s", *args, str(path)], capture_output=True, text=True
+    ).stdout
+
+
+def test_motion_photo_video_and_claims_are_dropped_and_said(tmp_path):
+    video = tmp_path / "v.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=s=64x48:d=0.5:r=10",
+         "-c:v", "libx264", str(video)],
+        check=True,
+    )  # fmt: skip
+    mp4 = video.read_bytes()
+    src = tmp_path / "PXL_MP.jpg"
+    buf = io.BytesIO()
+    xmp = MOTION_XMP.format(length=len(mp4)).encode()
+    photo(400, 300).save(buf, "JPEG", quality=90, xmp=xmp)
+    src.write_bytes(buf.getvalue() + mp4)
+    before = _exiftool_text(src)
+    assert "MotionPhoto" in before and "DirectoryItemMime" in before
+    dst = tmp_path / "out.jpg"
+    result = label_file(src, dst, SETTINGS)
+    assert any("motion photo's video" in w for w in result.warnings), result.warnings
+    after = _exiftool_text(dst, "-XMP:all")
+    assert "MotionPhoto" not in after and "MicroVideo" not in after and "Directory" not in after
+    assert "Phone user" in after  # the rest of the XMP is kept
+    assert b"ftyp" not in dst.read_bytes()
+    warn = subprocess.run(
+        ["exiftool", "-validate", "-warning", "-a", "-s3", str(dst)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "Trailer" not in warn
+
+
+def test_ultra_hdr_gain_map_is_dropped_and_said(tmp_path):
+    """An Ultra HDR JPEG: primary + gain map in MPF, hdrgm in the primary's XMP (written here
+    with Pillow's MPO writer and an hdrgm/Container packet)."""
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+        b'xmlns:hdrgm="http://ns.adobe.com/hdr-gain-map/1.0/" '
+        b'xmlns:xmp="http://ns.adobe.com/xap/1.0/" hdrgm:Version="1.0" '
+        b'xmp:CreatorTool="Pixel"/></rdf:RDF></x:xmpmeta>'
+    )
+    src = tmp_path / "uhdr.jpg"
+    gain = photo(200, 150, seed=4).convert("L").convert("RGB")
+    photo(400, 300).save(src, "MPO", save_all=True, append_images=[gain], xmp=xmp, quality=90)
+    before = _exiftool_text(src)
+    assert "MPImage2" in before and "Version" in before
+    dst = tmp_path / "out.jpg"
+    result = label_file(src, dst, SETTINGS)
+    assert any("gain map" in w for w in result.warnings), result.warnings
+    after = _exiftool_text(dst)
+    assert "MPImage2" not in after and "hdrgm" not in _exiftool_text(dst, "-XMP:all")
+    assert "XMP-hdrgm" not in after and "Pixel" in after
+
+
+def test_gif_xmp_packet_is_kept_with_the_visible_label(tmp_path):
+    src = tmp_path / "anim.gif"
+    frames = [photo(160, 120, seed=s).quantize(64) for s in (1, 2)]
+    frames[0].save(src, save_all=True, append_images=frames[1:], duration=80, loop=0)
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", "-XMP-dc:Title=动图标题", "-XMP-dc:Rights=CC0",
+         str(src)],
+        check=True,
+    )  # fmt: skip
+    dst = tmp_path / "out.gif"
+    label_file(src, dst, SETTINGS)
+    info = exiftool_json(dst)
+    assert info["XMP-dc:Title"] == "动图标题" and info["XMP-dc:Rights"] == "CC0"
+    assert "XMP-TC260:Aigc" in info
+    with Image.open(dst) as im:
+        assert im.n_frames == 2 and im.info["loop"] == 0
+
+
+def test_apng_with_a_default_image_outside_the_animation_keeps_its_timings(tmp_path):
+    src = tmp_path / "d.png"
+    frames = [photo(160, 120, seed=s) for s in (1, 2, 3)]
+    frames[0].save(
+        src, save_all=True, append_images=frames[1:], duration=[500, 100],
+        default_image=True, loop=0,
+    )  # fmt: skip
+
+    def timings(path: Path) -> tuple[list[str], list]:
+        """Frame start times as FFmpeg plays them, and Pillow's per-frame durations."""
+        out = subprocess.run(
+            ["ffprobe", "-v", "error", "-show_entries", "frame=pts_time", "-of", "csv=p=0",
+             str(path)],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        with Image.open(path) as im:
+            durations = [(im.seek(i), im.info.get("duration"))[1] for i in range(im.n_frames)]
+        return out.split(), durations
+
+    assert timings(src) == (["0.000000", "0.500000"], [None, 500.0, 100.0])
+    dst = tmp_path / "out.png"
+    label_file(src, dst, SETTINGS)
+    assert timings(dst) == timings(src)
+    with Image.open(dst) as im:
+        assert im.info.get("default_image") is True and im.n_frames == 3
+
+
+def _bmp_v5_with_profile(path: Path, im: Image.Image, profile: bytes) -> None:
+    """A 24-bit BITMAPV5HEADER BMP with an embedded ICC profile (as Photoshop/GIMP write it)."""
+    import struct
+
+    w, h = im.size
+    row = (w * 3 + 3) & ~3
+    rgb = np.asarray(im.convert("RGB"))[::-1, :, ::-1]  # bottom-up, BGR
+    pixels = b"".join(rgb[y].tobytes().ljust(row, b"\0") for y in range(h))
+    info = struct.pack("<IiiHHIIiiII", 124, w, h, 1, 24, 0, len(pixels), 3780, 3780, 0, 0)
+    info += struct.pack("<4II36x3IIIII", 0, 0, 0, 0, 0x4D424544, 0, 0, 0, 4,
+                        124 + len(pixels), len(profile), 0)  # fmt: skip
+    body = info + pixels + profile
+    path.write_bytes(b"BM" + struct.pack("<IHHI", 14 + len(body), 0, 0, 14 + 124) + body)
+
+
+def test_bmp_icc_profile_is_kept(tmp_path):
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    src = tmp_path / "p.bmp"
+    _bmp_v5_with_profile(src, photo(320, 240), profile)
+    info_src = exiftool_json(src, "-ICC_Profile:all")
+    assert any(k.startswith("ICC") for k in info_src)  # exiftool reads the source's profile
+    dst = tmp_path / "out.bmp"
+    label_file(src, dst, SETTINGS)
+    info = exiftool_json(dst, "-ICC_Profile:all")
+    assert {k: v for k, v in info.items() if k.startswith("ICC")} == {
+        k: v for k, v in info_src.items() if k.startswith("ICC")
+    }
+    with Image.open(dst) as out, Image.open(src) as before:
+        assert out.size == before.size
+        a, b = np.asarray(out.convert("RGB")), np.asarray(before.convert("RGB"))
+        assert (a != b).any(axis=2).mean() < 0.2  # only the label area changed

@@ -116,6 +116,26 @@ def xmp_extension(packet: bytes) -> bytes:
     return b"\x21\xff\x0b" + XMP_APP_ID + packet + MAGIC_TRAILER
 
 
+def source_xmp(path: Path) -> bytes | None:
+    """The first XMP packet of a GIF, or None."""
+    layout = read_layout(path)
+    blocks = [b for b in layout.blocks if b.app_id == XMP_APP_ID]
+    return _xmp_packet(layout.data, blocks[0]) if blocks else None
+
+
+def copy_with_xmp(src: Path, dst: Path, packet: bytes) -> None:
+    """Copy a GIF that has no XMP, adding `packet` after its leading application extensions
+    (Pillow's GIF writer drops XMP: the visible-label copy gets the source's packet back)."""
+    layout = read_layout(src)
+    insert_at = layout.header_end
+    for b in layout.blocks:
+        if b.label != 0xFF:
+            break
+        insert_at = b.end
+    pieces: list[Piece] = [(0, insert_at), xmp_extension(packet), (insert_at, len(layout.data))]
+    write_pieces(src, dst, pieces)
+
+
 class GifContainer(Container):
     name = "gif"
     kind = "image"

@@ -57,6 +57,18 @@ def _xmp_items(path: Path, fallback: bytes | None) -> list[bytes]:
         return [fallback] if fallback else []
 
 
+def _refuse_low_overhead(path: Path) -> None:
+    from aigclabel_gui.engine.containers.heif_items import refuse_low_overhead
+    from aigclabel_gui.engine.containers.isobmff import read_top_level
+
+    with open(path, "rb") as f:
+        try:
+            top = read_top_level(f, path.stat().st_size, path.name)
+        except CorruptFile:
+            return  # libheif gives its own reason below
+    refuse_low_overhead(top, path.name)
+
+
 class HeifContainer(Container):
     name = "heif"
     kind = "image"
@@ -68,6 +80,7 @@ class HeifContainer(Container):
     def scan(self, path: Path) -> MetadataScan:
         if path.stat().st_size == 0:
             raise UnsupportedFormat(f"{path.name} is empty")
+        _refuse_low_overhead(path)
         xmp, exif = _metadata(path)
         packets = _xmp_items(path, xmp)
         scan = MetadataScan()

@@ -208,9 +208,21 @@ def _parse_iref(iref: Box | None) -> list[tuple[bytes, int, list[int]]]:
     return refs
 
 
+def refuse_low_overhead(top: list, name: str) -> None:
+    """Low-overhead HEIF/AVIF (ISO/IEC 23008-12 amendment: a 'mini' box instead of 'meta',
+    brand mif3) has no item tables to add an XMP item to: said plainly, not "damaged"."""
+    if any(b.type == b"mini" for b in top) and not any(b.type == b"meta" for b in top):
+        raise UnsupportedFormat(
+            f"{name}: low-overhead HEIF/AVIF (a 'mini' box instead of 'meta', brand mif3) is not"
+            " supported yet",
+            advice="re-save it as a regular HEIF/AVIF (e.g. with libheif's heif-enc) and try again",
+        )
+
+
 def read_heif(f: BinaryIO, file_size: int, name: str) -> HeifFile:
     """Parse the top level and the file-level `meta`. Raises CorruptFile / UnsupportedFormat."""
     top = read_top_level(f, file_size, name)
+    refuse_low_overhead(top, name)
     metas = [b for b in top if b.type == b"meta"]
     if len(metas) != 1:
         raise UnsupportedFormat(f"{name}: expected one top-level meta box, found {len(metas)}")

@@ -156,6 +156,47 @@ def _extended_xmp(segments: list[Segment]) -> list[bytes]:
     return [b"".join(d for _, d in sorted(chunks)) for chunks in parts.values()]
 
 
+def shift_afcp_trailer(path: Path, delta: int) -> bool:
+    """Move the absolute offsets of an AFCP trailer (AXS File Concatenation Protocol: IPTC,
+    thumbnails appended after the image) by `delta` bytes, after the data before it grew or
+    shrank. The trailer ends with 'AXS!' (big-endian) or 'AXS*' (little-endian) and the start
+    position; its directory entries (tag, size, offset) point into the file. Returns True if a
+    trailer was fixed."""
+    if not delta:
+        return False
+    with open(path, "r+b") as f:
+        f.seek(0, 2)
+        size = f.tell()
+        if size < 24:
+            return False
+        f.seek(size - 12)
+        end = bytearray(f.read(12))
+        if end[:3] != b"AXS" or end[3:4] not in (b"!", b"*"):
+            return False
+        order = ">" if end[3:4] == b"!" else "<"
+        (start,) = struct.unpack_from(order + "I", end, 4)
+        new_start = start + delta
+        if not 0 <= new_start <= size - 24:
+            return False
+        f.seek(new_start)
+        head = f.read(12)
+        if head[:4] != bytes(end[:4]):
+            return False  # the offsets did not match before our edit either: left as found
+        (count,) = struct.unpack_from(order + "H", head, 6)
+        directory = bytearray(f.read(12 * count))
+        if len(directory) != 12 * count:
+            return False
+        for i in range(count):
+            (offset,) = struct.unpack_from(order + "I", directory, 12 * i + 8)
+            struct.pack_into(order + "I", directory, 12 * i + 8, offset + delta)
+        f.seek(new_start + 12)
+        f.write(directory)
+        struct.pack_into(order + "I", end, 4, new_start)
+        f.seek(size - 12)
+        f.write(end)
+    return True
+
+
 class JpegContainer(Container):
     name = "jpeg"
     kind = "image"
@@ -247,6 +288,7 @@ class JpegContainer(Container):
                 pieces.append(xmp_bytes)
         pieces.append((layout.sos, layout.size))
         write_pieces(src, dst, pieces)
+        shift_afcp_trailer(dst, dst.stat().st_size - layout.size)
 
     @staticmethod
     def _exif_without_record(seg: Segment) -> Piece:

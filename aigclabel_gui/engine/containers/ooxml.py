@@ -411,30 +411,31 @@ class _OoxmlContainer(Container):
                 new_parts[CONTENT_TYPES] = _xml_bytes(types)
             if rels_changed:
                 new_parts[ROOT_RELS] = _xml_bytes(rels)
-            infos = zf.infolist()
-            if any(
-                max(i.file_size, i.compress_size, i.header_offset) >= _ZIP64_LIMIT for i in infos
-            ):
-                raise UnsupportedFormat(f"{src.name}: documents larger than 4 GB are not supported")
-            with open(src, "rb") as raw_src, open(dst, "wb") as out:
-                writer = _RawZipWriter(out)
-                done: set[str] = set()
-                for info in infos:
-                    if info.filename in new_parts:
-                        if info.filename not in done:  # a duplicated member is written once
-                            writer.write_new(
-                                _new_info(info.filename, info), new_parts[info.filename]
-                            )
-                            done.add(info.filename)
-                        continue
-                    try:
-                        writer.copy_raw(raw_src, info)
-                    except CorruptFile as exc:
-                        raise CorruptFile(f"{src.name}: {exc.message}") from exc
-                for name, data in new_parts.items():
-                    if name not in done:
-                        writer.write_new(_new_info(name, None), data)
-                writer.finish(zf.comment)
+            _rewrite_zip(zf, src, dst, new_parts)
+
+
+def _rewrite_zip(zf: zipfile.ZipFile, src: Path, dst: Path, new_parts: dict[str, bytes]) -> None:
+    """`src` to `dst` with `new_parts` replaced or added; every other member copied raw."""
+    infos = zf.infolist()
+    if any(max(i.file_size, i.compress_size, i.header_offset) >= _ZIP64_LIMIT for i in infos):
+        raise UnsupportedFormat(f"{src.name}: documents larger than 4 GB are not supported")
+    with open(src, "rb") as raw_src, open(dst, "wb") as out:
+        writer = _RawZipWriter(out)
+        done: set[str] = set()
+        for info in infos:
+            if info.filename in new_parts:
+                if info.filename not in done:  # a duplicated member is written once
+                    writer.write_new(_new_info(info.filename, info), new_parts[info.filename])
+                    done.add(info.filename)
+                continue
+            try:
+                writer.copy_raw(raw_src, info)
+            except CorruptFile as exc:
+                raise CorruptFile(f"{src.name}: {exc.message}") from exc
+        for name, data in new_parts.items():
+            if name not in done:
+                writer.write_new(_new_info(name, None), data)
+        writer.finish(zf.comment)
 
 
 class DocxContainer(_OoxmlContainer):
@@ -450,3 +451,173 @@ class XlsxContainer(_OoxmlContainer):
 class PptxContainer(_OoxmlContainer):
     name = "pptx"
     extensions = (".pptx",)
+
+
+# --- the explicit prompt in XLSX and PPTX (GB 45438 §5.1) -------------------------------------
+
+OFFICE_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+SML_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+PML_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
+DML_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+PROMPT_SHAPE = "AIGC prompt"
+# ECMA-376 Part 1 §18.3.1.99 CT_Worksheet: headerFooter comes before these elements.
+_AFTER_HEADER_FOOTER = (
+    "rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors", "smartTags",
+    "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects",
+    "controls", "webPublishItems", "tableParts", "extLst",
+)  # fmt: skip
+
+
+def _main_part(zf: zipfile.ZipFile, path: Path) -> str:
+    rels = _parse_part(_read_part(zf, ROOT_RELS, path) or b"<x/>", ROOT_RELS, path)
+    for rel in rels.iter(f"{{{REL_NS}}}Relationship"):
+        if (rel.get("Type") or "").endswith("/officeDocument"):
+            return str(PurePosixPath((rel.get("Target") or "").lstrip("/")))
+    raise CorruptFile(f"{path.name}: the package names no main document")
+
+
+def _targets(zf: zipfile.ZipFile, part: str, path: Path) -> dict[str, str]:
+    """Relationship id -> package part name, for the relationships of `part`."""
+    p = PurePosixPath(part)
+    rels_name = str(p.parent / "_rels" / f"{p.name}.rels")
+    data = _read_part(zf, rels_name, path)
+    out = {}
+    for rel in _parse_part(data, rels_name, path).iter(f"{{{REL_NS}}}Relationship") if data else ():
+        target = rel.get("Target") or ""
+        if rel.get("TargetMode") == "External" or not target:
+            continue
+        full = target.lstrip("/") if target.startswith("/") else str(p.parent / target)
+        parts: list[str] = []
+        for seg in full.split("/"):  # resolve ".." (OPC part names are plain paths)
+            if seg == "..":
+                parts = parts[:-1]
+            elif seg not in ("", "."):
+                parts.append(seg)
+        out[rel.get("Id") or ""] = "/".join(parts)
+    return out
+
+
+def add_office_prompt(src: Path, dst: Path, kind: str, prompt: str, wanted: tuple) -> dict:
+    """The prompt as a header (start) / footer (end) of the first worksheet, or as a text box on
+    the first (start) / last (end) slide. Only that part is rewritten; everything else is copied
+    raw. Running again adds nothing twice. Returns {where: added?, "placed": what was added}."""
+    with _open_zip(src) as zf:
+        main = _main_part(zf, src)
+        main_xml = _parse_part(_read_part(zf, main, src) or b"", main, src)
+        targets = _targets(zf, main, src)
+        if kind == "xlsx":
+            new_parts, added = _xlsx_prompt(zf, src, main_xml, targets, prompt, wanted)
+        else:
+            new_parts, added = _pptx_prompt(zf, src, main_xml, targets, prompt, wanted)
+        _rewrite_zip(zf, src, dst, new_parts)
+    return added
+
+
+def _xlsx_prompt(zf, src, workbook, targets, prompt, wanted):
+    sheet = workbook.find(f"{{{SML_NS}}}sheets/{{{SML_NS}}}sheet")
+    part = targets.get(sheet.get(f"{{{OFFICE_REL_NS}}}id") or "") if sheet is not None else None
+    data = _read_part(zf, part, src) if part else None
+    if data is None:
+        raise UnsupportedFormat(f"{src.name}: the workbook has no worksheet to carry the prompt")
+    ws = _parse_part(data, part, src)
+    hf = ws.find(f"{{{SML_NS}}}headerFooter")
+    if hf is None:
+        hf = etree.Element(f"{{{SML_NS}}}headerFooter")
+        later = [c for c in ws if etree.QName(c).localname in _AFTER_HEADER_FOOTER]
+        if later:
+            later[0].addprevious(hf)
+        else:
+            ws.append(hf)
+    added: dict = {}
+    for where, tag in (("start", "oddHeader"), ("end", "oddFooter")):
+        if where not in wanted:
+            continue
+        el = hf.find(f"{{{SML_NS}}}{tag}")
+        if el is None:
+            el = etree.Element(f"{{{SML_NS}}}{tag}")
+            # CT_HeaderFooter order: oddHeader, oddFooter, evenHeader, ...
+            if tag == "oddHeader" or hf.find(f"{{{SML_NS}}}oddHeader") is None:
+                hf.insert(0, el)
+            else:
+                hf.find(f"{{{SML_NS}}}oddHeader").addnext(el)
+        text = el.text or ""
+        added[where] = prompt not in text
+        if added[where]:
+            # "&L" opens the left section (ECMA-376 §18.3.1.46); "&&" would be a literal "&".
+            safe = prompt.replace("&", "&&")
+            el.text = "&L" + safe + text[2:] if text.startswith("&L") else "&L" + safe + text
+    added["placed"] = "header of the first worksheet" if "start" in wanted else ""
+    if "end" in wanted:
+        added["placed"] = (added["placed"] + " and " if added["placed"] else "") + (
+            "footer of the first worksheet"
+        )
+    return {part: _xml_bytes(ws)}, added
+
+
+def _pptx_prompt(zf, src, pres, targets, prompt, wanted):
+    ids = pres.findall(f"{{{PML_NS}}}sldIdLst/{{{PML_NS}}}sldId")
+    slides = [targets.get(i.get(f"{{{OFFICE_REL_NS}}}id") or "") for i in ids]
+    slides = [s for s in slides if s]
+    if not slides:
+        raise UnsupportedFormat(f"{src.name}: the presentation has no slide to carry the prompt")
+    size = pres.find(f"{{{PML_NS}}}sldSz")
+    cx = int(size.get("cx", 9144000)) if size is not None else 9144000
+    cy = int(size.get("cy", 6858000)) if size is not None else 6858000
+    new_parts: dict[str, bytes] = {}
+    added: dict = {}
+    for where in wanted:
+        part = slides[0] if where == "start" else slides[-1]
+        data = new_parts.get(part) or _read_part(zf, part, src)
+        if data is None:
+            raise CorruptFile(f"{src.name}: slide part {part} is missing")
+        slide = _parse_part(data, part, src)
+        tree = slide.find(f"{{{PML_NS}}}cSld/{{{PML_NS}}}spTree")
+        if tree is None:
+            raise CorruptFile(f"{src.name}: slide part {part} has no shape tree")
+        name = f"{PROMPT_SHAPE} ({where})"
+        present = any(
+            c.get("name") == name and prompt in "".join(tree.itertext())
+            for c in tree.iter(f"{{{PML_NS}}}cNvPr")
+        )
+        added[where] = not present
+        if present:
+            continue
+        next_id = 1 + max((int(c.get("id", 0)) for c in tree.iter(f"{{{PML_NS}}}cNvPr")
+                           if (c.get("id") or "").isdigit()), default=1)  # fmt: skip
+        tree.append(_text_box(next_id, name, prompt, cx, cy, where))
+        new_parts[part] = _xml_bytes(slide)
+    added["placed"] = " and ".join(
+        f"text box on the {'first' if w == 'start' else 'last'} slide" for w in wanted
+    )
+    return new_parts, added
+
+
+def _text_box(shape_id: int, name: str, prompt: str, cx: int, cy: int, where: str):
+    """A text box across the top (start) or bottom (end) of the slide, 14 pt, on a white plate
+    so it stays legible over any background."""
+    p, a = f"{{{PML_NS}}}", f"{{{DML_NS}}}"
+    margin, height = cy // 40, cy // 12
+    y = margin if where == "start" else cy - margin - height
+    sp = etree.Element(p + "sp", nsmap={"p": PML_NS, "a": DML_NS})
+    nv = etree.SubElement(sp, p + "nvSpPr")
+    etree.SubElement(nv, p + "cNvPr", id=str(shape_id), name=name)
+    etree.SubElement(nv, p + "cNvSpPr", txBox="1")
+    etree.SubElement(nv, p + "nvPr")
+    sppr = etree.SubElement(sp, p + "spPr")
+    xfrm = etree.SubElement(sppr, a + "xfrm")
+    etree.SubElement(xfrm, a + "off", x=str(margin), y=str(y))
+    etree.SubElement(xfrm, a + "ext", cx=str(cx - 2 * margin), cy=str(height))
+    geom = etree.SubElement(sppr, a + "prstGeom", prst="rect")
+    etree.SubElement(geom, a + "avLst")
+    fill = etree.SubElement(sppr, a + "solidFill")
+    etree.SubElement(fill, a + "srgbClr", val="FFFFFF")
+    body = etree.SubElement(sp, p + "txBody")
+    etree.SubElement(body, a + "bodyPr", wrap="square", anchor="ctr")
+    etree.SubElement(body, a + "lstStyle")
+    para = etree.SubElement(body, a + "p")
+    run = etree.SubElement(para, a + "r")
+    rpr = etree.SubElement(run, a + "rPr", lang="zh-CN", sz="1400")
+    color = etree.SubElement(rpr, a + "solidFill")
+    etree.SubElement(color, a + "srgbClr", val="000000")
+    etree.SubElement(run, a + "t").text = prompt
+    return sp

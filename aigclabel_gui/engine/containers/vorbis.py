@@ -66,6 +66,49 @@ def check_ogg_pages(path: Path) -> None:
             pos += total
 
 
+class _RawText(str):
+    """A comment value decoded with surrogateescape: mutagen's writer calls .encode('utf-8') on
+    it and gets the original bytes back."""
+
+    @classmethod
+    def of(cls, text: str) -> str:
+        try:
+            text.encode("utf-8")
+            return text
+        except UnicodeEncodeError:
+            return cls(text)
+
+    def encode(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:  # noqa: ARG002
+        return str.encode(self, "utf-8", "surrogateescape")
+
+
+def _flac_comments_as_bytes(path: Path) -> tuple[str, list[tuple[str, str]]] | None:
+    """The FLAC VORBIS_COMMENT block decoded with surrogateescape (invalid UTF-8 kept as lone
+    surrogates), or None. Block layout: FLAC format spec, METADATA_BLOCK_HEADER."""
+    import io
+
+    from mutagen._vorbis import VComment
+
+    with open(path, "rb") as f:
+        head = f.read(4)
+        if head != b"fLaC":
+            return None
+        while True:
+            h = f.read(4)
+            if len(h) < 4:
+                return None
+            kind, size = h[0] & 0x7F, int.from_bytes(h[1:4], "big")
+            if kind == 4:
+                try:
+                    vc = VComment(io.BytesIO(f.read(size)), errors="surrogateescape", framing=False)
+                except PARSE_ERRORS:
+                    return None
+                return vc.vendor, list(vc)
+            if h[0] & 0x80:
+                return None
+            f.seek(size, 1)
+
+
 class _VorbisCommentContainer(Container):
     kind = "audio"
     carrier = "Vorbis comment AIGC"
@@ -101,7 +144,14 @@ class _VorbisCommentContainer(Container):
         if audio.tags is None:
             audio.add_tags()
         tags = audio.tags
-        kept = [(k, v) for k, v in tags if not _is_record_comment(k, v)]
+        comments = list(tags)
+        raw = _flac_comments_as_bytes(src) if self.name == "flac" else None
+        if raw is not None and len(raw[1]) == len(comments):
+            # Values that are not valid UTF-8 are written back as the bytes they were, not as
+            # mutagen's U+FFFD replacements (seen in files from old Windows taggers).
+            tags.vendor = _RawText.of(raw[0])
+            comments = [(k, _RawText.of(v)) for k, v in raw[1]]
+        kept = [(k, v) for k, v in comments if not _is_record_comment(k, v)]
         tags[:] = [*kept, (AIGC, record.to_json())]
         try:
             audio.save()

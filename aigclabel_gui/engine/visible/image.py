@@ -36,6 +36,7 @@ from aigclabel_gui.engine.visible.render import (
     overlay_to_stored,
     render_label_overlay,
 )
+from aigclabel_gui.engine.xmp import drop_companion_claims
 
 # Decompression bombs: Pillow's own hard limit (2 × MAX_IMAGE_PIXELS) per frame, and a budget
 # for all frames of an animation together.
@@ -309,6 +310,32 @@ def _unlink_ifd1(raw: bytes) -> bytes | None:
     return raw[:head] + bytes(tiff)
 
 
+def _xmp_without_companions(xmp: bytes | None, warnings: list[str]) -> bytes | None:
+    """Pillow writes the primary image only: a motion photo's appended video and an Ultra HDR
+    gain map are not written (an unlabelled video or a gain map of other pixels must not ride
+    along), so their XMP claims (GCamera MotionPhoto/MicroVideo, Container directory, hdrgm)
+    are removed too — a viewer would otherwise look for data that is not there."""
+    if not xmp:
+        return xmp
+    try:
+        dropped = drop_companion_claims(xmp)
+    except CorruptFile:
+        return xmp
+    if dropped is None:
+        return xmp
+    packet, names = dropped
+    what = []
+    if any(n.startswith(("MotionPhoto", "MicroVideo")) for n in names):
+        what.append("the motion photo's video")
+    if any(n in ("Version", "GainMapMin", "GainMapMax", "HDRCapacityMax") for n in names):
+        what.append("the Ultra HDR gain map")
+    warnings.append(
+        f"{' and '.join(what) or 'the appended images'} were not kept (they would show the "
+        "picture without the label); their XMP description was removed: a plain still JPEG"
+    )
+    return packet
+
+
 def _save_jpeg(im: Image.Image, ov: LabelOverlay, dst: Path, visible: VisibleSettings, warnings: list[str]) -> dict:
     im.load()
     composite(im, ov)  # in place: quality="keep" needs the opened JPEG object
@@ -318,7 +345,7 @@ def _save_jpeg(im: Image.Image, ov: LabelOverlay, dst: Path, visible: VisibleSet
         "subsampling": "keep",
         "exif": _exif_without_thumbnail(im.info.get("exif", b""), warnings),
         "icc_profile": im.info.get("icc_profile"),
-        "xmp": im.info.get("xmp"),
+        "xmp": _xmp_without_companions(im.info.get("xmp"), warnings),
         "progressive": bool(im.info.get("progressive")),
     }
     if "dpi" in im.info:
@@ -375,13 +402,17 @@ def _save_png(
     if "transparency" in infos[0] and first.mode in ("L", "RGB"):
         opts["transparency"] = infos[0]["transparency"]
     if len(frames) > 1:  # APNG
+        # A default image outside the animation (acTL without an fcTL before IDAT) has no
+        # timing: Pillow's per-frame lists then count the animation frames only.
+        timed = infos[1:] if infos[0].get("default_image") else infos
         opts.update(
             save_all=True,
             append_images=frames[1:],
-            duration=[i.get("duration", 0) for i in infos],
+            default_image=bool(infos[0].get("default_image")),
+            duration=[i.get("duration", 0) for i in timed],
             loop=infos[0].get("loop", 0),
-            disposal=[i.get("disposal", 0) for i in infos],
-            blend=[i.get("blend", 0) for i in infos],
+            disposal=[i.get("disposal", 0) for i in timed],
+            blend=[i.get("blend", 0) for i in timed],
         )
     first.save(buf, "PNG", **opts)
     ours = _png_chunks(buf.getvalue(), "output")
@@ -468,7 +499,67 @@ def _save_gif(frames: list[Image.Image], infos: list[dict], im: Image.Image, dst
     if im.info.get("comment"):
         opts["comment"] = im.info["comment"]
     frames[0].save(dst, "GIF", **opts)
+    _restore_gif_xmp(Path(im.filename), dst)
     return {"frames": len(frames)}
+
+
+def _bmp_embedded_profile(data: bytes) -> bytes | None:
+    """The ICC profile of a BITMAPV5HEADER BMP with bV5CSType 'MBED', or None."""
+    if len(data) < 14 + 124 or struct.unpack_from("<I", data, 14)[0] != 124:
+        return None
+    cs_type, = struct.unpack_from("<I", data, 14 + 56)
+    offset, size = struct.unpack_from("<II", data, 14 + 112)
+    if cs_type != 0x4D424544 or not size or 14 + offset + size > len(data):  # 'MBED'
+        return None
+    return data[14 + offset : 14 + offset + size]
+
+
+def _restore_bmp_icc(src: Path, dst: Path, warnings: list[str]) -> None:
+    """Pillow writes a BITMAPINFOHEADER (no colour profile): a source's embedded ICC profile is
+    kept by upgrading the copy's header to BITMAPV5HEADER with the profile after the pixels."""
+    profile = _bmp_embedded_profile(src.read_bytes())
+    if profile is None:
+        return
+    data = dst.read_bytes()
+    if struct.unpack_from("<I", data, 14)[0] != 40 or struct.unpack_from("<I", data, 14 + 16)[0]:
+        warnings.append("the BMP's ICC colour profile could not be kept")
+        return
+    off_bits = struct.unpack_from("<I", data, 10)[0] + 84
+    pixels_end = len(data) + 84
+    v5_extra = struct.pack(
+        "<4I I 36x 3I I I I I",
+        0, 0, 0, 0,  # bit masks (unused for BI_RGB)
+        0x4D424544,  # bV5CSType 'MBED': the profile is embedded
+        0, 0, 0,  # gamma (unused with a profile)
+        4,  # bV5Intent LCS_GM_IMAGES (perceptual), the usual value
+        pixels_end - 14,  # bV5ProfileData: from the start of the header
+        len(profile),
+        0,  # reserved
+    )  # fmt: skip
+    header = bytearray(data[:54])
+    header[14:18] = struct.pack("<I", 124)
+    out = bytes(header) + v5_extra + data[54:] + profile
+    out = out[:2] + struct.pack("<I", len(out)) + out[6:10] + struct.pack("<I", off_bits) + out[14:]
+    dst.write_bytes(out)
+
+
+def _restore_gif_xmp(src: Path, dst: Path) -> None:
+    """Pillow neither reads nor writes GIF XMP: put the source's packet back (dc:title, rights,
+    a producer's record for the implicit step to keep)."""
+    from aigclabel_gui.engine.containers.gif import copy_with_xmp, source_xmp
+
+    try:
+        packet = source_xmp(src)
+    except (CorruptFile, ValueError):
+        return
+    if not packet or b"\x00" in packet:
+        return
+    tmp = dst.with_name(dst.name + ".xmp")
+    try:
+        copy_with_xmp(dst, tmp, packet)
+        tmp.replace(dst)
+    finally:
+        _remove(tmp)
 
 
 _TIFF_LOSSLESS = {None, "raw", "tiff_lzw", "tiff_deflate", "tiff_adobe_deflate", "packbits"}
@@ -573,7 +664,10 @@ def _apply_opened(im, src, dst, visible, progress, cancel, report_cls):
     cancel.raise_if_cancelled()
     if fmt in ("JPEG", "MPO"):
         if fmt == "MPO":
-            warnings.append("the secondary images of the multi-picture JPEG were dropped")
+            warnings.append(
+                "the secondary images of the multi-picture JPEG (e.g. an Ultra HDR gain map) were "
+                "dropped: they would not match the labelled picture"
+            )
         if any(m == "APP11" for m, _ in im.applist):
             warnings.append("the C2PA manifest was dropped: the labelled pixels invalidate it")
         extra = _save_jpeg(im, stored, dst, visible, warnings)
@@ -591,6 +685,7 @@ def _apply_opened(im, src, dst, visible, progress, cancel, report_cls):
             extra = _save_tiff(frames_list, im, dst, warnings)
         elif fmt == "BMP":
             frames_list[0].save(dst, "BMP", dpi=im.info.get("dpi", (96, 96)))
+            _restore_bmp_icc(src, dst, warnings)
             extra = {}
         elif fmt in ("HEIF", "AVIF"):
             if frames > 1:

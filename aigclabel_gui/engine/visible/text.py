@@ -84,9 +84,13 @@ def apply_explicit(
         added = _label_docx(src, dst, prompt, wanted)
     elif info.name == "pdf":
         added = _label_pdf(src, dst, prompt, wanted, settings, cancel)
+    elif info.name in ("xlsx", "pptx"):
+        # A page header/footer of the first sheet, a text box on the first/last slide: the parts
+        # are edited as XML, every other member copied raw (ooxml.py).
+        from aigclabel_gui.engine.containers.ooxml import add_office_prompt
+
+        added = add_office_prompt(src, dst, info.name, prompt, wanted)
     else:
-        # xlsx/pptx: no library here edits their content safely. Pass the file through so the
-        # warning reaches the user; the implicit record is still written.
         shutil.copyfile(src, dst)
         return ExplicitReport(
             kind="text",
@@ -163,6 +167,18 @@ def _label_lines(
 # --- DOCX ---------------------------------------------------------------------------------------
 
 
+def _blocks(body) -> list:
+    """Paragraphs and tables of a DOCX body; XML comments and processing instructions (some
+    generators leave them) are not elements and are skipped."""
+    from lxml import etree
+
+    return [
+        el
+        for el in body.iterchildren(tag=etree.Element)
+        if etree.QName(el).localname in ("p", "tbl")
+    ]
+
+
 def _label_docx(src: Path, dst: Path, prompt: str, wanted: tuple[str, ...]) -> dict:
     import zipfile
 
@@ -177,7 +193,7 @@ def _label_docx(src: Path, dst: Path, prompt: str, wanted: tuple[str, ...]) -> d
     except ValueError as exc:  # e.g. a template or macro document: another main content type
         raise UnsupportedFormat(f"{src.name}: {exc}") from exc
     body = document.element.body
-    blocks = [el for el in body.iterchildren() if etree.QName(el).localname in ("p", "tbl")]
+    blocks = _blocks(body)
 
     def has_prompt(el) -> bool:
         if etree.QName(el).localname != "p":
@@ -192,7 +208,7 @@ def _label_docx(src: Path, dst: Path, prompt: str, wanted: tuple[str, ...]) -> d
             # add_paragraph keeps sectPr last; then move the new paragraph to the top.
             body.insert(0, document.add_paragraph(prompt)._p)
     if "end" in wanted:
-        blocks = [el for el in body.iterchildren() if etree.QName(el).localname in ("p", "tbl")]
+        blocks = _blocks(body)
         added["end"] = not (blocks and has_prompt(blocks[-1]))
         if added["end"]:
             document.add_paragraph(prompt)

@@ -53,6 +53,16 @@ ENCODER = {
     "av1": "libsvtav1",
     "vp8": "libvpx",
 }
+# Decoder names -> the codec they decode (AV1 is decoded by libdav1d; its profile "Main" is not
+# H.264's "Main", so profiles are only carried within one codec).
+DECODED_CODEC = {"libdav1d": "av1", "libaom-av1": "av1", "libvpx-vp9": "vp9", "libvpx": "vp8"}
+# Frame side data a re-encode does not carry, and what the result should say about it.
+_DYNAMIC_HDR = {
+    "DOVI_METADATA": "Dolby Vision",
+    "DOVI_RPU_BUFFER": "Dolby Vision",
+    "DYNAMIC_HDR_PLUS": "HDR10+",
+    "DYNAMIC_HDR_VIVID": "HDR Vivid",
+}
 # FFmpeg's profile names -> the encoders' `profile` option (same pix_fmt is kept, so they fit).
 PROFILES = {
     "libx264": {
@@ -155,6 +165,7 @@ class Probe:
     orientation: Orientation
     first_frame: Image.Image  # upright, small: for auto placement and inserted cards
     warnings: list[str] = field(default_factory=list)
+    dynamic_hdr: tuple[str, ...] = ()  # Dolby Vision / HDR10+ metadata on the frames
 
 
 def _open_input(src: Path) -> av.container.InputContainer:
@@ -241,6 +252,7 @@ def probe(src: Path, side: int = 640) -> Probe:
         upright = to_display(thumb, orient)
         ctx = vin.codec_context
         start = _seconds(frame.pts, frame.time_base or vin.time_base) or 0.0
+        dynamic = _dynamic_hdr(frame)
         return Probe(
             format_name=inp.format.name,
             stream_index=vin.index,
@@ -262,7 +274,16 @@ def probe(src: Path, side: int = 640) -> Probe:
             orientation=orient,
             first_frame=upright,
             warnings=[warn] if warn else [],
+            dynamic_hdr=dynamic,
         )
+
+
+def _dynamic_hdr(frame: av.VideoFrame) -> tuple[str, ...]:
+    try:
+        side = {getattr(getattr(sd, "type", None), "name", "") for sd in frame.side_data}
+    except ValueError:  # a side-data type this PyAV does not know (MV-HEVC: "29 is not a valid Type")
+        return ()
+    return tuple(sorted({_DYNAMIC_HDR[n] for n in side if n in _DYNAMIC_HDR}))
 
 
 def video_duration(src: Path) -> float:
@@ -340,21 +361,61 @@ class EncoderChoice:
     note: str = ""
 
 
+def _depth(pix_fmt: str) -> int:
+    if pix_fmt in PLANAR_YUV:
+        return PLANAR_YUV[pix_fmt][2]
+    for bits in (16, 14, 12, 10, 9):  # p010le, yuv420p10be, gbrp12le, ...
+        if str(bits) in pix_fmt:
+            return bits
+    return 8
+
+
+def _deep_format(pix_fmt: str, depth: int, formats: list[str]) -> str | None:
+    """The encoder's pixel format closest to a >8-bit source: same chroma and depth, else the
+    same chroma at 10 bits, else 4:2:0 10-bit; None if the encoder has no deep format."""
+    sub = PLANAR_YUV.get(pix_fmt, (1, 1, depth))[:2]
+    chroma = {(1, 1): "420", (1, 0): "422", (0, 0): "444"}.get(sub, "420")
+    for cand in (f"yuv{chroma}p{depth}le", f"yuv{chroma}p10le", "yuv420p10le"):
+        if cand in formats:
+            return cand
+    return None
+
+
 def choose_encoder(pr: Probe, out_format: str, crf: int = 0) -> EncoderChoice:
-    """The source's codec where FFmpeg has an encoder for it, at a visually transparent CRF."""
-    note = ""
-    name = ENCODER.get(pr.codec)
-    if out_format == "webm" and pr.codec not in ("vp8", "vp9", "av1"):
+    """The source's codec where FFmpeg has an encoder for it, at a visually transparent CRF, at
+    the source's bit depth: a 10-bit source keeps 10 bits (x264 High 10, x265 Main 10, SVT-AV1),
+    with another encoder if this FFmpeg's one for the codec is 8-bit only (libvpx here)."""
+    notes = []
+    codec = DECODED_CODEC.get(pr.codec, pr.codec)
+    name = ENCODER.get(codec)
+    if out_format == "webm" and codec not in ("vp8", "vp9", "av1"):
         name = "libvpx-vp9"
     if name is None:
         name = "libx264"
-        note = f"{pr.codec} has no encoder here: re-encoded as H.264"
-    codec = av.codec.Codec(name, "w")
-    formats = [f.name for f in codec.video_formats or []]
+        notes.append(f"{codec} has no encoder here: re-encoded as H.264")
+    depth = _depth(pr.pix_fmt)
+    formats = [f.name for f in av.codec.Codec(name, "w").video_formats or []]
+    if depth > 8 and _deep_format(pr.pix_fmt, depth, formats) is None:
+        # Keep the depth with an encoder that has it; WebM allows only VP8/VP9/AV1.
+        alt = "libsvtav1" if out_format == "webm" else "libx265"
+        notes.append(
+            f"{depth}-bit {codec}: this FFmpeg's {name} encodes 8 bits only; re-encoded with "
+            f"{alt} to keep {depth}-bit samples"
+        )
+        name = alt
+        formats = [f.name for f in av.codec.Codec(name, "w").video_formats or []]
     pix_fmt = pr.pix_fmt
     if pix_fmt not in formats or pix_fmt not in PLANAR_YUV:
-        depth = PLANAR_YUV.get(pix_fmt, (0, 0, 8))[2]
-        pix_fmt = "yuv420p10le" if depth > 8 and "yuv420p10le" in formats else "yuv420p"
+        deep = _deep_format(pr.pix_fmt, depth, formats) if depth > 8 else None
+        pix_fmt = deep or "yuv420p"
+        if depth > _depth(pix_fmt):
+            notes.append(f"the {depth}-bit video was re-encoded as {_depth(pix_fmt)}-bit ({pix_fmt})")
+    if pr.dynamic_hdr:
+        kept = "HDR10" if pr.color_trc == 16 else "HLG" if pr.color_trc == 18 else "its base layer"
+        notes.append(
+            f"{' and '.join(pr.dynamic_hdr)} metadata cannot be re-encoded: the labelled video is "
+            f"plain {kept} (same transfer, primaries and bit depth)"
+        )
     # CRF defaults: visually transparent for each encoder (x264 18 and x265 20 are the usual
     # "transparent" points; libvpx/SVT-AV1 scales differ). Fast presets: the job is encode-bound.
     if name == "libx264":
@@ -373,7 +434,7 @@ def choose_encoder(pr: Probe, out_format: str, crf: int = 0) -> EncoderChoice:
         # Keep the bitrate in the source's range: CRF, capped at 1.5× the source over 2 s.
         opts["maxrate"] = str(int(pr.bit_rate * 1.5))
         opts["bufsize"] = str(int(pr.bit_rate * 3))
-    return EncoderChoice(name, pix_fmt, opts, q, note)
+    return EncoderChoice(name, pix_fmt, opts, q, "; ".join(notes))
 
 
 def add_video_output(
@@ -393,7 +454,8 @@ def add_video_output(
     ctx.color_primaries = pr.color_primaries
     ctx.color_trc = pr.color_trc
     ctx.options = dict(enc.options)
-    profile = PROFILES.get(enc.name, {}).get(pr.profile or "")
+    same_codec = ENCODER.get(DECODED_CODEC.get(pr.codec, pr.codec)) == enc.name
+    profile = PROFILES.get(enc.name, {}).get(pr.profile or "") if same_codec else None
     if profile and enc.pix_fmt == pr.pix_fmt:
         # Keep the source's profile: a Baseline clip made for old players stays Baseline.
         ctx.options = {**ctx.options, "profile": profile}
