@@ -322,9 +322,12 @@ def run_batch(
     report_path: Path | None = None,
     on_exist: str = "overwrite",
     outdir: Path | None = None,
+    executor=None,
 ) -> Iterator[object]:
     """Run jobs, yielding BatchStarted, FileStarted, FileProgressed, FileFinished, BatchProgress
-    and finally BatchFinished. `workers` 0 = CPU count; 1 runs in this process."""
+    and finally BatchFinished. `workers` 0 = CPU count; 1 runs in this process.
+    `executor(pending, cancel, finish)` (e.g. engine.cluster.RayExecutor) runs the pending
+    (index, Job) pairs elsewhere instead of the local pool, yielding the same events."""
     if on_exist not in ON_EXIST:
         raise InvalidSettings(f"on-exist policy {on_exist!r}: use skip, overwrite or rename")
     cancel = cancel or CancelToken()
@@ -376,7 +379,9 @@ def run_batch(
             pending.append((i, job))
 
     try:
-        if workers == 1 or len(pending) <= 1:
+        if executor is not None:
+            yield from executor(pending, cancel, finish)
+        elif workers == 1 or len(pending) <= 1:
             for i, job in pending:
                 if cancel.cancelled:
                     break
