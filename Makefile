@@ -26,7 +26,7 @@ venv: $(BIN)/.installed
 $(BIN)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[gui,heif,dev]'
+	$(BIN)/pip install -q -e '.[gui,heif,dev,cluster]'
 	@touch $@
 
 run: deps venv

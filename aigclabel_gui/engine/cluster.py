@@ -42,6 +42,8 @@ _PROGRESS_EVERY_S = 0.5  # at most this often a task sends a progress event (one
 
 
 class ClusterError(AigcError):
+    """Ray is missing, the cluster cannot be reached, or its workers run another aigclabel."""
+
     advice = (
         "check that the Ray cluster is running (`ray status --address=ADDRESS`), that this machine "
         "can reach it, and that every node has the same aigclabel and Ray versions installed"

@@ -71,6 +71,7 @@ def _finding(carrier: str, standard: bool, note: str, pr: ParsedRecord) -> Recor
 
 
 def inspect_file(path: Path | str) -> InspectReport:
+    """Every AIGC record the file carries and a verdict per GB 45438; never raises for a bad file."""
     path = Path(path)
     try:
         info = identify(path)
