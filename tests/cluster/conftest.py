@@ -7,7 +7,9 @@ used: it stops every Ray process of the user, including other people's clusters.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -36,13 +38,22 @@ class Cluster:
 
 
 def ray_processes(tmpdir: str) -> dict[int, str]:
+    """Found by RAY_TMPDIR in the environment, or by an open file under it: Ray's agents set a
+    long process title over their environment block, but they all keep logs in the session dir."""
     marker = f"RAY_TMPDIR={tmpdir}".encode()
     found = {}
     for d in Path("/proc").iterdir():
         if not d.name.isdigit() or int(d.name) == os.getpid():
             continue
         try:
-            if marker in (d / "environ").read_bytes().split(b"\0"):
+            ours = marker in (d / "environ").read_bytes().split(b"\0")
+            if not ours:
+                for fd in (d / "fd").iterdir():
+                    with contextlib.suppress(OSError):
+                        if os.readlink(fd).startswith(tmpdir + "/"):
+                            ours = True
+                            break
+            if ours:
                 cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
                 found[int(d.name)] = cmd.strip()
         except OSError:
@@ -73,7 +84,7 @@ def _kill_all(tmpdir: str) -> None:
 @pytest.fixture(scope="module")
 def ray_cluster():
     # Ray is a test dependency (`make test` installs the cluster extra): fail, never skip.
-    import ray  # noqa: F401
+    assert RAY_BIN.exists(), "Ray is not installed: pip install -e '.[cluster]'"
 
     # A short path: Ray's unix sockets live under it (sun_path is limited to 107 bytes).
     tmpdir = tempfile.mkdtemp(prefix="aigc-ray-", dir="/tmp")
@@ -83,6 +94,10 @@ def ray_cluster():
         RAY_USAGE_STATS_ENABLED="0",
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
         PYTHONUNBUFFERED="1",
+        # Token auth as on a real multi-machine cluster, with the token in the environment of
+        # every node and driver (not in ~/.ray/auth_token, which would outlive the test).
+        RAY_AUTH_MODE="token",
+        RAY_AUTH_TOKEN=secrets.token_hex(32),
     )
     port = _free_port()
     address = f"127.0.0.1:{port}"

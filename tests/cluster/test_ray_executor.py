@@ -270,22 +270,35 @@ def test_executor_spec_and_errors():
     assert isinstance(parse_executor("ray=h:1"), RayExecutor)
 
 
-def test_per_file_time_limit_fails_the_file_not_the_batch(ray_cluster, tmp_path, monkeypatch):
-    from aigclabel_gui.engine.batch import BatchFinished, plan_jobs, run_batch
-    from aigclabel_gui.engine.settings import ImplicitSettings, LabelSettings
+_TIME_LIMIT_DRIVER = """
+import json, sys
+from pathlib import Path
+from aigclabel_gui.engine import (BatchFinished, ImplicitSettings, LabelSettings, RayExecutor,
+                                  plan_jobs, run_batch)
+src, out, address, producer = sys.argv[1:5]
+settings = LabelSettings(implicit=ImplicitSettings(producer=producer))
+jobs = plan_jobs([Path(src)], Path(out), settings)
+with RayExecutor(address, time_limit=0.5) as ex:
+    final = list(run_batch(jobs, outdir=Path(out), executor=ex))[-1]
+assert isinstance(final, BatchFinished)
+print(json.dumps({Path(r.src).name: [r.status, r.reason] for r in final.results}))
+"""
 
+
+def test_per_file_time_limit_fails_the_file_not_the_batch(ray_cluster, tmp_path):
     src = tmp_path / "in"
     src.mkdir()
     make_clip(src / "long.mp4", w=640, h=360, fps=25, secs=6)  # seconds of encoding
     _img(src / "small.png")
     out = tmp_path / "out"
-    settings = LabelSettings(implicit=ImplicitSettings(producer=PRODUCER))
-    jobs = plan_jobs([src], out, settings)
-    with RayExecutor(ray_cluster.address, time_limit=0.5) as ex:
-        final = list(run_batch(jobs, outdir=out, executor=ex))[-1]
-    assert isinstance(final, BatchFinished)
-    by_name = {Path(r.src).name: r for r in final.results}
-    assert by_name["small.png"].status == "ok"
-    assert by_name["long.mp4"].status == "failed"
-    assert "time limit of 0.5 s exceeded" in by_name["long.mp4"].reason
+    # The library API, in a driver process of its own (as a platform's pipeline would run it).
+    r = subprocess.run(
+        [sys.executable, "-c", _TIME_LIMIT_DRIVER, str(src), str(out), ray_cluster.address, PRODUCER],
+        env=ray_cluster.env, capture_output=True, text=True, timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    results = json.loads(r.stdout.strip().splitlines()[-1])
+    assert results["small.png"][0] == "ok"
+    assert results["long.mp4"][0] == "failed"
+    assert "time limit of 0.5 s exceeded" in results["long.mp4"][1]
     assert not (out / "long.mp4").exists() and not _leftovers(out)
