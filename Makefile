@@ -27,7 +27,7 @@ venv: $(BIN)/.installed
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -c constraints.txt -e '.[gui,heif,dev]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[gui,heif,dev,cluster]'
 	@touch $@
 
 # Resolve the newest allowed versions in a scratch venv and record them; then run `make test`.

@@ -97,6 +97,13 @@ def _add_label_parser(sub: argparse._SubParsersAction) -> None:
         help="run report, .json or .csv (default: both in OUTDIR)",
     )
     b.add_argument("--quiet", action="store_true", help="print failures and the summary only")
+    b.add_argument(
+        "--executor",
+        default="local",
+        metavar="local|ray[=HOST:PORT]",
+        help="local process pool (default), or Ray: `ray` starts a local Ray, `ray=HOST:PORT` "
+        "joins a cluster (inputs and outputs must be on a file system every node sees)",
+    )
     p.set_defaults(func=cmd_label)
 
 
@@ -324,6 +331,13 @@ def cmd_label(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
 
+    executor = None
+    if args.executor != "local":
+        from aigclabel_gui.engine.cluster import parse_executor  # imports Ray only when asked
+
+        executor = parse_executor(args.executor)
+        if executor is not None:
+            executor.connect()  # a missing Ray or an unreachable cluster fails before any file
     old = signal.signal(signal.SIGINT, on_sigint)
     failed = len(missing)
     final = None
@@ -336,6 +350,7 @@ def cmd_label(args: argparse.Namespace) -> int:
             on_exist=args.on_exist,
             outdir=args.output,
             limits=limits,
+            executor=executor,
         ):
             if isinstance(ev, FileFinished):
                 res = ev.result
@@ -361,6 +376,8 @@ def cmd_label(args: argparse.Namespace) -> int:
                 final = ev
     finally:
         signal.signal(signal.SIGINT, old)
+        if executor is not None:
+            executor.close()
     if final is not None:
         written = [Path(final.report_path)] if final.report_path else []
         if final.report_error:

@@ -631,12 +631,15 @@ def run_batch(
     outdir: Path | None = None,
     limits: Limits | None = None,
     resume: bool = True,
+    executor=None,
 ) -> Iterator[object]:
     """Run jobs, yielding BatchStarted, FileStarted, FileProgressed, FileFinished, BatchProgress
     and finally BatchFinished. `workers` 0 = CPU count. With limits on (the default) every file
     runs in a worker process under a time and memory limit; `limits=NO_LIMITS` with `workers=1`
     runs in this process. `resume` False: files labelled before with the same settings are done
-    again (the user asked to overwrite)."""
+    again (the user asked to overwrite). `executor(pending, cancel, finish)` (e.g.
+    engine.cluster.RayExecutor) runs the pending (index, Job) pairs elsewhere instead of the
+    local pool, yielding the same events."""
     if on_exist not in ON_EXIST:
         raise InvalidSettings(f"on-exist policy {on_exist!r}: use skip, overwrite or rename")
     if not isinstance(workers, int) or workers < 0:
@@ -701,7 +704,9 @@ def run_batch(
 
     report_error = ""
     try:
-        if workers == 1 and not limits.enabled:
+        if executor is not None:
+            yield from executor(pending, cancel, finish)
+        elif workers == 1 and not limits.enabled:
             yield from _run_in_process(pending, cancel, finish)
         elif pending:
             caps = (limits, sizes)

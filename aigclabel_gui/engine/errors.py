@@ -6,6 +6,8 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
+    """Process exit codes of `aigclabel`; each AigcError names its own in `exit_code`."""
+
     OK = 0
     NOT_COMPLIANT = 1  # `check`: some file lacks a complete implicit label
     USAGE = 2
@@ -28,8 +30,19 @@ class AigcError(Exception):
     def __str__(self) -> str:
         return f"{self.message} ({self.advice})" if self.advice else self.message
 
+    @property
+    def code(self) -> str:
+        """Stable machine-readable code for pipelines: the class name in kebab-case
+        (CorruptFile -> "corrupt-file"); part of the public API (see engine/__init__.py)."""
+        name = type(self).__name__
+        return "".join(
+            "-" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name)
+        )
+
 
 class UnsupportedFormat(AigcError):
+    """The bytes are not a format we can label."""
+
     _advice: str | None = None
 
     @property
@@ -46,10 +59,14 @@ class UnsupportedFormat(AigcError):
 
 
 class CorruptFile(AigcError):
+    """The file is damaged, truncated or missing."""
+
     advice = "the file is damaged or truncated; re-export it from its source"
 
 
 class InputTooLarge(AigcError):
+    """The file exceeds a safety limit (decompression bomb guard)."""
+
     advice = "the file is larger than the safety limit (possible decompression bomb)"
 
 
@@ -63,6 +80,8 @@ class InvalidRecord(AigcError):
 
 
 class InvalidSettings(AigcError):
+    """A setting, template or option value cannot be used."""
+
     advice = "fix the setting and try again"
 
 
@@ -73,14 +92,20 @@ class NoCarrier(AigcError):
 
 
 class OutputError(AigcError):
+    """The output cannot be written (folder missing, read-only, disk full)."""
+
     advice = "check that the output folder exists, is writable and has free space"
 
 
 class VerificationFailed(AigcError):
+    """The written file did not read back with the expected record; nothing was kept."""
+
     advice = "the written file did not read back with the expected record; it was not kept"
 
 
 class Cancelled(AigcError):
+    """The job was cancelled through its CancelToken; nothing was written."""
+
     exit_code = ExitCode.CANCELLED
     advice = ""
 

@@ -211,6 +211,7 @@ def _bytes_hints(path: Path, fmt: str) -> list[str]:
 
 
 def inspect_file(path: Path | str) -> InspectReport:
+    """Every AIGC record the file carries and a verdict per GB 45438; never raises for a bad file."""
     path = Path(path)
     try:
         info = identify(path)
