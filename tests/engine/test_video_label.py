@@ -600,7 +600,12 @@ HDR10 = [
     "case, vcodec, ext, extra, want_codec",
     [
         ("av1-10", "libaom-av1", ".mkv", ["-cpu-used", "8"], "av1"),
-        ("hevc-10", "libx265", ".mp4", ["-x265-params", "log-level=error"], "hevc"),
+        (
+            "hevc-10", "libx265", ".mp4",
+            ["-x265-params", "log-level=error:hdr10=1:max-cll=1000,400:master-display="
+             "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)"],
+            "hevc",
+        ),
         ("h264-high10", "libx264", ".mp4", [], "h264"),
         ("vp9-profile2", "libvpx-vp9", ".webm", ["-deadline", "realtime", "-cpu-used", "8"], "av1"),
     ],
@@ -632,6 +637,18 @@ def test_10_bit_sources_keep_depth_transfer_and_primaries(
         assert any("keep 10-bit" in w for w in rep.warnings), rep.warnings
     else:
         assert not any("bit" in w for w in rep.warnings), rep.warnings
+    if case == "hevc-10":  # HDR10 static metadata (SMPTE ST 2086 + MaxCLL/MaxFALL) carried
+        def hdr10(path: Path) -> list[str]:
+            out = subprocess.run(
+                ["ffprobe", "-v", "error", "-select_streams", "v", "-read_intervals", "%+#1",
+                 "-show_frames", str(path)],
+                capture_output=True, text=True, check=True,
+            ).stdout  # fmt: skip
+            keys = ("red_x", "white_point_y", "min_luminance", "max_luminance", "max_content",
+                    "max_average")  # fmt: skip
+            return [ln for ln in out.splitlines() if ln.split("=")[0] in keys]
+
+        assert len(hdr10(src)) == 6 and hdr10(dst) == hdr10(src)
     r = subprocess.run(
         ["ffmpeg", "-v", "error", "-i", str(dst), "-f", "null", "-"], capture_output=True, text=True
     )
