@@ -419,6 +419,22 @@ def _deep_format(pix_fmt: str, depth: int, formats: list[str]) -> str | None:
     return None
 
 
+def _svt_hdr(pr: Probe) -> str:
+    """The HDR10 static metadata in SVT-AV1's notation (chromaticity and cd/m² as decimals)."""
+    parts = []
+    if pr.master_display:
+        nums = [int(n) for n in re.findall(r"\d+", pr.master_display)]
+        xy = [f"{n / 50000:.4f}" for n in nums[:8]]
+        lmax, lmin = nums[8] / 10000, nums[9] / 10000
+        parts.append(
+            f"mastering-display=G({xy[0]},{xy[1]})B({xy[2]},{xy[3]})R({xy[4]},{xy[5]})"
+            f"WP({xy[6]},{xy[7]})L({lmax:g},{lmin:g})"
+        )
+    if pr.content_light:
+        parts.append(f"content-light={pr.content_light[0]},{pr.content_light[1]}")
+    return ":".join(parts)
+
+
 def choose_encoder(pr: Probe, out_format: str, crf: int = 0) -> EncoderChoice:
     """The source's codec where FFmpeg has an encoder for it, at a visually transparent CRF, at
     the source's bit depth: a 10-bit source keeps 10 bits (x264 High 10, x265 Main 10, SVT-AV1),
@@ -482,6 +498,8 @@ def choose_encoder(pr: Probe, out_format: str, crf: int = 0) -> EncoderChoice:
         elif name == "libx264":
             opts["x264-params"] = ":".join(h.replace("master-display", "mastering-display")
                                            for h in hdr)  # fmt: skip
+        elif name == "libsvtav1":
+            opts["svtav1-params"] = _svt_hdr(pr)
         else:
             notes.append("the HDR10 mastering display / light level metadata were not carried")
     if pr.bit_rate and name in ("libx264", "libx265"):
