@@ -599,8 +599,18 @@ HDR10 = [
 @pytest.mark.parametrize(
     "case, vcodec, ext, extra, want_codec",
     [
-        ("av1-10", "libaom-av1", ".mkv", ["-cpu-used", "8"], "av1"),
-        ("hevc-10", "libx265", ".mp4", ["-x265-params", "log-level=error"], "hevc"),
+        (
+            "av1-10", "libsvtav1", ".mkv",
+            ["-preset", "12", "-svtav1-params", "content-light=1000,400:mastering-display="
+             "G(0.2650,0.6900)B(0.1500,0.0600)R(0.6800,0.3200)WP(0.3127,0.3290)L(1000,0.0001)"],
+            "av1",
+        ),
+        (
+            "hevc-10", "libx265", ".mp4",
+            ["-x265-params", "log-level=error:hdr10=1:max-cll=1000,400:master-display="
+             "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)"],
+            "hevc",
+        ),
         ("h264-high10", "libx264", ".mp4", [], "h264"),
         ("vp9-profile2", "libvpx-vp9", ".webm", ["-deadline", "realtime", "-cpu-used", "8"], "av1"),
     ],
@@ -632,6 +642,30 @@ def test_10_bit_sources_keep_depth_transfer_and_primaries(
         assert any("keep 10-bit" in w for w in rep.warnings), rep.warnings
     else:
         assert not any("bit" in w for w in rep.warnings), rep.warnings
+    if case == "hevc-10":  # HDR10 static metadata (SMPTE ST 2086 + MaxCLL/MaxFALL) carried
+        def hdr10(path: Path) -> list[str]:
+            out = subprocess.run(
+                ["ffprobe", "-v", "error", "-select_streams", "v", "-read_intervals", "%+#1",
+                 "-show_frames", str(path)],
+                capture_output=True, text=True, check=True,
+            ).stdout  # fmt: skip
+            keys = ("red_x", "white_point_y", "min_luminance", "max_luminance", "max_content",
+                    "max_average")  # fmt: skip
+            return [ln for ln in out.splitlines() if ln.split("=")[0] in keys]
+
+        assert len(hdr10(src)) == 6 and hdr10(dst) == hdr10(src)
+    if case == "av1-10":  # ffprobe 5.1 does not show AV1 metadata OBUs: FFmpeg 8's decoder does
+
+        def hdr_side(path: Path) -> dict:
+            with av.open(str(path)) as c:
+                frame = next(c.decode(video=0))
+                return {
+                    sd.type.name: bytes(sd)
+                    for sd in frame.side_data
+                    if sd.type.name in ("MASTERING_DISPLAY_METADATA", "CONTENT_LIGHT_LEVEL")
+                }
+
+        assert len(hdr_side(src)) == 2 and hdr_side(dst) == hdr_side(src)
     r = subprocess.run(
         ["ffmpeg", "-v", "error", "-i", str(dst), "-f", "null", "-"], capture_output=True, text=True
     )

@@ -187,7 +187,10 @@ def _make_encoder(
     if profile:
         opts["profile"] = profile
     # Own parameter-set IDs; no B-frames, so decode order = display order inside our GOPs.
-    opts["x264-params"] = f"sps-id={sps_id}:bframes=0"
+    # (HDR10 mastering display / light level from choose_encoder stay in the same option.)
+    opts["x264-params"] = ":".join(
+        p for p in (opts.get("x264-params", ""), f"sps-id={sps_id}:bframes=0") if p
+    )
     ctx.options = opts
     return ctx
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import struct
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -166,6 +167,10 @@ class Probe:
     first_frame: Image.Image  # upright, small: for auto placement and inserted cards
     warnings: list[str] = field(default_factory=list)
     dynamic_hdr: tuple[str, ...] = ()  # Dolby Vision / HDR10+ metadata on the frames
+    # HDR10 static metadata of the first frame, in x265/x264 units: "G(x,y)B(x,y)R(x,y)WP(x,y)
+    # L(max,min)" (chromaticity in 1/50000, luminance in 1/10000 cd/m²) and (MaxCLL, MaxFALL).
+    master_display: str | None = None
+    content_light: tuple[int, int] | None = None
 
 
 def _open_input(src: Path) -> av.container.InputContainer:
@@ -253,6 +258,7 @@ def probe(src: Path, side: int = 640) -> Probe:
         ctx = vin.codec_context
         start = _seconds(frame.pts, frame.time_base or vin.time_base) or 0.0
         dynamic = _dynamic_hdr(frame)
+        master_display, content_light = _hdr10_static(frame)
         return Probe(
             format_name=inp.format.name,
             stream_index=vin.index,
@@ -275,6 +281,8 @@ def probe(src: Path, side: int = 640) -> Probe:
             first_frame=upright,
             warnings=[warn] if warn else [],
             dynamic_hdr=dynamic,
+            master_display=master_display,
+            content_light=content_light,
         )
 
 
@@ -284,6 +292,36 @@ def _dynamic_hdr(frame: av.VideoFrame) -> tuple[str, ...]:
     except ValueError:  # a side-data type this PyAV does not know (MV-HEVC: "29 is not a valid Type")
         return ()
     return tuple(sorted({_DYNAMIC_HDR[n] for n in side if n in _DYNAMIC_HDR}))
+
+
+def _hdr10_static(frame: av.VideoFrame) -> tuple[str | None, tuple[int, int] | None]:
+    """Mastering display colour volume (SMPTE ST 2086) and content light level of the frame,
+    from FFmpeg's AVMasteringDisplayMetadata / AVContentLightMetadata side data."""
+    master = light = None
+    try:
+        items = list(frame.side_data)
+    except ValueError:
+        return None, None
+    for sd in items:
+        name = getattr(getattr(sd, "type", None), "name", "")
+        raw = bytes(sd)
+        if name == "MASTERING_DISPLAY_METADATA" and len(raw) >= 88:
+            v = struct.unpack_from("<20i2i", raw)
+            if not (v[20] and v[21]):  # has_primaries, has_luminance
+                continue
+
+            def q(i: int, scale: int, v: tuple = v) -> int:
+                return round(v[i] / v[i + 1] * scale) if v[i + 1] else 0
+
+            r, g = (q(0, 50000), q(2, 50000)), (q(4, 50000), q(6, 50000))
+            b, wp = (q(8, 50000), q(10, 50000)), (q(12, 50000), q(14, 50000))
+            master = (
+                f"G({g[0]},{g[1]})B({b[0]},{b[1]})R({r[0]},{r[1]})WP({wp[0]},{wp[1]})"
+                f"L({q(18, 10000)},{q(16, 10000)})"
+            )
+        elif name == "CONTENT_LIGHT_LEVEL" and len(raw) >= 8:
+            light = struct.unpack_from("<2I", raw)
+    return master, light
 
 
 def video_duration(src: Path) -> float:
@@ -381,6 +419,22 @@ def _deep_format(pix_fmt: str, depth: int, formats: list[str]) -> str | None:
     return None
 
 
+def _svt_hdr(pr: Probe) -> str:
+    """The HDR10 static metadata in SVT-AV1's notation (chromaticity and cd/m² as decimals)."""
+    parts = []
+    if pr.master_display:
+        nums = [int(n) for n in re.findall(r"\d+", pr.master_display)]
+        xy = [f"{n / 50000:.4f}" for n in nums[:8]]
+        lmax, lmin = nums[8] / 10000, nums[9] / 10000
+        parts.append(
+            f"mastering-display=G({xy[0]},{xy[1]})B({xy[2]},{xy[3]})R({xy[4]},{xy[5]})"
+            f"WP({xy[6]},{xy[7]})L({lmax:g},{lmin:g})"
+        )
+    if pr.content_light:
+        parts.append(f"content-light={pr.content_light[0]},{pr.content_light[1]}")
+    return ":".join(parts)
+
+
 def choose_encoder(pr: Probe, out_format: str, crf: int = 0) -> EncoderChoice:
     """The source's codec where FFmpeg has an encoder for it, at a visually transparent CRF, at
     the source's bit depth: a 10-bit source keeps 10 bits (x264 High 10, x265 Main 10, SVT-AV1),
@@ -430,6 +484,24 @@ def choose_encoder(pr: Probe, out_format: str, crf: int = 0) -> EncoderChoice:
     else:  # libsvtav1
         q = crf or 30
         opts = {"crf": str(q), "preset": "10"}
+    if pr.master_display or pr.content_light:
+        # HDR10 static metadata (SEI / OBU) is not carried by FFmpeg from the frames to these
+        # encoders: hand it over as encoder parameters so the copy stays HDR10.
+        hdr = []
+        if pr.master_display:
+            hdr.append(f"master-display={pr.master_display}")
+        if pr.content_light:
+            key = "max-cll" if name == "libx265" else "cll"
+            hdr.append(f"{key}={pr.content_light[0]},{pr.content_light[1]}")
+        if name == "libx265":
+            opts["x265-params"] += ":hdr10=1:" + ":".join(hdr)
+        elif name == "libx264":
+            opts["x264-params"] = ":".join(h.replace("master-display", "mastering-display")
+                                           for h in hdr)  # fmt: skip
+        elif name == "libsvtav1":
+            opts["svtav1-params"] = _svt_hdr(pr)
+        else:
+            notes.append("the HDR10 mastering display / light level metadata were not carried")
     if pr.bit_rate and name in ("libx264", "libx265"):
         # Keep the bitrate in the source's range: CRF, capped at 1.5× the source over 2 s.
         opts["maxrate"] = str(int(pr.bit_rate * 1.5))
