@@ -19,7 +19,7 @@ def image_thumbnail(path: Path, size: int) -> Image.Image:
 def video_thumbnail(path: Path, size: int) -> Image.Image:
     import av
 
-    with av.open(str(path)) as c:
+    with av.open(str(path), metadata_errors="replace") as c:
         stream = c.streams.video[0]
         for frame in c.decode(stream):
             img = frame.to_image()
@@ -33,7 +33,7 @@ def audio_thumbnail(path: Path, size: int, seconds: float = 30.0) -> Image.Image
     import av
 
     peaks: list[float] = []
-    with av.open(str(path)) as c:
+    with av.open(str(path), metadata_errors="replace") as c:
         stream = c.streams.audio[0]
         rate = stream.rate or 44100
         limit = int(rate * seconds)
@@ -73,7 +73,7 @@ def media_duration(path: Path) -> float | None:
     """Seconds, for audio and video (container duration)."""
     import av
 
-    with av.open(str(path)) as c:
+    with av.open(str(path), metadata_errors="replace") as c:
         if c.duration:
             return c.duration / 1_000_000
         for s in c.streams:

@@ -659,3 +659,18 @@ def test_flac_comment_with_invalid_utf8_keeps_its_bytes(tmp_path):
     assert json.loads(ffprobe_json(dst)["format"]["tags"]["AIGC"])["ContentProducer"] == PRODUCER
     assert _decode_errors(dst) == ""
     assert inspect_file(dst).verdict == "compliant"
+
+
+def test_flac_with_invalid_utf8_comment_gets_the_audible_prompt(tmp_path):
+    """The full label decodes the programme: a non-UTF-8 comment must not stop PyAV."""
+    src = tmp_path / "a.flac"
+    _ffmpeg("-f", "lavfi", "-i", "sine=d=1.5", "-metadata", "title=XXXXXXXXXX", str(src))
+    bad = "歌曲".encode("gbk") + b"\xff(TL-x"
+    src.write_bytes(src.read_bytes().replace(b"XXXXXXXXXX", bad))
+    full = LabelSettings(implicit=ImplicitSettings(producer=PRODUCER))
+    dst = tmp_path / "out.flac"
+    result = label_file(src, dst, full)
+    assert result.explicit is not None and result.explicit.kind == "audio"
+    assert float(ffprobe_json(dst)["format"]["duration"]) > 2.5  # prompt + gap + programme
+    assert _decode_errors(dst) == ""
+    assert inspect_file(dst).verdict == "compliant"

@@ -290,7 +290,7 @@ def reencode(
     fmt = probe.sample_format
     total = max(round(probe.duration_s * probe.sample_rate), 1)
     try:
-        with av.open(str(src)) as inp:
+        with av.open(str(src), metadata_errors="replace") as inp:
             pending = [i for i in inserts if i.at is not None]
             pos = 0
             for count, frame in enumerate(inp.decode(inp.streams.audio[0])):

@@ -44,7 +44,7 @@ class Insert:
 def probe_audio(path: Path) -> AudioProbe:
     name = path.name
     try:
-        with av.open(str(path)) as c:
+        with av.open(str(path), metadata_errors="replace") as c:
             if not c.streams.audio:
                 raise CorruptFile(f"{name}: no audio stream")
             st = c.streams.audio[0]
@@ -199,7 +199,7 @@ def measure_programme(path: Path, probe: AudioProbe, inserts: list[Insert]) -> M
     powers: list[np.ndarray] = []
     cuts: dict[int, int] = {}
     try:
-        with av.open(str(path)) as c:
+        with av.open(str(path), metadata_errors="replace") as c:
             st = c.streams.audio[0]
             fresh = True  # nothing decoded yet: no seek needed for a window at the start
             for ins, (t0, t1) in zip(inserts, _windows(inserts, probe.duration_s), strict=True):

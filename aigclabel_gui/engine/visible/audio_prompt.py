@@ -80,7 +80,7 @@ def frame_to_float(frame: av.AudioFrame) -> np.ndarray:
 def decode_clip(path: Path, sample_rate: int, layout: str) -> np.ndarray:
     """A whole (short) clip decoded and resampled to `sample_rate`/`layout`: float32 (ch, n)."""
     try:
-        with av.open(str(path)) as c:
+        with av.open(str(path), metadata_errors="replace") as c:
             if not c.streams.audio:
                 raise InvalidSettings(f"audio prompt {path.name}: the file has no audio")
             st = c.streams.audio[0]
