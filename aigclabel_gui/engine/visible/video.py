@@ -30,6 +30,7 @@ from aigclabel_gui.engine.errors import (
     UnsupportedFormat,
 )
 from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback, no_progress
+from aigclabel_gui.engine.realtime import demote_realtime_threads
 from aigclabel_gui.engine.settings import LabelSettings, VisibleSettings
 from aigclabel_gui.engine.visible.render import (
     LabelOverlay,
@@ -611,6 +612,7 @@ class Throttle:
         if now - self.last < 0.2:
             return
         self.last = now
+        demote_realtime_threads()  # the AV1 encoder makes itself real-time as root (realtime.py)
         frac = min(1.0, max(0.0, t / self.total)) if self.total > 0 else 0.0
         elapsed = now - self.t0
         eta = elapsed * (1 - frac) / frac if frac > 0.001 else float("nan")
