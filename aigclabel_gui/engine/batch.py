@@ -15,6 +15,7 @@ import ctypes
 import dataclasses
 import errno
 import hashlib
+import importlib
 import json
 import multiprocessing as mp
 import os
@@ -49,7 +50,7 @@ from aigclabel_gui.engine.naming import (
     renamed,
     render_name_noted,
 )
-from aigclabel_gui.engine.pipeline import label_file
+from aigclabel_gui.engine.pipeline import EXPLICIT_MODULES, label_file
 from aigclabel_gui.engine.registry import SUPPORTED_EXTENSIONS, kind_of
 from aigclabel_gui.engine.report import write_report
 from aigclabel_gui.engine.settings import LabelSettings
@@ -68,6 +69,7 @@ class Job:
     settings: LabelSettings
     notes: tuple[str, ...] = ()  # e.g. characters of the name replaced for other OSes
     kind: str = ""
+    skip: str = ""  # not to be labelled, with the reason (e.g. an output of an earlier run)
 
 
 @dataclass
@@ -234,6 +236,43 @@ def plan_jobs(
     sources = {p.resolve() for p, _ in pairs}
     taken: set[Path] = set()
     jobs = []
+    # Outputs are not inputs unless named: files an earlier run wrote (its journal says so) inside
+    # an input folder are reported as skipped, not labelled again.
+    named = {p.resolve() for p in inputs if not p.is_dir()}
+    earlier: dict[Path, Path] = {}
+    for item in inputs:
+        if item.is_dir():
+            for journal in item.rglob(MANIFEST):
+                earlier.update(dict.fromkeys(_journal_outputs(journal.parent), journal.parent))
+    kept = []
+    for src, rel in pairs:
+        res = src.resolve()
+        if res in earlier and res not in named:
+            jobs.append(Job(src, Path(""), settings, (), "", skip=(
+                f"an output of an earlier aigclabel run (listed in {earlier[res] / MANIFEST}); "
+                "not labelled again (name the file itself to label it)"
+            )))  # fmt: skip
+        else:
+            kept.append((src, rel))
+    pairs = kept
+    # The output folder inside an input folder is not walked; files in it that no run wrote are
+    # inputs the user may expect: each is reported.
+    ours = _journal_outputs(outdir)
+    for item in inputs:
+        if item.is_dir() and outdir.resolve() != item.resolve() and inside(item, outdir) and outdir.is_dir():
+            for p in sorted(outdir.rglob("*")):
+                if (
+                    p.is_file()
+                    and not any(part.startswith(".") for part in p.relative_to(outdir).parts)
+                    and p.suffix.lower() in SUPPORTED_EXTENSIONS
+                    and p.resolve() not in ours
+                    and not p.name.startswith("aigclabel-report")
+                ):
+                    jobs.append(Job(p, Path(""), settings, (), "", skip=(
+                        f"inside the output folder {outdir}; not labelled "
+                        "(move it out of the output folder to label it)"
+                    )))  # fmt: skip
+            break
     for src, rel in pairs:
         kind = _kind_safely(src)
         name, notes = render_name_noted(name_template, src, kind, folder=rel.parent)
@@ -272,13 +311,28 @@ def check_report_path(report: Path, jobs: list[Job], outdir: Path | None = None)
                 f"the report {report} would overwrite the input {job.src}",
                 advice="name a report file that is not one of the inputs",
             )
-        if target == job.dst.resolve():
+        if not job.skip and target == job.dst.resolve():
             raise InvalidSettings(
                 f"the report {report} would overwrite the output {job.dst}",
                 advice="name a report file that is not one of the outputs",
             )
     if target.name == MANIFEST or _TEMP_RE.match(target.name):
         raise InvalidSettings(f"the report {report} would overwrite aigclabel's resume journal")
+
+
+def _journal_outputs(folder: Path) -> set[Path]:
+    """Files an earlier run wrote into `folder` (per its journal) that are still the same size."""
+    if not (folder / MANIFEST).is_file():
+        return set()
+    found = set()
+    for entry in Manifest(folder).entries.values():
+        p = folder / entry["dst"]
+        try:
+            if entry.get("size") in (None, p.stat().st_size):
+                found.add(p.resolve())
+        except OSError:
+            continue
+    return found
 
 
 # --- resume ------------------------------------------------------------------------------------
@@ -316,16 +370,25 @@ class Manifest:
         self.entries: dict[str, dict] = {}
         self._fh = None
         try:
-            with open(self.path, encoding="utf-8") as f:
-                for line in f:
-                    try:
-                        entry = json.loads(line)
-                    except ValueError:
-                        continue  # a line cut short by a kill: that file is simply redone
-                    if isinstance(entry, dict) and isinstance(entry.get("dst"), str):
-                        self.entries[entry["dst"]] = entry
+            text = self.path.read_text("utf-8")
         except (OSError, UnicodeDecodeError):
-            self.entries = {}
+            return
+        for line in text.splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by a kill: that file is simply redone
+            if isinstance(entry, dict) and isinstance(entry.get("dst"), str):
+                self.entries[entry["dst"]] = entry
+        if not self.entries:
+            # The one-object format of earlier versions ({dst: fingerprint}): known outputs, with
+            # no size or hash to verify, so they are relabelled once.
+            with contextlib.suppress(ValueError):
+                old = json.loads(text)
+                if isinstance(old, dict):
+                    for k, v in old.items():
+                        if isinstance(k, str) and isinstance(v, str):
+                            self.entries[k] = {"dst": k, "fp": v, "size": None, "sha256": ""}
 
     def _key(self, dst: Path) -> str:
         return os.path.relpath(dst, self.outdir)
@@ -425,16 +488,25 @@ def _die_with_parent(parent_pid: int | None) -> None:
     threading.Thread(target=watch, name="aigclabel-parent-watch", daemon=True).start()
 
 
-def _init_worker(cancel_event, progress_queue, parent_pid: int | None = None) -> None:
+def _init_worker(
+    cancel_event, progress_queue, parent_pid: int | None = None, kinds: tuple[str, ...] = ()
+) -> None:
     # The parent owns Ctrl-C: workers ignore SIGINT and end through the shared cancel event.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent_pid)
+    # Import the labelling code for the batch's media kinds now (about 0.4 s each), so a file's
+    # time limit measures its own work, not the worker's first imports.
+    for kind in kinds:
+        with contextlib.suppress(Exception):
+            importlib.import_module(f"aigclabel_gui.engine.visible.{EXPLICIT_MODULES[kind]}")
     global _worker_cancel, _worker_progress
     _worker_cancel = CancelToken(cancel_event)
     _worker_progress = progress_queue
 
 
 def _worker_run(index: int, job: Job) -> JobResult:
+    if _worker_cancel is not None and _worker_cancel.cancelled:  # queued before the cancel
+        return JobResult(str(job.src), str(job.dst), "cancelled", "cancelled before it started")
     if _worker_progress is not None:
         # Tells the parent which process runs this job and since when (time and memory limits).
         with contextlib.suppress(Exception):
@@ -642,13 +714,14 @@ def run_batch(
     limits = limits or Limits()
     cancel = cancel or CancelToken()
     workers = workers or os.cpu_count() or 1
-    if outdir is None and jobs:
-        outdir = Path(os.path.commonpath([str(j.dst.parent) for j in jobs]))
+    active = [j for j in jobs if not j.skip]
+    if outdir is None and active:
+        outdir = Path(os.path.commonpath([str(j.dst.parent) for j in active]))
     if report_path is not None:
         check_report_path(report_path, jobs, outdir)
     manifest = Manifest(outdir) if outdir else None
     # Temp files of a killed earlier run (SIGKILL, power loss) are never valid outputs.
-    sweep_temps({j.dst.parent for j in jobs} | ({outdir} if outdir else set()))
+    sweep_temps({j.dst.parent for j in active} | ({outdir} if outdir else set()))
     sizes = []
     for j in jobs:
         try:
@@ -686,7 +759,9 @@ def run_batch(
 
     pending: list[tuple[int, Job]] = []
     for i, job in enumerate(jobs):
-        if manifest:
+        if job.skip:
+            skipped, fp, note = JobResult(str(job.src), "", "skipped", job.skip), "", ""
+        elif manifest:
             job, skipped, fp, note = _pre_resolve(job, on_exist, manifest, taken)
         else:
             skipped, fp, note = None, "", ""
@@ -779,6 +854,7 @@ def _run_pool(pending, workers, cancel, finish, caps=None) -> Iterator[object]:
     running: dict[int, tuple[int, float]] = {}  # index -> (worker pid, monotonic start)
     killed: dict[int, str] = {}  # index -> why we killed its worker
     workers = max(1, min(workers, len(pending)))
+    kinds = tuple(sorted({job.kind for _, job in pending if job.kind in EXPLICIT_MODULES}))
     mem_cap = limits.memory_bytes(workers) if limits.enabled else None
 
     def done(i: int, res: JobResult) -> Iterator[object]:
@@ -838,15 +914,18 @@ def _run_pool(pending, workers, cancel, finish, caps=None) -> Iterator[object]:
             max_workers=min(workers, len(todo)),
             mp_context=ctx,
             initializer=_init_worker,
-            initargs=(event, progress_q, os.getpid()),
+            initargs=(event, progress_q, os.getpid(), kinds),
         ) as pool:
             futures: dict[cf.Future, int] = {}
             broken = False
 
-            # Keep at most 2 jobs per worker queued so a cancel stops new work quickly.
-            def submit_more(futures=futures, pool=pool) -> Iterator[object]:
+            # Keep at most 2 jobs per worker queued so a cancel stops new work quickly; one worker
+            # gets one job at a time, so a cancel after a file stops exactly there.
+            depth = workers * 2 if workers > 1 else 1
+
+            def submit_more(futures=futures, pool=pool, depth=depth) -> Iterator[object]:
                 nonlocal broken
-                while len(futures) < workers * 2 and todo and not cancel.cancelled and not broken:
+                while len(futures) < depth and todo and not cancel.cancelled and not broken:
                     i, job = todo.popleft()
                     try:
                         futures[pool.submit(_worker_run, i, job)] = i
