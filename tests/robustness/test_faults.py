@@ -132,8 +132,8 @@ def _alive(pid: int) -> bool:
 def test_sigkill_mid_batch_then_rerun(tmp_path, target):
     srcs = _noise_pngs(tmp_path / "in", 4)
     # Then large (slow to label, small to store) images: the workers are mid-file at the kill.
-    ramp = np.tile(np.linspace(0, 255, 8000).astype(np.uint8), (6000, 1))
-    for i in range(4, 10):
+    ramp = np.tile(np.linspace(0, 255, 6000).astype(np.uint8), (4500, 1))
+    for i in range(4, 8):
         Image.fromarray(np.stack([ramp, ramp[::-1], ramp], -1)).save(tmp_path / "in" / f"{i:02d}.png")
         srcs.append(tmp_path / "in" / f"{i:02d}.png")
     before = {p: sha(p) for p in srcs}
