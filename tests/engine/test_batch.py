@@ -357,6 +357,10 @@ def test_names_other_systems_forbid_are_mapped_and_reported(tmp_path):
     assert not [p for p in out.iterdir() if p.is_dir()]  # a backslash never becomes a folder
     for r in final.results:
         assert any("made portable" in w for w in r.warnings), r
+    # Folder names from the input tree are mapped the same way.
+    _png(tmp_path / "in2" / "shot 10:00" / "x.png")
+    (job,) = plan_jobs([tmp_path / "in2"], out, SETTINGS)
+    assert job.dst == out / "shot 10：00" / "x.png" and job.notes
 
 
 def test_an_output_name_longer_than_255_bytes_is_shortened_stably(tmp_path):
