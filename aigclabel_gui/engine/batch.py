@@ -98,13 +98,14 @@ class Limits:
     memory_mb: int | None = None  # None: a share of this machine's RAM
     enabled: bool = True
 
-    # kind -> (base seconds, seconds per MiB): video is decoded and re-encoded, the rest is I/O.
-    _RATES = {"image": (60, 2), "audio": (120, 3), "video": (300, 10), "text": (60, 2)}
+    # kind -> (base seconds, seconds per MiB). Generous: the limit is there to end a file that
+    # never ends, and a busy machine (or a 100-megapixel PNG that compresses to 1 MB) is slow.
+    _RATES = {"image": (300, 10), "audio": (300, 5), "video": (600, 20), "text": (300, 5)}
 
     def time_for(self, size: int, kind: str) -> float | None:
         if self.seconds is not None:
             return self.seconds or None
-        base, per_mb = self._RATES.get(kind, (120, 5))
+        base, per_mb = self._RATES.get(kind, (300, 10))
         return base + per_mb * size / (1 << 20)
 
     def memory_bytes(self, workers: int) -> int | None:
@@ -468,8 +469,8 @@ _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 def _die_with_parent(parent_pid: int | None) -> None:
     """A worker must not outlive a parent killed by SIGKILL or the OOM killer. Linux: the kernel
     sends SIGKILL when the parent dies (PR_SET_PDEATHSIG; note it fires when the *thread* that
-    started the worker ends, which is the thread iterating run_batch). Everywhere: a thread that
-    exits once the parent pid changes."""
+    started the worker ends, which is the thread iterating run_batch). Everywhere (Windows and
+    macOS too): a thread that exits once the parent's process sentinel fires or its pid changes."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(Exception):
             libc = ctypes.CDLL(None, use_errno=True)
@@ -479,9 +480,16 @@ def _die_with_parent(parent_pid: int | None) -> None:
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         os._exit(1)
 
+    parent = mp.parent_process()  # its sentinel becomes ready when the parent process ends
+
     def watch() -> None:
         while True:
-            time.sleep(1.0)
+            if parent is not None:
+                parent.join(1.0)
+                if not parent.is_alive():
+                    os._exit(1)
+            else:
+                time.sleep(1.0)
             if os.getppid() != parent_pid:
                 os._exit(1)
 
