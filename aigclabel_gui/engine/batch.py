@@ -586,6 +586,13 @@ def _output_blame(exc: BaseException, job: Job) -> str | None:
     return f"{job.dst.name}: the output folder {folder} is not writable (permission denied; choose another output folder or fix its permissions)"
 
 
+def _unexpected(job: Job, exc: BaseException) -> str:
+    return (
+        f"{job.src.name}: could not be processed (unexpected {type(exc).__name__}: {exc}); the "
+        "file is probably damaged: re-export it from its source, and report it if it opens elsewhere"
+    )
+
+
 def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobResult:
     """Label one file. Never raises: every failure becomes this file's one-line reason. A plain
     top-level function over picklable values, so any executor (process pool, Ray, a thread) can
@@ -623,16 +630,16 @@ def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobRe
             f"{job.src.name}: its structure is nested too deeply to read "
             "(the file is damaged or crafted; re-export it from its source)"
         )
-    except _DAMAGE_ERRORS as exc:  # raised by a decoder on bytes that are not what they claim
-        res.status, res.reason = "failed", (
-            f"{job.src.name}: the file is damaged or truncated ({type(exc).__name__}: {exc}); "
-            "re-export it from its source"
-        )
+    except (*_DAMAGE_ERRORS, RuntimeError) as exc:  # a decoder choking on bytes it cannot read
+        if isinstance(exc, RuntimeError) and "decod" not in str(exc).lower():
+            res.status, res.reason = "failed", _unexpected(job, exc)
+        else:
+            res.status, res.reason = "failed", (
+                f"{job.src.name}: the file is damaged or truncated ({type(exc).__name__}: {exc}); "
+                "re-export it from its source"
+            )
     except Exception as exc:  # one bad file must never stop the batch
-        res.status, res.reason = "failed", (
-            f"{job.src.name}: could not be processed (unexpected {type(exc).__name__}: {exc}); the "
-            "file is probably damaged: re-export it from its source, and report it if it opens elsewhere"
-        )
+        res.status, res.reason = "failed", _unexpected(job, exc)
     else:
         res.kind, res.format, res.warnings = out.kind, out.format, out.warnings
         if out.record is not None:
