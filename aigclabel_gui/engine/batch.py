@@ -15,6 +15,7 @@ import ctypes
 import dataclasses
 import errno
 import hashlib
+import importlib
 import json
 import multiprocessing as mp
 import os
@@ -49,7 +50,8 @@ from aigclabel_gui.engine.naming import (
     renamed,
     render_name_noted,
 )
-from aigclabel_gui.engine.pipeline import label_file
+from aigclabel_gui.engine.pipeline import EXPLICIT_MODULES, label_file
+from aigclabel_gui.engine.realtime import demote_realtime_threads
 from aigclabel_gui.engine.registry import kind_of, supported_extensions
 from aigclabel_gui.engine.report import write_report
 from aigclabel_gui.engine.settings import LabelSettings
@@ -68,6 +70,7 @@ class Job:
     settings: LabelSettings
     notes: tuple[str, ...] = ()  # e.g. characters of the name replaced for other OSes
     kind: str = ""
+    skip: str = ""  # not to be labelled, with the reason (e.g. an output of an earlier run)
 
 
 @dataclass
@@ -96,13 +99,14 @@ class Limits:
     memory_mb: int | None = None  # None: a share of this machine's RAM
     enabled: bool = True
 
-    # kind -> (base seconds, seconds per MiB): video is decoded and re-encoded, the rest is I/O.
-    _RATES = {"image": (60, 2), "audio": (120, 3), "video": (300, 10), "text": (60, 2)}
+    # kind -> (base seconds, seconds per MiB). Generous: the limit is there to end a file that
+    # never ends, and a busy machine (or a 100-megapixel PNG that compresses to 1 MB) is slow.
+    _RATES = {"image": (300, 10), "audio": (300, 5), "video": (600, 20), "text": (300, 5)}
 
     def time_for(self, size: int, kind: str) -> float | None:
         if self.seconds is not None:
             return self.seconds or None
-        base, per_mb = self._RATES.get(kind, (120, 5))
+        base, per_mb = self._RATES.get(kind, (300, 10))
         return base + per_mb * size / (1 << 20)
 
     def memory_bytes(self, workers: int) -> int | None:
@@ -234,6 +238,43 @@ def plan_jobs(
     sources = {p.resolve() for p, _ in pairs}
     taken: set[Path] = set()
     jobs = []
+    # Outputs are not inputs unless named: files an earlier run wrote (its journal says so) inside
+    # an input folder are reported as skipped, not labelled again.
+    named = {p.resolve() for p in inputs if not p.is_dir()}
+    earlier: dict[Path, Path] = {}
+    for item in inputs:
+        if item.is_dir():
+            for journal in item.rglob(MANIFEST):
+                earlier.update(dict.fromkeys(_journal_outputs(journal.parent), journal.parent))
+    kept = []
+    for src, rel in pairs:
+        res = src.resolve()
+        if res in earlier and res not in named:
+            jobs.append(Job(src, Path(""), settings, (), "", skip=(
+                f"an output of an earlier aigclabel run (listed in {earlier[res] / MANIFEST}); "
+                "not labelled again (name the file itself to label it)"
+            )))  # fmt: skip
+        else:
+            kept.append((src, rel))
+    pairs = kept
+    # The output folder inside an input folder is not walked; files in it that no run wrote are
+    # inputs the user may expect: each is reported.
+    ours = _journal_outputs(outdir)
+    for item in inputs:
+        if item.is_dir() and outdir.resolve() != item.resolve() and inside(item, outdir) and outdir.is_dir():
+            for p in sorted(outdir.rglob("*")):
+                if (
+                    p.is_file()
+                    and not any(part.startswith(".") for part in p.relative_to(outdir).parts)
+                    and p.suffix.lower() in supported_extensions()
+                    and p.resolve() not in ours
+                    and not p.name.startswith("aigclabel-report")
+                ):
+                    jobs.append(Job(p, Path(""), settings, (), "", skip=(
+                        f"inside the output folder {outdir}; not labelled "
+                        "(move it out of the output folder to label it)"
+                    )))  # fmt: skip
+            break
     for src, rel in pairs:
         kind = _kind_safely(src)
         name, notes = render_name_noted(name_template, src, kind, folder=rel.parent)
@@ -272,13 +313,28 @@ def check_report_path(report: Path, jobs: list[Job], outdir: Path | None = None)
                 f"the report {report} would overwrite the input {job.src}",
                 advice="name a report file that is not one of the inputs",
             )
-        if target == job.dst.resolve():
+        if not job.skip and target == job.dst.resolve():
             raise InvalidSettings(
                 f"the report {report} would overwrite the output {job.dst}",
                 advice="name a report file that is not one of the outputs",
             )
     if target.name == MANIFEST or _TEMP_RE.match(target.name):
         raise InvalidSettings(f"the report {report} would overwrite aigclabel's resume journal")
+
+
+def _journal_outputs(folder: Path) -> set[Path]:
+    """Files an earlier run wrote into `folder` (per its journal) that are still the same size."""
+    if not (folder / MANIFEST).is_file():
+        return set()
+    found = set()
+    for entry in Manifest(folder).entries.values():
+        p = folder / entry["dst"]
+        try:
+            if entry.get("size") in (None, p.stat().st_size):
+                found.add(p.resolve())
+        except OSError:
+            continue
+    return found
 
 
 # --- resume ------------------------------------------------------------------------------------
@@ -316,16 +372,25 @@ class Manifest:
         self.entries: dict[str, dict] = {}
         self._fh = None
         try:
-            with open(self.path, encoding="utf-8") as f:
-                for line in f:
-                    try:
-                        entry = json.loads(line)
-                    except ValueError:
-                        continue  # a line cut short by a kill: that file is simply redone
-                    if isinstance(entry, dict) and isinstance(entry.get("dst"), str):
-                        self.entries[entry["dst"]] = entry
+            text = self.path.read_text("utf-8")
         except (OSError, UnicodeDecodeError):
-            self.entries = {}
+            return
+        for line in text.splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by a kill: that file is simply redone
+            if isinstance(entry, dict) and isinstance(entry.get("dst"), str):
+                self.entries[entry["dst"]] = entry
+        if not self.entries:
+            # The one-object format of earlier versions ({dst: fingerprint}): known outputs, with
+            # no size or hash to verify, so they are relabelled once.
+            with contextlib.suppress(ValueError):
+                old = json.loads(text)
+                if isinstance(old, dict):
+                    for k, v in old.items():
+                        if isinstance(k, str) and isinstance(v, str):
+                            self.entries[k] = {"dst": k, "fp": v, "size": None, "sha256": ""}
 
     def _key(self, dst: Path) -> str:
         return os.path.relpath(dst, self.outdir)
@@ -405,8 +470,8 @@ _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 def _die_with_parent(parent_pid: int | None) -> None:
     """A worker must not outlive a parent killed by SIGKILL or the OOM killer. Linux: the kernel
     sends SIGKILL when the parent dies (PR_SET_PDEATHSIG; note it fires when the *thread* that
-    started the worker ends, which is the thread iterating run_batch). Everywhere: a thread that
-    exits once the parent pid changes."""
+    started the worker ends, which is the thread iterating run_batch). Everywhere (Windows and
+    macOS too): a thread that exits once the parent's process sentinel fires or its pid changes."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(Exception):
             libc = ctypes.CDLL(None, use_errno=True)
@@ -416,25 +481,42 @@ def _die_with_parent(parent_pid: int | None) -> None:
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         os._exit(1)
 
+    parent = mp.parent_process()  # its sentinel becomes ready when the parent process ends
+
     def watch() -> None:
         while True:
-            time.sleep(1.0)
+            if parent is not None:
+                parent.join(1.0)
+                if not parent.is_alive():
+                    os._exit(1)
+            else:
+                time.sleep(1.0)
             if os.getppid() != parent_pid:
                 os._exit(1)
 
     threading.Thread(target=watch, name="aigclabel-parent-watch", daemon=True).start()
 
 
-def _init_worker(cancel_event, progress_queue, parent_pid: int | None = None) -> None:
+def _init_worker(
+    cancel_event, progress_queue, parent_pid: int | None = None, kinds: tuple[str, ...] = ()
+) -> None:
     # The parent owns Ctrl-C: workers ignore SIGINT and end through the shared cancel event.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent_pid)
+    demote_realtime_threads()  # never inherit real-time scheduling (see realtime.py)
+    # Import the labelling code for the batch's media kinds now (about 0.4 s each), so a file's
+    # time limit measures its own work, not the worker's first imports.
+    for kind in kinds:
+        with contextlib.suppress(Exception):
+            importlib.import_module(f"aigclabel_gui.engine.visible.{EXPLICIT_MODULES[kind]}")
     global _worker_cancel, _worker_progress
     _worker_cancel = CancelToken(cancel_event)
     _worker_progress = progress_queue
 
 
 def _worker_run(index: int, job: Job) -> JobResult:
+    if _worker_cancel is not None and _worker_cancel.cancelled:  # queued before the cancel
+        return JobResult(str(job.src), str(job.dst), "cancelled", "cancelled before it started")
     if _worker_progress is not None:
         # Tells the parent which process runs this job and since when (time and memory limits).
         with contextlib.suppress(Exception):
@@ -506,6 +588,13 @@ def _output_blame(exc: BaseException, job: Job) -> str | None:
     return f"{job.dst.name}: the output folder {folder} is not writable (permission denied; choose another output folder or fix its permissions)"
 
 
+def _unexpected(job: Job, exc: BaseException) -> str:
+    return (
+        f"{job.src.name}: could not be processed (unexpected {type(exc).__name__}: {exc}); the "
+        "file is probably damaged: re-export it from its source, and report it if it opens elsewhere"
+    )
+
+
 def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobResult:
     """Label one file. Never raises: every failure becomes this file's one-line reason. A plain
     top-level function over picklable values, so any executor (process pool, Ray, a thread) can
@@ -543,16 +632,16 @@ def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobRe
             f"{job.src.name}: its structure is nested too deeply to read "
             "(the file is damaged or crafted; re-export it from its source)"
         )
-    except _DAMAGE_ERRORS as exc:  # raised by a decoder on bytes that are not what they claim
-        res.status, res.reason = "failed", (
-            f"{job.src.name}: the file is damaged or truncated ({type(exc).__name__}: {exc}); "
-            "re-export it from its source"
-        )
+    except (*_DAMAGE_ERRORS, RuntimeError) as exc:  # a decoder choking on bytes it cannot read
+        if isinstance(exc, RuntimeError) and "decod" not in str(exc).lower():
+            res.status, res.reason = "failed", _unexpected(job, exc)
+        else:
+            res.status, res.reason = "failed", (
+                f"{job.src.name}: the file is damaged or truncated ({type(exc).__name__}: {exc}); "
+                "re-export it from its source"
+            )
     except Exception as exc:  # one bad file must never stop the batch
-        res.status, res.reason = "failed", (
-            f"{job.src.name}: could not be processed (unexpected {type(exc).__name__}: {exc}); the "
-            "file is probably damaged: re-export it from its source, and report it if it opens elsewhere"
-        )
+        res.status, res.reason = "failed", _unexpected(job, exc)
     else:
         res.kind, res.format, res.warnings = out.kind, out.format, out.warnings
         if out.record is not None:
@@ -568,6 +657,7 @@ def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobRe
     res.reason = _TEMP_IN_TEXT.sub(job.dst.name, res.reason)
     res.warnings = list(job.notes) + list(res.warnings)
     res.seconds = time.perf_counter() - t0
+    demote_realtime_threads()  # after an AV1 encode (realtime.py)
     return res
 
 
@@ -645,15 +735,17 @@ def run_batch(
     if not isinstance(workers, int) or workers < 0:
         raise InvalidSettings(f"workers {workers!r}: use 0 (one per CPU) or a positive number")
     limits = limits or Limits()
+    demote_realtime_threads()  # an earlier in-process AV1 encode must not make us real-time
     cancel = cancel or CancelToken()
     workers = workers or os.cpu_count() or 1
-    if outdir is None and jobs:
-        outdir = Path(os.path.commonpath([str(j.dst.parent) for j in jobs]))
+    active = [j for j in jobs if not j.skip]
+    if outdir is None and active:
+        outdir = Path(os.path.commonpath([str(j.dst.parent) for j in active]))
     if report_path is not None:
         check_report_path(report_path, jobs, outdir)
     manifest = Manifest(outdir) if outdir else None
     # Temp files of a killed earlier run (SIGKILL, power loss) are never valid outputs.
-    sweep_temps({j.dst.parent for j in jobs} | ({outdir} if outdir else set()))
+    sweep_temps({j.dst.parent for j in active} | ({outdir} if outdir else set()))
     sizes = []
     for j in jobs:
         try:
@@ -691,7 +783,9 @@ def run_batch(
 
     pending: list[tuple[int, Job]] = []
     for i, job in enumerate(jobs):
-        if manifest:
+        if job.skip:
+            skipped, fp, note = JobResult(str(job.src), "", "skipped", job.skip), "", ""
+        elif manifest:
             job, skipped, fp, note = _pre_resolve(job, on_exist, manifest, taken, resume)
         else:
             skipped, fp, note = None, "", ""
@@ -786,6 +880,7 @@ def _run_pool(pending, workers, cancel, finish, caps=None) -> Iterator[object]:
     running: dict[int, tuple[int, float]] = {}  # index -> (worker pid, monotonic start)
     killed: dict[int, str] = {}  # index -> why we killed its worker
     workers = max(1, min(workers, len(pending)))
+    kinds = tuple(sorted({job.kind for _, job in pending if job.kind in EXPLICIT_MODULES}))
     mem_cap = limits.memory_bytes(workers) if limits.enabled else None
 
     def done(i: int, res: JobResult) -> Iterator[object]:
@@ -845,15 +940,18 @@ def _run_pool(pending, workers, cancel, finish, caps=None) -> Iterator[object]:
             max_workers=min(workers, len(todo)),
             mp_context=ctx,
             initializer=_init_worker,
-            initargs=(event, progress_q, os.getpid()),
+            initargs=(event, progress_q, os.getpid(), kinds),
         ) as pool:
             futures: dict[cf.Future, int] = {}
             broken = False
 
-            # Keep at most 2 jobs per worker queued so a cancel stops new work quickly.
-            def submit_more(futures=futures, pool=pool) -> Iterator[object]:
+            # Keep at most 2 jobs per worker queued so a cancel stops new work quickly; one worker
+            # gets one job at a time, so a cancel after a file stops exactly there.
+            depth = workers * 2 if workers > 1 else 1
+
+            def submit_more(futures=futures, pool=pool, depth=depth) -> Iterator[object]:
                 nonlocal broken
-                while len(futures) < workers * 2 and todo and not cancel.cancelled and not broken:
+                while len(futures) < depth and todo and not cancel.cancelled and not broken:
                     i, job = todo.popleft()
                     try:
                         futures[pool.submit(_worker_run, i, job)] = i

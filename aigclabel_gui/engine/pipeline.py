@@ -29,6 +29,7 @@ from aigclabel_gui.engine.errors import (
     VerificationFailed,
 )
 from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback, no_progress
+from aigclabel_gui.engine.realtime import demote_realtime_threads
 from aigclabel_gui.engine.record import (
     PRODUCER_FIELDS,
     AigcRecord,
@@ -339,7 +340,10 @@ def _explicit_step(
     cancel: CancelToken,
 ) -> ExplicitReport | None:
     module = importlib.import_module(f"aigclabel_gui.engine.visible.{EXPLICIT_MODULES[info.kind]}")
-    return module.apply_explicit(src, dst, info, settings, progress, cancel)
+    try:
+        return module.apply_explicit(src, dst, info, settings, progress, cancel)
+    finally:
+        demote_realtime_threads()  # an AV1 encode may have made this thread real-time
 
 
 def label_file(

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -360,6 +361,10 @@ def test_names_other_systems_forbid_are_mapped_and_reported(tmp_path):
     assert not [p for p in out.iterdir() if p.is_dir()]  # a backslash never becomes a folder
     for r in final.results:
         assert any("made portable" in w for w in r.warnings), r
+    # Folder names from the input tree are mapped the same way.
+    _png(tmp_path / "in2" / "shot 10:00" / "x.png")
+    (job,) = plan_jobs([tmp_path / "in2"], out, SETTINGS)
+    assert job.dst == out / "shot 10：00" / "x.png" and job.notes
 
 
 def test_an_output_name_longer_than_255_bytes_is_shortened_stably(tmp_path):
@@ -389,16 +394,23 @@ def test_in_process_run_reports_progress_for_a_video(tmp_path):
 
 def test_time_limit_stops_a_long_file_and_the_batch_goes_on(tmp_path):
     src = tmp_path / "in"
-    _png(src / "big.png", size=(5000, 4000))
-    _png(src / "small.png")
+    big = src / "big.png"  # a 48-megapixel ramp: seconds to label, small to store
+    big.parent.mkdir(parents=True)
+    ramp = np.tile(np.linspace(0, 255, 8000).astype(np.uint8), (6000, 1))
+    Image.fromarray(np.stack([ramp, ramp[::-1], ramp], -1)).save(big)
+    (src / "notes.md").write_text("# Notes\n\nGenerated.\n", "utf-8")
+
+    class TightForImages(Limits):  # per kind: images 0.5 s, text the usual generous limit
+        _RATES = {**Limits._RATES, "image": (0.5, 0)}
+
     out = tmp_path / "out"
     full = LabelSettings(implicit=ImplicitSettings(producer=PRODUCER))
     t0 = time.monotonic()
-    final = _run(plan_jobs([src], out, full), workers=1, outdir=out, limits=Limits(seconds=0.3))
-    assert time.monotonic() - t0 < 60
+    final = _run(plan_jobs([src], out, full), workers=1, outdir=out, limits=TightForImages())
+    assert time.monotonic() - t0 < 120
     by = {Path(r.src).name: r for r in final.results}
     assert by["big.png"].status == "failed" and "time limit" in by["big.png"].reason
-    assert by["small.png"].status == "ok", by["small.png"].reason
+    assert by["notes.md"].status == "ok", by["notes.md"].reason  # after the kill, in a new worker
     assert not (out / "big.png").exists()
     assert not [p for p in out.glob(".aigclabel-*") if p.name != MANIFEST]  # killed worker's temps swept
 
@@ -516,3 +528,34 @@ def test_disk_full_names_the_output_folder(tmp_path, monkeypatch):
     assert res.status == "failed" and "output folder" in res.reason and "full" in res.reason
     assert ".aigclabel-" not in res.reason and "damaged" not in res.reason
     assert not list(out.glob("*.png")) and not list(out.glob(".aigclabel-*.png"))
+
+
+def test_earlier_outputs_in_an_input_folder_are_not_labelled_again(tmp_path):
+    src = tmp_path / "in"
+    _png(src / "a.png")
+    first = _run(plan_jobs([src], src / "out1", SETTINGS), workers=1, outdir=src / "out1")
+    assert [r.status for r in first.results] == ["ok"]
+    # A second run into another folder walks in/out1: its file is an output, not an input.
+    out2 = src / "out2"
+    _png(out2 / "dropped-in.png")  # a real input the user put into the output folder
+    jobs = plan_jobs([src], out2, SETTINGS)
+    final = _run(jobs, workers=1, outdir=out2)
+    by = {Path(r.src).relative_to(src).as_posix(): r for r in final.results}
+    assert by["a.png"].status == "ok"
+    assert by["out1/a.png"].status == "skipped" and "earlier aigclabel run" in by["out1/a.png"].reason
+    assert by["out2/dropped-in.png"].status == "skipped" and "inside the output folder" in by["out2/dropped-in.png"].reason
+    assert not (out2 / "out1").exists()
+    # Named explicitly, an earlier output is an input like any other.
+    assert [j.skip for j in plan_jobs([src / "out1" / "a.png"], tmp_path / "o3", SETTINGS)] == [""]
+
+
+def test_a_legacy_one_object_manifest_is_read(tmp_path):
+    src = _png(tmp_path / "in" / "a.png")
+    out = tmp_path / "out"
+    _run(plan_jobs([src], out, SETTINGS), workers=1, outdir=out)
+    entries = [json.loads(x) for x in (out / MANIFEST).read_text().splitlines()]
+    (out / MANIFEST).write_text(json.dumps({e["dst"]: e["fp"] for e in entries}), "utf-8")
+    again = _run(plan_jobs([src], out, SETTINGS), workers=1, outdir=out)
+    assert [r.status for r in again.results] == ["ok"]  # no hash to verify: relabelled once
+    third = _run(plan_jobs([src], out, SETTINGS), workers=1, outdir=out)
+    assert [r.status for r in third.results] == ["skipped"]

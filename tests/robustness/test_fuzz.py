@@ -106,3 +106,6 @@ def test_bit_flips_and_truncations(samples, tmp_path):
     report_counts("fuzz", counts)
     assert not problems, "\n".join(problems[:20])
     assert not leftovers and not rerun_mismatch and not check_crash, (leftovers, chk.stderr[-2000:])
+    # Every failure has a diagnosed reason, not the last-resort "unexpected <Exception>".
+    unexplained = [r.reason for r in final.results if "(unexpected " in r.reason]
+    assert not unexplained, unexplained[:5]

@@ -8,6 +8,7 @@ AAC/Vorbis/Opus: re-encoded at the source's bitrate. Tags are carried over."""
 from __future__ import annotations
 
 import contextlib
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallb
 from aigclabel_gui.engine.pipeline import ExplicitReport
 from aigclabel_gui.engine.registry import FormatInfo
 from aigclabel_gui.engine.settings import DEFAULT_LONG_TEXT, AudioSettings, LabelSettings
+from aigclabel_gui.engine.visible.audio_detect import prompts_already_there
 from aigclabel_gui.engine.visible.audio_mp3 import DECODER_DELAY, ENCODER_DELAY, join_mp3
 from aigclabel_gui.engine.visible.audio_pcm import reencode, splice_wav
 from aigclabel_gui.engine.visible.audio_plan import (
@@ -83,6 +85,22 @@ def _apply(
         raise UnsupportedFormat(f"{src.name}: {probe.codec} audio, not MP3")
     rate, nch = probe.sample_rate, probe.channels
     inserts = plan_inserts(a.position, probe)
+    # Re-labelling: a prompt already at the start/end (an earlier label) is not added again.
+    there = prompts_already_there(src, probe, a, inserts)
+    kept_notes = [
+        f"an audible AI prompt is already at the {'start' if inserts[k].at == 0 else 'end'}; "
+        "not added again"
+        for k in there
+    ]
+    inserts = [ins for k, ins in enumerate(inserts) if k not in there]
+    if not inserts:
+        shutil.copyfile(src, dst)  # the explicit label is there already: the audio is unchanged
+        return ExplicitReport(
+            kind="audio",
+            summary="existing audible prompt kept; audio unchanged",
+            measurements={"prompt": "existing", "prompt_s": 0.0, "added_s": 0.0, "method": "kept"},
+            warnings=kept_notes,
+        )
     measured = measure_programme(src, probe, inserts)
     progress(FileProgress(str(src), 0.05, "prompt"))
     lev = level_prompt(prompt_samples(a, rate, probe.layout), rate, measured.level_db)
@@ -95,7 +113,7 @@ def _apply(
             parts.append(gap)
         return np.concatenate(parts, axis=1)
 
-    notes: list[str] = [lev.note] if lev.note else []
+    notes: list[str] = kept_notes + ([lev.note] if lev.note else [])
     cancel.raise_if_cancelled()
     if info.name == "mp3":
         res = join_mp3(src, dst, probe, inserts, segment, progress, cancel)

@@ -129,8 +129,14 @@ def prompt_samples(settings: AudioSettings, sample_rate: int, layout: str) -> np
                 f"audio prompt {settings.prompt!r}: no such file",
                 advice="use voice, rhythm, or the path of a short recording",
             )
-    x = trim_silence(decode_clip(path, sample_rate, layout), sample_rate)
-    return fade(x, sample_rate)
+    if nch > 2:
+        # Resampling a clip straight to 5.1/7.1 crashes FFmpeg's resampler here (SIGSEGV with
+        # PyAV 18): decode to mono and put it on every channel, as the rhythm prompt does.
+        mono = decode_clip(path, sample_rate, "mono")[0]
+        x = np.repeat(mono[np.newaxis, :], nch, axis=0)
+    else:
+        x = decode_clip(path, sample_rate, layout)
+    return fade(trim_silence(x, sample_rate), sample_rate)
 
 
 def load_prompt(settings: AudioSettings, sample_rate: int, channels: int) -> np.ndarray:
