@@ -138,3 +138,22 @@ def test_hostile_files_fail_alone(tmp_path):
     chk = run_cli("check", *map(str, files.values()), timeout=120)
     assert chk.returncode in (0, 1) and "Traceback" not in chk.stderr, chk.stderr[-3000:]
     assert chk.stdout.count(": ") >= len(files)
+
+
+def test_docx_bomb_is_refused_before_python_docx_reads_it_in_a_visible_only_export(tmp_path):
+    """The package check runs for the explicit prompt too, not only with the metadata label."""
+    from aigclabel_gui.engine.errors import InputTooLarge
+    from aigclabel_gui.engine.pipeline import label_file
+
+    bomb = tmp_path / "bomb.docx"
+    make_docx(bomb, docx_document(b"<w:p><w:r><w:t>" + b" " * (140 << 20) + b"</w:t></w:r></w:p>"))
+    visible_only = LabelSettings(implicit=ImplicitSettings(enabled=False))
+    t0 = time.monotonic()
+    try:
+        label_file(bomb, tmp_path / "out.docx", visible_only)
+    except InputTooLarge as exc:
+        assert "inflates" in str(exc)
+    else:
+        raise AssertionError("a 140 MiB document.xml was read")
+    assert time.monotonic() - t0 < 10
+    assert not (tmp_path / "out.docx").exists()

@@ -186,6 +186,9 @@ def _label_docx(src: Path, dst: Path, prompt: str, wanted: tuple[str, ...]) -> d
     from docx.opc.exceptions import PackageNotFoundError
     from lxml import etree
 
+    from aigclabel_gui.engine.containers.ooxml import check_ooxml_file
+
+    check_ooxml_file(src)  # sizes from the zip directory first: python-docx inflates everything
     try:
         document = docx.Document(str(src))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:
