@@ -207,6 +207,20 @@ class RayExecutor:
         """Join (or start) the cluster and check that its workers run our version."""
         if self._ray is not None:
             return
+        if not self.address and "RAY_AUTH_MODE" not in os.environ and "RAY_AUTH_TOKEN" not in os.environ:
+            # A private cluster still listens on the network: keep Ray's token auth, but with a
+            # per-run token in this process's environment (inherited by the Ray processes it
+            # starts) instead of Ray's default of writing ~/.ray/auth_token. Ray reads the mode
+            # when it is imported, so this comes first.
+            import secrets
+
+            os.environ["RAY_AUTH_MODE"] = "token"
+            os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
+            if "ray" in sys.modules:  # imported earlier by the host program: re-read its config
+                with contextlib.suppress(Exception):
+                    from ray._raylet import Config
+
+                    Config.initialize("")
         try:
             import ray
         except ImportError:
@@ -226,14 +240,6 @@ class RayExecutor:
             kwargs["address"] = self.address
         else:
             kwargs["address"] = "local"  # never join a cluster by accident
-            if "RAY_AUTH_MODE" not in os.environ and "RAY_AUTH_TOKEN" not in os.environ:
-                # A private cluster still listens on the network: keep Ray's token auth, but with
-                # a per-run token in this process's environment (inherited by the Ray processes
-                # it starts) instead of Ray's default of writing ~/.ray/auth_token.
-                import secrets
-
-                os.environ["RAY_AUTH_MODE"] = "token"
-                os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
             if self.num_cpus:
                 kwargs["num_cpus"] = self.num_cpus
         try:
