@@ -39,6 +39,9 @@ from aigclabel_gui.engine.events import CancelToken, FileProgress
 _TEMP_PREFIX = ".aigclabel-"
 _POLL_S = 1.0  # how often a running task asks the driver's sink whether the batch was cancelled
 _PROGRESS_EVERY_S = 0.5  # at most this often a task sends a progress event (one actor call each)
+# Tests set this (on the worker nodes) to a file name: the worker that labelled it dies after the
+# rename, before its result reaches the driver — the case "a file is done at most once" is about.
+_FAULT_ENV = "AIGCLABEL_FAULT_DIE_AFTER_COMMIT"
 
 
 class ClusterError(AigcError):
@@ -50,14 +53,15 @@ class ClusterError(AigcError):
     )
 
 
-def parse_executor(spec: str) -> RayExecutor | None:
-    """`local` → None (the process pool); `ray` → a Ray cluster started in this process;
-    `ray=HOST:PORT` → the running cluster whose head listens there (`ray start --head --port=PORT`)."""
+def parse_executor(spec: str, *, num_cpus: int | None = None) -> RayExecutor | None:
+    """`local` → None (the process pool); `ray` → a Ray cluster started in this process (with
+    `num_cpus` CPUs, default all); `ray=HOST:PORT` → the running cluster whose head listens there
+    (`ray start --head --port=PORT`)."""
     name, _, address = spec.partition("=")
     if name == "local" and not address:
         return None
     if name == "ray":
-        return RayExecutor(address.strip() or None)
+        return RayExecutor(address.strip() or None, num_cpus=num_cpus)
     raise InvalidSettings(
         f"executor {spec!r}", advice="use `local`, `ray` (a local Ray) or `ray=HOST:PORT`"
     )
@@ -158,6 +162,10 @@ def _label_one(index: int, job: Job, sink: Any, stamp_ns: int, time_limit: float
         res = run_job(job, token, progress)
     finally:
         stop.set()
+    if not attempt and res.status == "ok" and job.src.name == os.environ.get(_FAULT_ENV):
+        os._exit(70)  # fault injection (tests only): the worker dies right after the commit
+    if attempt:
+        res.warnings.append(f"retried: the worker of attempt {attempt} was lost")
     if timed_out.is_set() and res.status == "cancelled":
         res.status = "failed"
         res.reason = f"time limit of {time_limit:g} s exceeded; nothing was written"

@@ -25,6 +25,7 @@ from aigclabel_gui import cli
 from aigclabel_gui.engine.cluster import RayExecutor, parse_executor
 from aigclabel_gui.engine.errors import InvalidSettings
 from aigclabel_gui.engine.inspect import inspect_file
+from tests.cluster.conftest import DIE_AFTER_COMMIT
 from tests.conftest import PRODUCER, exiftool_json
 from tests.engine.test_video_label import make_clip
 
@@ -191,9 +192,33 @@ def test_killed_worker_is_retried_and_nothing_is_doubled(ray_cluster, tmp_path):
     assert sorted(Path(f["src"]).name for f in rep["files"]) == sorted(x.name for x in src.iterdir())
     outputs = sorted(x.name for x in out.iterdir() if not x.name.startswith(".") and "report" not in x.name)
     assert outputs == sorted(x.name for x in src.iterdir())  # no "name (2).jpg": done once each
+    retried = [f for f in rep["files"] if any(w.startswith("retried") for w in f["warnings"])]
+    assert len(retried) == 1, rep["files"]  # the file whose worker was killed, and only it
     for x in out.glob("big*.jpg"):
         assert inspect_file(x).verdict == "compliant", x
     assert inspect_file(out / "clip.mp4").verdict == "compliant"
+    assert not _leftovers(out)
+
+
+def test_a_retry_after_the_commit_does_not_label_the_file_again(ray_cluster, tmp_path):
+    src = tmp_path / "in"
+    _img(src / DIE_AFTER_COMMIT, size=(320, 240))
+    _img(src / "other.png")
+    out = tmp_path / "out"
+    # An output from an earlier run, older than this batch: must be replaced, not trusted.
+    _img(out / DIE_AFTER_COMMIT, size=(8, 8))
+    os.utime(out / DIE_AFTER_COMMIT, (1e9, 1e9))
+    p = _cli([str(src), "-o", str(out), "--producer", PRODUCER, "--executor", f"ray={ray_cluster.address}"], ray_cluster.env)
+    _, err = p.communicate(timeout=150)
+    assert p.returncode == 0, err
+    rep = {Path(f["src"]).name: f for f in _report(out)["files"]}
+    assert rep[DIE_AFTER_COMMIT]["status"] == "ok"
+    assert rep[DIE_AFTER_COMMIT]["warnings"] == ["committed by attempt 1 before its worker was lost"]
+    assert rep["other.png"]["warnings"] == []
+    dst = out / DIE_AFTER_COMMIT
+    assert Image.open(dst).size == (320, 240)  # the first attempt's output, complete
+    rec = inspect_file(dst)
+    assert rec.verdict == "compliant" and len(rec.records) == 1
     assert not _leftovers(out)
 
 
