@@ -301,7 +301,7 @@ class RayExecutor:
         `finish(index, result)` yields, as results arrive."""
         self.connect()
         ray = self._ray
-        from ray.exceptions import GetTimeoutError, TaskCancelledError
+        from ray.exceptions import GetTimeoutError, RayTaskError, TaskCancelledError
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         by_index = dict(pending)
@@ -360,14 +360,18 @@ class RayExecutor:
                     )
                 why = "cancelled" if i in started_at else "cancelled before it started"
                 return JobResult(str(job.src), str(job.dst), "cancelled", why)
-            except Exception as exc:  # worker/node lost more than max_retries times, or a bug
-                sweep.add(job.dst.parent)
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            except RayTaskError as exc:  # an exception escaped run_job on the worker: a bug
+                first = (str(exc.cause) if exc.cause else str(exc)).strip().splitlines()
                 return JobResult(
-                    str(job.src),
-                    str(job.dst),
-                    "failed",
-                    f"Ray task failed after {self.max_retries} retries: {type(exc).__name__}: {first}",
+                    str(job.src), str(job.dst), "failed",
+                    f"internal error on the worker: {first[0] if first else type(exc).__name__}",
+                )
+            except Exception as exc:  # worker process or node lost, more than max_retries times
+                sweep.add(job.dst.parent)
+                return JobResult(
+                    str(job.src), str(job.dst), "failed",
+                    f"the Ray worker was lost {self.max_retries + 1} times while labelling this "
+                    f"file ({type(exc).__name__})",
                 )
 
         try:
@@ -403,6 +407,10 @@ class RayExecutor:
                             killed.add(i)
                         sweep.add(by_index[i].dst.parent)
                         ray.cancel(ref, force=True)
+        except (AigcError, GeneratorExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # the cluster itself failed (GCS lost, driver disconnected)
+            raise ClusterError(f"the Ray cluster failed during the batch: {type(exc).__name__}: {exc}") from exc
         finally:
             if refs:  # aborted (second Ctrl-C, an error): stop everything still running
                 for ref in refs:

@@ -111,7 +111,7 @@ def ray_cluster():
         for extra in (["--head", f"--port={port}", "--include-dashboard=false"], [f"--address={address}"]):
             r = subprocess.run(
                 [str(RAY_BIN), "start", *extra, *common],
-                env=env, capture_output=True, text=True, timeout=180,
+                env=env, capture_output=True, text=True, timeout=300,
             )
             assert r.returncode == 0, f"ray start {' '.join(extra)} failed:\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}"
         yield Cluster(address, tmpdir, env)

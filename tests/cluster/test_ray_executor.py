@@ -179,10 +179,18 @@ def test_killed_worker_is_retried_and_nothing_is_doubled(ray_cluster, tmp_path):
     out = tmp_path / "out"
     p = _cli([str(src), "-o", str(out), "--producer", PRODUCER, "--executor", f"ray={ray_cluster.address}"], ray_cluster.env)
     try:
-        victims = _wait_for(lambda: _running_tasks(ray_cluster), timeout=90)
+        # Wait for warm workers (one file done: imports are over), then kill a worker that has
+        # been inside a file for two polls in a row, i.e. mid-file rather than between files.
+        assert p.stdout.readline().startswith("ok: "), p.stderr.read()
+
+        def busy_twice():
+            first = _running_tasks(ray_cluster)
+            time.sleep(0.05)
+            return set(first) & set(_running_tasks(ray_cluster))
+
+        victims = _wait_for(busy_twice, timeout=60)
         assert victims, "no task ever ran"
-        pid = next(iter(victims))
-        os.kill(pid, signal.SIGKILL)  # a worker process dies mid-file (OOM killer, segfault)
+        os.kill(next(iter(victims)), signal.SIGKILL)  # a worker dies mid-file (OOM killer, segfault)
         _, err = p.communicate(timeout=150)
     finally:
         p.kill()
@@ -193,7 +201,7 @@ def test_killed_worker_is_retried_and_nothing_is_doubled(ray_cluster, tmp_path):
     outputs = sorted(x.name for x in out.iterdir() if not x.name.startswith(".") and "report" not in x.name)
     assert outputs == sorted(x.name for x in src.iterdir())  # no "name (2).jpg": done once each
     retried = [f for f in rep["files"] if any(w.startswith("retried") for w in f["warnings"])]
-    assert len(retried) == 1, rep["files"]  # the file whose worker was killed, and only it
+    assert len(retried) == 1, (victims, err[-3000:])  # the file whose worker was killed, and only it
     for x in out.glob("big*.jpg"):
         assert inspect_file(x).verdict == "compliant", x
     assert inspect_file(out / "clip.mp4").verdict == "compliant"
