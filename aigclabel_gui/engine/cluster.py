@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import sys
 import tempfile
 import threading
@@ -215,6 +216,8 @@ class RayExecutor:
         """Join (or start) the cluster and check that its workers run our version."""
         if self._ray is not None:
             return
+        if self.address:
+            _check_reachable(self.address)  # ray.init retries an unreachable GCS for minutes
         if not self.address and "RAY_AUTH_MODE" not in os.environ and "RAY_AUTH_TOKEN" not in os.environ:
             # A private cluster still listens on the network: keep Ray's token auth, but with a
             # per-run token in this process's environment (inherited by the Ray processes it
@@ -423,6 +426,19 @@ class RayExecutor:
                 ray.kill(sink)
             # Only now no task of this batch runs: remove temp files killed workers left behind.
             _sweep_temps(sweep)
+
+
+def _check_reachable(address: str, timeout: float = 10.0) -> None:
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit() or "://" in address:
+        return  # "auto" or a ray:// client address: let Ray resolve it
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise ClusterError(
+            f"nothing answers at {address} ({exc.strerror or exc})",
+            advice="start the head node with `ray start --head --port=PORT` and use its address",
+        ) from None
 
 
 def _batch_stamp(folders: list[Path]) -> int:

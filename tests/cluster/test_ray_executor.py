@@ -22,7 +22,7 @@ import soundfile
 from PIL import Image
 
 from aigclabel_gui import cli
-from aigclabel_gui.engine.cluster import RayExecutor, parse_executor
+from aigclabel_gui.engine.cluster import ClusterError, RayExecutor, parse_executor
 from aigclabel_gui.engine.errors import InvalidSettings
 from aigclabel_gui.engine.inspect import inspect_file
 from tests.cluster.conftest import DIE_AFTER_COMMIT
@@ -301,6 +301,21 @@ def test_executor_spec_and_errors():
     with pytest.raises(InvalidSettings):
         parse_executor("dask")
     assert isinstance(parse_executor("ray=h:1"), RayExecutor)
+
+
+def test_an_unreachable_cluster_fails_fast_with_advice(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    t0 = time.monotonic()
+    p = _cli([str(tmp_path), "-o", str(tmp_path / "out"), "--executor", f"ray=127.0.0.1:{port}"], dict(os.environ))
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 2 and time.monotonic() - t0 < 30, err  # not Ray's minutes of retries
+    assert f"nothing answers at 127.0.0.1:{port}" in err and "ray start --head" in err
+    with pytest.raises(ClusterError, match="nothing answers"):
+        RayExecutor(f"127.0.0.1:{port}").connect()
 
 
 _TIME_LIMIT_DRIVER = """
