@@ -77,23 +77,31 @@ def default_time_limit(size: int) -> float:
 
 # --- the task (runs on a worker node) ----------------------------------------------------------
 class _Sink:
-    """A small actor on the driver's node: tasks report start and progress here, and read the
-    batch's cancel flag from it. The driver drains it; results travel as task return values."""
+    """A small actor on the driver's node, one per executor: tasks report start and progress
+    here and read their batch's cancel flag from it; the driver drains it. Results travel as
+    task return values. State is per batch id, so a late call from an old batch is harmless."""
 
     def __init__(self) -> None:
+        self.batch = ""
         self.events: list[tuple] = []
         self.attempts: dict[int, int] = {}
         self.cancelled = False
 
-    def start(self, index: int, pid: int, node: str) -> int:
+    def begin(self, batch: str) -> None:
+        self.batch, self.events, self.attempts, self.cancelled = batch, [], {}, False
+
+    def start(self, batch: str, index: int, pid: int, node: str) -> int:
         """Record that a task started; returns how many earlier attempts this file had."""
+        if batch != self.batch:
+            return 0
         n = self.attempts.get(index, 0)
         self.attempts[index] = n + 1
         self.events.append(("start", index, n, pid, node))
         return n
 
-    def progress(self, index: int, fraction: float, detail: str) -> None:
-        self.events.append(("progress", index, fraction, detail))
+    def progress(self, batch: str, index: int, fraction: float, detail: str) -> None:
+        if batch == self.batch:
+            self.events.append(("progress", index, fraction, detail))
 
     def drain(self) -> list[tuple]:
         events, self.events = self.events, []
@@ -102,8 +110,8 @@ class _Sink:
     def cancel(self) -> None:
         self.cancelled = True
 
-    def is_cancelled(self) -> bool:
-        return self.cancelled
+    def is_cancelled(self, batch: str) -> bool:
+        return self.cancelled or batch != self.batch
 
 
 def _committed_earlier(dst: Path, stamp_ns: int) -> bool:
@@ -115,13 +123,15 @@ def _committed_earlier(dst: Path, stamp_ns: int) -> bool:
         return False
 
 
-def _label_one(index: int, job: Job, sink: Any, stamp_ns: int, time_limit: float | None) -> JobResult:
+def _label_one(
+    batch: str, index: int, job: Job, sink: Any, stamp_ns: int, time_limit: float | None
+) -> JobResult:
     """One file, on a worker: `run_job` with a cancel token fed by the driver's cancel flag and
     by the per-file time limit. Module-level so Ray can pickle it by reference."""
     import ray
 
     node = ray.get_runtime_context().get_node_id()
-    attempt = ray.get(sink.start.remote(index, os.getpid(), node))
+    attempt = ray.get(sink.start.remote(batch, index, os.getpid(), node))
     if attempt and _committed_earlier(job.dst, stamp_ns):
         # The worker of an earlier attempt died after its rename (the commit) but before its
         # result reached the driver: the file is done, do not label it twice.
@@ -143,7 +153,7 @@ def _label_one(index: int, job: Job, sink: Any, stamp_ns: int, time_limit: float
                 token.cancel()
                 return
             try:
-                if ray.get(sink.is_cancelled.remote(), timeout=10):
+                if ray.get(sink.is_cancelled.remote(batch), timeout=10):
                     token.cancel()
                     return
             except Exception:  # the driver is gone: Ray ends this task with it
@@ -155,7 +165,7 @@ def _label_one(index: int, job: Job, sink: Any, stamp_ns: int, time_limit: float
         now = time.monotonic()
         if now - last[0] >= _PROGRESS_EVERY_S or p.fraction >= 1.0:
             last[0] = now
-            sink.progress.remote(index, p.fraction, p.detail)  # fire and forget
+            sink.progress.remote(batch, index, p.fraction, p.detail)  # fire and forget
 
     watcher = threading.Thread(target=watch, name="aigclabel-watch", daemon=True)
     watcher.start()
@@ -209,7 +219,7 @@ class RayExecutor:
         self.in_flight = in_flight
         self.cancel_grace_s = cancel_grace_s
         self._ray: Any = None
-        self._owns_cluster = False
+        self._sink: Any = None
 
     # connection ---------------------------------------------------------------------------
     def connect(self) -> None:
@@ -258,7 +268,6 @@ class RayExecutor:
         except Exception as exc:
             raise ClusterError(f"cannot connect to Ray at {self.address or 'a new local cluster'}: {exc}") from None
         self._ray = ray
-        self._owns_cluster = not self.address
         try:
             version, py = ray.get(ray.remote(num_cpus=0)(_probe).remote(), timeout=120)
         except Exception as exc:
@@ -272,7 +281,29 @@ class RayExecutor:
                 advice="install the same aigclabel version in the same Python on every node",
             )
 
+    def _sink_actor(self) -> Any:
+        """Created once per connection: an actor costs a worker process of its own to start."""
+        if self._sink is None:
+            from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+            ray = self._ray
+            # On the driver's node: it must survive the loss of any worker node.
+            here = ray.get_runtime_context().get_node_id()
+            self._sink = (
+                ray.remote(_Sink)
+                .options(
+                    num_cpus=0,
+                    scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=here, soft=False),
+                )
+                .remote()
+            )
+        return self._sink
+
     def close(self) -> None:
+        if self._sink is not None:
+            with contextlib.suppress(Exception):
+                self._ray.kill(self._sink)
+            self._sink = None
         if self._ray is not None:
             with contextlib.suppress(Exception):
                 self._ray.shutdown()
@@ -305,21 +336,13 @@ class RayExecutor:
         self.connect()
         ray = self._ray
         from ray.exceptions import GetTimeoutError, RayTaskError, TaskCancelledError
-        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         by_index = dict(pending)
         limits = {i: self._limit_for(job) for i, job in pending}
         stamp_ns = _batch_stamp([job.dst.parent for _, job in pending])
-        # The sink lives on the driver's node: it must survive the loss of any worker node.
-        here = ray.get_runtime_context().get_node_id()
-        sink = (
-            ray.remote(_Sink)
-            .options(
-                num_cpus=0,
-                scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=here, soft=False),
-            )
-            .remote()
-        )
+        sink = self._sink_actor()
+        batch = f"{os.getpid()}-{time.time_ns()}"
+        ray.get(sink.begin.remote(batch), timeout=120)
         task = ray.remote(_label_one).options(
             num_cpus=1, max_retries=self.max_retries, retry_exceptions=False
         )
@@ -388,7 +411,7 @@ class RayExecutor:
                             ray.cancel(ref)  # queued: never starts
                 while todo and len(refs) < cap and not cancel.cancelled:
                     i, job = todo.popleft()
-                    refs[task.remote(i, job, sink, stamp_ns, limits[i])] = i
+                    refs[task.remote(batch, i, job, sink, stamp_ns, limits[i])] = i
                 if not refs:
                     break
                 ready, _ = ray.wait(list(refs), num_returns=1, timeout=0.2)
@@ -422,8 +445,6 @@ class RayExecutor:
                 with contextlib.suppress(Exception):
                     ray.wait(list(refs), num_returns=len(refs), timeout=10)
                 sweep.update(by_index[i].dst.parent for i in refs.values())
-            with contextlib.suppress(Exception):
-                ray.kill(sink)
             # Only now no task of this batch runs: remove temp files killed workers left behind.
             _sweep_temps(sweep)
 

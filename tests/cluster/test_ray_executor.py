@@ -6,6 +6,7 @@ resume after the driver was killed. The driver always runs as a real `aigclabel`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -175,21 +176,23 @@ def _wait_for(pred, timeout: float, step: float = 0.02):
 
 def test_killed_worker_is_retried_and_nothing_is_doubled(ray_cluster, tmp_path):
     src = _heavy_inputs(tmp_path, 12)
-    make_clip(src / "clip.mp4", w=320, h=240, fps=25, secs=4)
+    make_clip(src / "clip.mp4", w=320, h=240, fps=25, secs=8)
     out = tmp_path / "out"
     p = _cli([str(src), "-o", str(out), "--producer", PRODUCER, "--executor", f"ray={ray_cluster.address}"], ray_cluster.env)
     try:
-        # Wait for warm workers (one file done: imports are over), then kill a worker that has
-        # been inside a file for two polls in a row, i.e. mid-file rather than between files.
-        assert p.stdout.readline().startswith("ok: "), p.stderr.read()
+        # Kill the worker that has the clip open: it is certainly inside that file (started,
+        # not yet committed), the case a retry must handle.
+        clip = str(src / "clip.mp4")
 
-        def busy_twice():
-            first = _running_tasks(ray_cluster)
-            time.sleep(0.05)
-            return set(first) & set(_running_tasks(ray_cluster))
+        def has_clip_open():
+            for pid in _running_tasks(ray_cluster):
+                with contextlib.suppress(OSError):
+                    if any(os.readlink(fd) == clip for fd in Path(f"/proc/{pid}/fd").iterdir()):
+                        return {pid}
+            return None
 
-        victims = _wait_for(busy_twice, timeout=60)
-        assert victims, "no task ever ran"
+        victims = _wait_for(has_clip_open, timeout=90, step=0.01)
+        assert victims, "never saw a worker inside the clip"
         os.kill(next(iter(victims)), signal.SIGKILL)  # a worker dies mid-file (OOM killer, segfault)
         _, err = p.communicate(timeout=150)
     finally:
