@@ -335,7 +335,7 @@ def cmd_label(args: argparse.Namespace) -> int:
     if args.executor != "local":
         from aigclabel_gui.engine.cluster import parse_executor  # imports Ray only when asked
 
-        executor = parse_executor(args.executor)
+        executor = parse_executor(args.executor, num_cpus=args.jobs or None)
         if executor is not None:
             executor.connect()  # a missing Ray or an unreachable cluster fails before any file
     old = signal.signal(signal.SIGINT, on_sigint)

@@ -12,7 +12,7 @@ import sys
 
 HEAVY = ("av", "cv2", "PySide6", "lxml", "pikepdf", "numpy", "PIL", "mutagen", "docx", "yaml", "ray")
 CASES = {
-    "python alone (baseline)": "pass",
+    "python alone (site, encodings: not counted below)": "pass",
     "import aigclabel_gui.engine": "import aigclabel_gui.engine",
     "from engine import label_file, inspect_file, LabelSettings": (
         "from aigclabel_gui.engine import label_file, inspect_file, LabelSettings"
@@ -21,7 +21,22 @@ CASES = {
 }
 
 
+def top_level(stderr: str) -> dict[str, int]:
+    """module -> cumulative µs of each top-level import (`-X importtime` lines without indent)."""
+    out = {}
+    for line in stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            _, cum, name = line.split("|")
+            if not name.startswith("  ") and cum.strip().isdigit():
+                out[name.strip()] = int(cum)
+    return out
+
+
+_BASE: set[str] = set()  # what the interpreter imports by itself (site, encodings…)
+
+
 def measure(stmt: str, rounds: int) -> tuple[float, list[str]]:
+    """Median over `rounds` fresh interpreters of the import time the statement adds."""
     times = []
     probe = f"{stmt}\nimport sys\nprint(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     loaded: list[str] = []
@@ -29,14 +44,10 @@ def measure(stmt: str, rounds: int) -> tuple[float, list[str]]:
         r = subprocess.run(
             [sys.executable, "-X", "importtime", "-c", probe], capture_output=True, text=True, check=True
         )
-        # the cumulative time of each top-level import (lines with a single space of indent)
-        total = 0
-        for line in r.stderr.splitlines():
-            if line.startswith("import time:") and "|" in line:
-                _, cum, name = line.split("|")
-                if not name.startswith("  ") and cum.strip().isdigit():
-                    total += int(cum)
-        times.append(total / 1000)
+        mods = top_level(r.stderr)
+        if stmt == "pass":
+            _BASE.update(mods)
+        times.append(sum(v for k, v in mods.items() if k not in _BASE or stmt == "pass") / 1000)
         loaded = [m for m in r.stdout.strip().split(",") if m]
     return statistics.median(times), loaded
 

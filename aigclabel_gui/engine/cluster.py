@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import sys
 import tempfile
 import threading
@@ -39,6 +40,9 @@ from aigclabel_gui.engine.events import CancelToken, FileProgress
 _TEMP_PREFIX = ".aigclabel-"
 _POLL_S = 1.0  # how often a running task asks the driver's sink whether the batch was cancelled
 _PROGRESS_EVERY_S = 0.5  # at most this often a task sends a progress event (one actor call each)
+# Tests set this (on the worker nodes) to a file name: the worker that labelled it dies after the
+# rename, before its result reaches the driver — the case "a file is done at most once" is about.
+_FAULT_ENV = "AIGCLABEL_FAULT_DIE_AFTER_COMMIT"
 
 
 class ClusterError(AigcError):
@@ -50,14 +54,15 @@ class ClusterError(AigcError):
     )
 
 
-def parse_executor(spec: str) -> RayExecutor | None:
-    """`local` → None (the process pool); `ray` → a Ray cluster started in this process;
-    `ray=HOST:PORT` → the running cluster whose head listens there (`ray start --head --port=PORT`)."""
+def parse_executor(spec: str, *, num_cpus: int | None = None) -> RayExecutor | None:
+    """`local` → None (the process pool); `ray` → a Ray cluster started in this process (with
+    `num_cpus` CPUs, default all); `ray=HOST:PORT` → the running cluster whose head listens there
+    (`ray start --head --port=PORT`)."""
     name, _, address = spec.partition("=")
     if name == "local" and not address:
         return None
     if name == "ray":
-        return RayExecutor(address.strip() or None)
+        return RayExecutor(address.strip() or None, num_cpus=num_cpus)
     raise InvalidSettings(
         f"executor {spec!r}", advice="use `local`, `ray` (a local Ray) or `ray=HOST:PORT`"
     )
@@ -72,23 +77,31 @@ def default_time_limit(size: int) -> float:
 
 # --- the task (runs on a worker node) ----------------------------------------------------------
 class _Sink:
-    """A small actor on the driver's node: tasks report start and progress here, and read the
-    batch's cancel flag from it. The driver drains it; results travel as task return values."""
+    """A small actor on the driver's node, one per executor: tasks report start and progress
+    here and read their batch's cancel flag from it; the driver drains it. Results travel as
+    task return values. State is per batch id, so a late call from an old batch is harmless."""
 
     def __init__(self) -> None:
+        self.batch = ""
         self.events: list[tuple] = []
         self.attempts: dict[int, int] = {}
         self.cancelled = False
 
-    def start(self, index: int, pid: int, node: str) -> int:
+    def begin(self, batch: str) -> None:
+        self.batch, self.events, self.attempts, self.cancelled = batch, [], {}, False
+
+    def start(self, batch: str, index: int, pid: int, node: str) -> int:
         """Record that a task started; returns how many earlier attempts this file had."""
+        if batch != self.batch:
+            return 0
         n = self.attempts.get(index, 0)
         self.attempts[index] = n + 1
         self.events.append(("start", index, n, pid, node))
         return n
 
-    def progress(self, index: int, fraction: float, detail: str) -> None:
-        self.events.append(("progress", index, fraction, detail))
+    def progress(self, batch: str, index: int, fraction: float, detail: str) -> None:
+        if batch == self.batch:
+            self.events.append(("progress", index, fraction, detail))
 
     def drain(self) -> list[tuple]:
         events, self.events = self.events, []
@@ -97,8 +110,8 @@ class _Sink:
     def cancel(self) -> None:
         self.cancelled = True
 
-    def is_cancelled(self) -> bool:
-        return self.cancelled
+    def is_cancelled(self, batch: str) -> bool:
+        return self.cancelled or batch != self.batch
 
 
 def _committed_earlier(dst: Path, stamp_ns: int) -> bool:
@@ -110,13 +123,15 @@ def _committed_earlier(dst: Path, stamp_ns: int) -> bool:
         return False
 
 
-def _label_one(index: int, job: Job, sink: Any, stamp_ns: int, time_limit: float | None) -> JobResult:
+def _label_one(
+    batch: str, index: int, job: Job, sink: Any, stamp_ns: int, time_limit: float | None
+) -> JobResult:
     """One file, on a worker: `run_job` with a cancel token fed by the driver's cancel flag and
     by the per-file time limit. Module-level so Ray can pickle it by reference."""
     import ray
 
     node = ray.get_runtime_context().get_node_id()
-    attempt = ray.get(sink.start.remote(index, os.getpid(), node))
+    attempt = ray.get(sink.start.remote(batch, index, os.getpid(), node))
     if attempt and _committed_earlier(job.dst, stamp_ns):
         # The worker of an earlier attempt died after its rename (the commit) but before its
         # result reached the driver: the file is done, do not label it twice.
@@ -138,7 +153,7 @@ def _label_one(index: int, job: Job, sink: Any, stamp_ns: int, time_limit: float
                 token.cancel()
                 return
             try:
-                if ray.get(sink.is_cancelled.remote(), timeout=10):
+                if ray.get(sink.is_cancelled.remote(batch), timeout=10):
                     token.cancel()
                     return
             except Exception:  # the driver is gone: Ray ends this task with it
@@ -150,7 +165,7 @@ def _label_one(index: int, job: Job, sink: Any, stamp_ns: int, time_limit: float
         now = time.monotonic()
         if now - last[0] >= _PROGRESS_EVERY_S or p.fraction >= 1.0:
             last[0] = now
-            sink.progress.remote(index, p.fraction, p.detail)  # fire and forget
+            sink.progress.remote(batch, index, p.fraction, p.detail)  # fire and forget
 
     watcher = threading.Thread(target=watch, name="aigclabel-watch", daemon=True)
     watcher.start()
@@ -158,6 +173,10 @@ def _label_one(index: int, job: Job, sink: Any, stamp_ns: int, time_limit: float
         res = run_job(job, token, progress)
     finally:
         stop.set()
+    if not attempt and res.status == "ok" and job.src.name == os.environ.get(_FAULT_ENV):
+        os._exit(70)  # fault injection (tests only): the worker dies right after the commit
+    if attempt:
+        res.warnings.append(f"retried: the worker of attempt {attempt} was lost")
     if timed_out.is_set() and res.status == "cancelled":
         res.status = "failed"
         res.reason = f"time limit of {time_limit:g} s exceeded; nothing was written"
@@ -200,13 +219,29 @@ class RayExecutor:
         self.in_flight = in_flight
         self.cancel_grace_s = cancel_grace_s
         self._ray: Any = None
-        self._owns_cluster = False
+        self._sink: Any = None
 
     # connection ---------------------------------------------------------------------------
     def connect(self) -> None:
         """Join (or start) the cluster and check that its workers run our version."""
         if self._ray is not None:
             return
+        if self.address:
+            _check_reachable(self.address)  # ray.init retries an unreachable GCS for minutes
+        if not self.address and "RAY_AUTH_MODE" not in os.environ and "RAY_AUTH_TOKEN" not in os.environ:
+            # A private cluster still listens on the network: keep Ray's token auth, but with a
+            # per-run token in this process's environment (inherited by the Ray processes it
+            # starts) instead of Ray's default of writing ~/.ray/auth_token. Ray reads the mode
+            # when it is imported, so this comes first.
+            import secrets
+
+            os.environ["RAY_AUTH_MODE"] = "token"
+            os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
+            if "ray" in sys.modules:  # imported earlier by the host program: re-read its config
+                with contextlib.suppress(Exception):
+                    from ray._raylet import Config
+
+                    Config.initialize("")
         try:
             import ray
         except ImportError:
@@ -226,14 +261,6 @@ class RayExecutor:
             kwargs["address"] = self.address
         else:
             kwargs["address"] = "local"  # never join a cluster by accident
-            if "RAY_AUTH_MODE" not in os.environ and "RAY_AUTH_TOKEN" not in os.environ:
-                # A private cluster still listens on the network: keep Ray's token auth, but with
-                # a per-run token in this process's environment (inherited by the Ray processes
-                # it starts) instead of Ray's default of writing ~/.ray/auth_token.
-                import secrets
-
-                os.environ["RAY_AUTH_MODE"] = "token"
-                os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
             if self.num_cpus:
                 kwargs["num_cpus"] = self.num_cpus
         try:
@@ -241,7 +268,6 @@ class RayExecutor:
         except Exception as exc:
             raise ClusterError(f"cannot connect to Ray at {self.address or 'a new local cluster'}: {exc}") from None
         self._ray = ray
-        self._owns_cluster = not self.address
         try:
             version, py = ray.get(ray.remote(num_cpus=0)(_probe).remote(), timeout=120)
         except Exception as exc:
@@ -255,7 +281,29 @@ class RayExecutor:
                 advice="install the same aigclabel version in the same Python on every node",
             )
 
+    def _sink_actor(self) -> Any:
+        """Created once per connection: an actor costs a worker process of its own to start."""
+        if self._sink is None:
+            from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+            ray = self._ray
+            # On the driver's node: it must survive the loss of any worker node.
+            here = ray.get_runtime_context().get_node_id()
+            self._sink = (
+                ray.remote(_Sink)
+                .options(
+                    num_cpus=0,
+                    scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=here, soft=False),
+                )
+                .remote()
+            )
+        return self._sink
+
     def close(self) -> None:
+        if self._sink is not None:
+            with contextlib.suppress(Exception):
+                self._ray.kill(self._sink)
+            self._sink = None
         if self._ray is not None:
             with contextlib.suppress(Exception):
                 self._ray.shutdown()
@@ -287,22 +335,14 @@ class RayExecutor:
         `finish(index, result)` yields, as results arrive."""
         self.connect()
         ray = self._ray
-        from ray.exceptions import GetTimeoutError, TaskCancelledError
-        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+        from ray.exceptions import GetTimeoutError, RayTaskError, TaskCancelledError
 
         by_index = dict(pending)
         limits = {i: self._limit_for(job) for i, job in pending}
         stamp_ns = _batch_stamp([job.dst.parent for _, job in pending])
-        # The sink lives on the driver's node: it must survive the loss of any worker node.
-        here = ray.get_runtime_context().get_node_id()
-        sink = (
-            ray.remote(_Sink)
-            .options(
-                num_cpus=0,
-                scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=here, soft=False),
-            )
-            .remote()
-        )
+        sink = self._sink_actor()
+        batch = f"{os.getpid()}-{time.time_ns()}"
+        ray.get(sink.begin.remote(batch), timeout=120)
         task = ray.remote(_label_one).options(
             num_cpus=1, max_retries=self.max_retries, retry_exceptions=False
         )
@@ -346,14 +386,18 @@ class RayExecutor:
                     )
                 why = "cancelled" if i in started_at else "cancelled before it started"
                 return JobResult(str(job.src), str(job.dst), "cancelled", why)
-            except Exception as exc:  # worker/node lost more than max_retries times, or a bug
-                sweep.add(job.dst.parent)
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            except RayTaskError as exc:  # an exception escaped run_job on the worker: a bug
+                first = (str(exc.cause) if exc.cause else str(exc)).strip().splitlines()
                 return JobResult(
-                    str(job.src),
-                    str(job.dst),
-                    "failed",
-                    f"Ray task failed after {self.max_retries} retries: {type(exc).__name__}: {first}",
+                    str(job.src), str(job.dst), "failed",
+                    f"internal error on the worker: {first[0] if first else type(exc).__name__}",
+                )
+            except Exception as exc:  # worker process or node lost, more than max_retries times
+                sweep.add(job.dst.parent)
+                return JobResult(
+                    str(job.src), str(job.dst), "failed",
+                    f"the Ray worker was lost {self.max_retries + 1} times while labelling this "
+                    f"file ({type(exc).__name__})",
                 )
 
         try:
@@ -367,7 +411,7 @@ class RayExecutor:
                             ray.cancel(ref)  # queued: never starts
                 while todo and len(refs) < cap and not cancel.cancelled:
                     i, job = todo.popleft()
-                    refs[task.remote(i, job, sink, stamp_ns, limits[i])] = i
+                    refs[task.remote(batch, i, job, sink, stamp_ns, limits[i])] = i
                 if not refs:
                     break
                 ready, _ = ray.wait(list(refs), num_returns=1, timeout=0.2)
@@ -389,6 +433,10 @@ class RayExecutor:
                             killed.add(i)
                         sweep.add(by_index[i].dst.parent)
                         ray.cancel(ref, force=True)
+        except (AigcError, GeneratorExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # the cluster itself failed (GCS lost, driver disconnected)
+            raise ClusterError(f"the Ray cluster failed during the batch: {type(exc).__name__}: {exc}") from exc
         finally:
             if refs:  # aborted (second Ctrl-C, an error): stop everything still running
                 for ref in refs:
@@ -397,10 +445,21 @@ class RayExecutor:
                 with contextlib.suppress(Exception):
                     ray.wait(list(refs), num_returns=len(refs), timeout=10)
                 sweep.update(by_index[i].dst.parent for i in refs.values())
-            with contextlib.suppress(Exception):
-                ray.kill(sink)
             # Only now no task of this batch runs: remove temp files killed workers left behind.
             _sweep_temps(sweep)
+
+
+def _check_reachable(address: str, timeout: float = 10.0) -> None:
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit() or "://" in address:
+        return  # "auto" or a ray:// client address: let Ray resolve it
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise ClusterError(
+            f"nothing answers at {address} ({exc.strerror or exc})",
+            advice="start the head node with `ray start --head --port=PORT` and use its address",
+        ) from None
 
 
 def _batch_stamp(folders: list[Path]) -> int:

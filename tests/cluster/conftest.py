@@ -24,6 +24,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 RAY_BIN = Path(sys.executable).with_name("ray")
+DIE_AFTER_COMMIT = "die-after-commit.png"
 
 
 @dataclass
@@ -94,23 +95,25 @@ def ray_cluster():
         RAY_USAGE_STATS_ENABLED="0",
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
         PYTHONUNBUFFERED="1",
+        # On a loaded 2-core CI machine the raylet can take over a minute to register.
+        RAY_raylet_start_wait_time_s="300",
         # Token auth as on a real multi-machine cluster, with the token in the environment of
         # every node and driver (not in ~/.ray/auth_token, which would outlive the test).
         RAY_AUTH_MODE="token",
         RAY_AUTH_TOKEN=secrets.token_hex(32),
+        # fault injection: the worker that labels a file of this name dies after its rename
+        AIGCLABEL_FAULT_DIE_AFTER_COMMIT=DIE_AFTER_COMMIT,
     )
     port = _free_port()
     address = f"127.0.0.1:{port}"
     common = ["--num-cpus=1", "--disable-usage-stats"]
     try:
-        subprocess.run(
-            [str(RAY_BIN), "start", "--head", f"--port={port}", "--include-dashboard=false", *common],
-            env=env, check=True, capture_output=True, timeout=120,
-        )
-        subprocess.run(
-            [str(RAY_BIN), "start", f"--address={address}", *common],
-            env=env, check=True, capture_output=True, timeout=120,
-        )
+        for extra in (["--head", f"--port={port}", "--include-dashboard=false"], [f"--address={address}"]):
+            r = subprocess.run(
+                [str(RAY_BIN), "start", *extra, *common],
+                env=env, capture_output=True, text=True, timeout=300,
+            )
+            assert r.returncode == 0, f"ray start {' '.join(extra)} failed:\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}"
         yield Cluster(address, tmpdir, env)
     finally:
         _kill_all(tmpdir)

@@ -6,6 +6,7 @@ resume after the driver was killed. The driver always runs as a real `aigclabel`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -22,9 +23,10 @@ import soundfile
 from PIL import Image
 
 from aigclabel_gui import cli
-from aigclabel_gui.engine.cluster import RayExecutor, parse_executor
+from aigclabel_gui.engine.cluster import ClusterError, RayExecutor, parse_executor
 from aigclabel_gui.engine.errors import InvalidSettings
 from aigclabel_gui.engine.inspect import inspect_file
+from tests.cluster.conftest import DIE_AFTER_COMMIT
 from tests.conftest import PRODUCER, exiftool_json
 from tests.engine.test_video_label import make_clip
 
@@ -174,14 +176,24 @@ def _wait_for(pred, timeout: float, step: float = 0.02):
 
 def test_killed_worker_is_retried_and_nothing_is_doubled(ray_cluster, tmp_path):
     src = _heavy_inputs(tmp_path, 12)
-    make_clip(src / "clip.mp4", w=320, h=240, fps=25, secs=4)
+    make_clip(src / "clip.mp4", w=320, h=240, fps=25, secs=8)
     out = tmp_path / "out"
     p = _cli([str(src), "-o", str(out), "--producer", PRODUCER, "--executor", f"ray={ray_cluster.address}"], ray_cluster.env)
     try:
-        victims = _wait_for(lambda: _running_tasks(ray_cluster), timeout=90)
-        assert victims, "no task ever ran"
-        pid = next(iter(victims))
-        os.kill(pid, signal.SIGKILL)  # a worker process dies mid-file (OOM killer, segfault)
+        # Kill the worker that has the clip open: it is certainly inside that file (started,
+        # not yet committed), the case a retry must handle.
+        clip = str(src / "clip.mp4")
+
+        def has_clip_open():
+            for pid in _running_tasks(ray_cluster):
+                with contextlib.suppress(OSError):
+                    if any(os.readlink(fd) == clip for fd in Path(f"/proc/{pid}/fd").iterdir()):
+                        return {pid}
+            return None
+
+        victims = _wait_for(has_clip_open, timeout=90, step=0.01)
+        assert victims, "never saw a worker inside the clip"
+        os.kill(next(iter(victims)), signal.SIGKILL)  # a worker dies mid-file (OOM killer, segfault)
         _, err = p.communicate(timeout=150)
     finally:
         p.kill()
@@ -191,9 +203,33 @@ def test_killed_worker_is_retried_and_nothing_is_doubled(ray_cluster, tmp_path):
     assert sorted(Path(f["src"]).name for f in rep["files"]) == sorted(x.name for x in src.iterdir())
     outputs = sorted(x.name for x in out.iterdir() if not x.name.startswith(".") and "report" not in x.name)
     assert outputs == sorted(x.name for x in src.iterdir())  # no "name (2).jpg": done once each
+    retried = [f for f in rep["files"] if any(w.startswith("retried") for w in f["warnings"])]
+    assert len(retried) == 1, (victims, err[-3000:])  # the file whose worker was killed, and only it
     for x in out.glob("big*.jpg"):
         assert inspect_file(x).verdict == "compliant", x
     assert inspect_file(out / "clip.mp4").verdict == "compliant"
+    assert not _leftovers(out)
+
+
+def test_a_retry_after_the_commit_does_not_label_the_file_again(ray_cluster, tmp_path):
+    src = tmp_path / "in"
+    _img(src / DIE_AFTER_COMMIT, size=(320, 240))
+    _img(src / "other.png")
+    out = tmp_path / "out"
+    # An output from an earlier run, older than this batch: must be replaced, not trusted.
+    _img(out / DIE_AFTER_COMMIT, size=(8, 8))
+    os.utime(out / DIE_AFTER_COMMIT, (1e9, 1e9))
+    p = _cli([str(src), "-o", str(out), "--producer", PRODUCER, "--executor", f"ray={ray_cluster.address}"], ray_cluster.env)
+    _, err = p.communicate(timeout=150)
+    assert p.returncode == 0, err
+    rep = {Path(f["src"]).name: f for f in _report(out)["files"]}
+    assert rep[DIE_AFTER_COMMIT]["status"] == "ok"
+    assert rep[DIE_AFTER_COMMIT]["warnings"] == ["committed by attempt 1 before its worker was lost"]
+    assert rep["other.png"]["warnings"] == []
+    dst = out / DIE_AFTER_COMMIT
+    assert Image.open(dst).size == (320, 240)  # the first attempt's output, complete
+    rec = inspect_file(dst)
+    assert rec.verdict == "compliant" and len(rec.records) == 1
     assert not _leftovers(out)
 
 
@@ -268,6 +304,21 @@ def test_executor_spec_and_errors():
     with pytest.raises(InvalidSettings):
         parse_executor("dask")
     assert isinstance(parse_executor("ray=h:1"), RayExecutor)
+
+
+def test_an_unreachable_cluster_fails_fast_with_advice(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    t0 = time.monotonic()
+    p = _cli([str(tmp_path), "-o", str(tmp_path / "out"), "--executor", f"ray=127.0.0.1:{port}"], dict(os.environ))
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 2 and time.monotonic() - t0 < 30, err  # not Ray's minutes of retries
+    assert f"nothing answers at 127.0.0.1:{port}" in err and "ray start --head" in err
+    with pytest.raises(ClusterError, match="nothing answers"):
+        RayExecutor(f"127.0.0.1:{port}").connect()
 
 
 _TIME_LIMIT_DRIVER = """
