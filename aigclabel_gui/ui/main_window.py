@@ -16,11 +16,13 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -61,7 +63,7 @@ from aigclabel_gui.ui.preview_render import render_image
 from aigclabel_gui.ui.settings_panel import SettingsPanel
 from aigclabel_gui.ui.workers import FunctionTask, start_task
 
-PANEL_WIDTH = 360
+PANEL_WIDTH = 340
 FILES_WIDTH = 250
 # The default output folder, beside the first file: our earlier outputs in it are never inputs.
 DEFAULT_OUT_NAMES = {"zh": "已标识", "en": "labelled"}
@@ -108,6 +110,8 @@ class MainWindow(QMainWindow):
     # --- building -----------------------------------------------------------------------------
     def _build(self) -> None:
         self.setWindowTitle(self.tr("aigclabel — label AI-generated content"))
+        for menu in self.menuBar().findChildren(QMenu):
+            menu.deleteLater()  # a language switch rebuilds the menus: do not keep the old ones
         self.menuBar().clear()
         self._build_actions()
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -138,8 +142,9 @@ class MainWindow(QMainWindow):
         split.setSizes([FILES_WIDTH, 1400 - FILES_WIDTH - PANEL_WIDTH - 30, PANEL_WIDTH + 20])
         self.splitter = split
         self.setCentralWidget(split)
-        self.panel_scroll.setVisible(self.qsettings.value("settings_shown", True, type=bool))
-        self.settings_btn.setChecked(self.panel_scroll.isVisible())
+        shown = self.qsettings.value("settings_shown", True, type=bool)
+        self.panel_scroll.setVisible(shown)
+        self.settings_btn.setChecked(shown)
         self._entries_changed()
         self.statusBar().showMessage(self.tr("Ready"))
 
@@ -222,12 +227,14 @@ class MainWindow(QMainWindow):
         self.list_stack.addWidget(self.table)
         lv.addWidget(self.list_stack, 1)
 
-        buttons = QHBoxLayout()
-        for action in (self.act_add_files, self.act_add_folder, self.act_remove, self.act_clear):
+        buttons = QGridLayout()  # two by two: the list column stays narrow, the picture wide
+        for n, action in enumerate(
+            (self.act_add_files, self.act_add_folder, self.act_remove, self.act_clear)
+        ):
             b = QPushButton(re.sub(r"\(&\w\)", "", action.text()).replace("&", ""))
             b.setToolTip(action.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
             b.clicked.connect(action.trigger)
-            buttons.addWidget(b)
+            buttons.addWidget(b, n // 2, n % 2)
         lv.addLayout(buttons)
         # Export in reach: where the copies go and what is still missing, beside the button.
         out_title = QLabel(self.tr("Output folder"))
@@ -462,7 +469,7 @@ class MainWindow(QMainWindow):
         yes_btn = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(yes_btn)
-        self.confirm_box = box
+        self.confirm_box, self.confirm_yes = box, yes_btn
         try:
             box.exec()
         finally:

@@ -193,6 +193,7 @@ class SettingsPanel(QWidget):
         row = QHBoxLayout()
         self.preset = QComboBox()
         self.preset.setObjectName("presetCombo")
+        self.preset.setAccessibleName(self.tr("Preset"))
         _compact(self.preset)
         row.addWidget(self.preset, 1)
         self.preset_menu_btn = QToolButton()
@@ -428,7 +429,9 @@ class SettingsPanel(QWidget):
         self.output_edit = QLineEdit()
         self.output_edit.setObjectName("outputDir")
         self.output_edit.setAccessibleName(self.tr("Output folder"))
-        self.output_edit.setPlaceholderText(self.tr("default: a “labelled” folder beside the files"))
+        self.output_edit.setPlaceholderText(
+            self.tr("default: a “labelled” folder beside the files")
+        )
         self.output_edit.textChanged.connect(self._export_changed)
         self.browse_btn = QPushButton(self.tr("Browse…"))
         self.browse_btn.clicked.connect(self._browse_output)
@@ -522,7 +525,7 @@ class SettingsPanel(QWidget):
                 problem = self.producer_problem() if imp.enabled else None
                 # A forbidden character is shown at once: typing on would not fix it.
                 red = bool(problem) and (
-                    self.show_errors or bool(value_problem("ContentProducer", value))
+                    self.show_errors or bool(value and value_problem("ContentProducer", value))
                 )
                 self.id_errors[name].setText(problem if red else "")
                 if problem and not red:
