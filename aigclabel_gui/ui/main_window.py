@@ -188,8 +188,13 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, self.model.columnCount()):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-        for col, width in ((1, 44), (2, 90), (3, 90), (4, 60)):
+        for col, width in ((1, 44), (2, 90), (3, 70), (4, 56)):
             self.table.setColumnWidth(col, width)
+        # The list column is narrow (the picture comes first): the name and the export status
+        # stay in view; kind, size and the record found show in the preview caption and the
+        # settings panel.
+        for col in (1, 2, 3):
+            self.table.setColumnHidden(col, True)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self.update_preview())
         self.table.setAcceptDrops(False)
 
