@@ -97,6 +97,9 @@ ZH = {
     "This only sets sensible defaults; change it later in the Edit menu.": "这只用于设置合适的默认值，之后可在“编辑”菜单中更改。",
     "Creator or service provider…": "创作者还是服务提供者…",
     "Continue": "继续",
+    "Creator": "创作者",
+    "Service provider": "服务提供者",
+    "Creator: you publish AI content made with someone's AI service. Service provider: you run the AI service or label your own output.": "创作者：您发布使用他人 AI 服务生成的内容。服务提供者：您运营 AI 服务，或为自己生成的内容加标识。",
 }
 
 

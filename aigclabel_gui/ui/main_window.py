@@ -128,6 +128,8 @@ class MainWindow(QMainWindow):
         self.panel.act_preset_rename.triggered.connect(self._preset_rename)
         self.panel.act_preset_delete.triggered.connect(self._preset_delete)
         self.panel.export_options_changed.connect(self.update_checklist)
+        self.panel.set_role(str(self.qsettings.value("role", "") or ""))
+        self.panel.role_chosen.connect(lambda role: self.qsettings.setValue("role", role))
         self.panel_scroll = QScrollArea()
         self.panel_scroll.setObjectName("settingsScroll")
         self.panel_scroll.setWidgetResizable(True)
@@ -364,7 +366,9 @@ class MainWindow(QMainWindow):
         self.act_remember = QAction(self.tr("Remember the file list"), self, checkable=True)
         self.act_remember.setChecked(self.qsettings.value("remember_list", False, type=bool))
         self.act_remember.toggled.connect(lambda on: self.qsettings.setValue("remember_list", on))
-        for a in (self.act_remove, self.act_clear, self.act_play):
+        self.act_role = QAction(self.tr("Creator or service provider…"), self)
+        self.act_role.triggered.connect(self.ask_role)
+        for a in (self.act_remove, self.act_clear, self.act_play, self.act_role):
             edit.addAction(a)
         edit.addSeparator()
         edit.addAction(self.act_remember)
@@ -462,6 +466,12 @@ class MainWindow(QMainWindow):
         rows = [self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()]
         self.model.remove_rows(rows)
         self.update_preview()
+
+    def ask_role(self) -> None:
+        self.panel.set_role("")
+        self.show_settings(True)
+        self.settings_btn.setChecked(True)
+        self.panel_scroll.ensureWidgetVisible(self.panel.role_box)
 
     def export_running(self) -> bool:
         return self.export_dialog is not None and self.export_dialog.final is None

@@ -432,3 +432,23 @@ def test_accessible_names_and_tab_leaves_the_table(qtbot, window, tmp_path):
     window.table.selectRow(0)
     QTest.keyClick(window.table, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is not window.table
+
+
+def test_first_run_asks_creator_or_provider_once(qtbot, qapp, window, qsettings):
+    from aigclabel_gui.ui.app import create_window
+
+    panel = window.panel
+    assert panel.role_box.isVisible()  # first run: the question is in the form
+    panel.role_creator.click()
+    assert not panel.role_box.isVisible()
+    assert not panel.uscc_btn.isVisible()  # a creator copies the service's code, builds none
+    assert qsettings.value("role") == "creator"
+    w2 = create_window(["x"], qapp, qsettings)
+    qtbot.addWidget(w2)
+    w2.show()
+    assert not w2.panel.role_box.isVisible()  # asked once
+    w2.act_role.trigger()  # and again from the Edit menu
+    assert w2.panel.role_box.isVisible()
+    w2.panel.role_provider.click()
+    assert w2.panel.uscc_btn.isVisible() and qsettings.value("role") == "provider"
+    w2.close()
