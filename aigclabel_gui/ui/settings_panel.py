@@ -112,6 +112,7 @@ class SettingsPanel(QWidget):
         layout.addWidget(self._build_video_box())
         layout.addWidget(self._build_implicit_box())
         layout.addWidget(self._build_export_box())
+        layout.insertWidget(0, self.role_box)  # first run: the question comes first
         layout.addStretch(1)
         for combo in self.findChildren(QComboBox):
             _compact(combo)
@@ -333,7 +334,9 @@ class SettingsPanel(QWidget):
         self.role_box = QWidget()
         self.role_box.setObjectName("roleBox")
         rl = QVBoxLayout(self.role_box)
-        rl.setContentsMargins(0, 0, 0, 0)
+        rl.setContentsMargins(8, 4, 8, 8)
+        self.role_box.setStyleSheet("#roleBox { background: #fff8e1; border-radius: 4px; }")
+        self.role_box.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         title = QLabel("<b>" + self.tr("Who are you?") + "</b>")
         what = QLabel(
             self.tr(
@@ -358,7 +361,6 @@ class SettingsPanel(QWidget):
         rl.addWidget(what)
         rl.addLayout(buttons)
         rl.addWidget(note)
-        form.addRow(self.role_box)
         self.write_record = QCheckBox(self.tr("Write the AIGC metadata record"))
         self.write_record.setObjectName("writeRecord")
         self.write_record.toggled.connect(self._write_record_toggled)
