@@ -73,7 +73,7 @@ def _set_producer(window, code: str) -> None:
 def test_quit_during_export_asks_then_cancels_and_leaves_no_workers(qtbot, window, tmp_path):
     try:
         files = [
-            make_picture(tmp_path / "in" / f"p{i:02d}.png", size=(800, 600), seed=i)
+            make_picture(tmp_path / "in" / f"p{i:02d}.png", size=(1600, 1200), seed=i)
             for i in range(12)
         ]
         add_files(qtbot, window, files)
@@ -106,17 +106,18 @@ def test_quit_during_export_asks_then_cancels_and_leaves_no_workers(qtbot, windo
 def test_clear_during_export_asks(qtbot, window, tmp_path):
     try:
         files = [
-            make_picture(tmp_path / "in" / f"c{i}.png", size=(1000, 750), seed=i) for i in range(8)
+            make_picture(tmp_path / "in" / f"c{i}.png", size=(1600, 1200), seed=i)
+            for i in range(10)
         ]
         add_files(qtbot, window, files)
-        qtbot.waitUntil(lambda: window.model.rowCount() == 8, timeout=30000)
+        qtbot.waitUntil(lambda: window.model.rowCount() == 10, timeout=30000)
         _set_producer(window, PRODUCER)
         dlg = window.export(workers=1)
         assert dlg is not None
         qtbot.waitUntil(lambda: bool(dlg.running_names()), timeout=120000)
         _answer(window, yes=False)
         window.act_clear.trigger()
-        assert window.model.rowCount() == 8 and dlg.final is None
+        assert window.model.rowCount() == 10 and dlg.final is None
         _answer(window, yes=True)
         window.act_clear.trigger()
         assert window.model.rowCount() == 0
