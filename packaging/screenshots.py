@@ -3,7 +3,7 @@ picture, the clip and the audio file selected in turn, in Chinese and in English
 
     .venv/bin/python packaging/screenshots.py        (or: make screenshots)
 
-Writes docs/screenshots/{zh,en}-{image,video,audio}.png. Without a DISPLAY it re-runs itself
+Writes docs/screenshots/{zh,en}-{start,image,video,audio,results}.png. Without a DISPLAY it re-runs itself
 under `xvfb-run`. Settings and presets go to a temporary folder, never the user's.
 """
 
@@ -88,6 +88,8 @@ def take(lang: str, app, tmp: Path) -> None:
     window = create_window(["aigclabel-gui"], app, qs)
     window.resize(*SIZE)
     window.show()
+    _settle(app)
+    _save(window.grab(), OUT / f"{lang}-start.png")  # first launch: the empty list
     edit = window.panel.id_edits["producer"]
     edit.setText(EXAMPLE_PRODUCER)
     edit.textEdited.emit(EXAMPLE_PRODUCER)
@@ -108,9 +110,29 @@ def take(lang: str, app, tmp: Path) -> None:
             _wait(app, lambda ap=ap: ap.wave.render is not None)
         _settle(app)
         _save(window.grab(), OUT / f"{lang}-{kind}.png")
+    _results(window, app, tmp / lang)
     window.close()
     window.deleteLater()
     _settle(app, 0.2)
+
+
+def _results(window, app, tmp: Path) -> None:
+    """The results view: the sample picture labelled, and a damaged copy that fails."""
+    src = next(e.path for e in window.model.entries if e.path.name == SHOTS[0][1])
+    tmp.mkdir(parents=True, exist_ok=True)
+    good = tmp / "photo.jpg"
+    shutil.copy(src, good)
+    (tmp / "damaged.jpg").write_bytes(good.read_bytes()[:2000])
+    window.model.clear()
+    window.add_paths([good, tmp / "damaged.jpg"])
+    _wait(app, lambda: window.model.rowCount() == 2)
+    window.panel.output_edit.setText(str(tmp / "out"))
+    dlg = window.export()
+    _wait(app, lambda: dlg is not None and dlg.final is not None, timeout=120)
+    dlg.resize(760, 420)
+    _settle(app)
+    _save(dlg.grab(), OUT / f"{window.lang[:2]}-results.png")
+    dlg.close()
 
 
 def main() -> int:

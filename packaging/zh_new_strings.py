@@ -91,12 +91,12 @@ ZH = {
     "For service providers: build the 27-character provider code from your unified social credit code": "供服务提供者使用：由您的统一社会信用代码生成 27 位服务提供者代码",
     "e.g. 001191440300708461136T1XGW3": "例如 001191440300708461136T1XGW3",
     "default: a “labelled” folder beside the files": "默认：文件旁的“已标识”文件夹",
-    "I publish AI content made with someone's AI service (creator)": "我发布用他人 AI 服务生成的内容（创作者）",
-    "I run the AI service or label my own output (service provider)": "我运营 AI 服务或为自己生成的内容加标识（服务提供者）",
     "Who are you?": "您的身份",
     "This only sets sensible defaults; change it later in the Edit menu.": "这只用于设置合适的默认值，之后可在“编辑”菜单中更改。",
     "Creator or service provider…": "创作者还是服务提供者…",
-    "Continue": "继续",
+    "Creator": "创作者",
+    "Service provider": "服务提供者",
+    "Creator: you publish AI content made with someone's AI service. Service provider: you run the AI service or label your own output.": "创作者：您发布使用他人 AI 服务生成的内容。服务提供者：您运营 AI 服务，或为自己生成的内容加标识。",
 }
 
 

@@ -169,7 +169,11 @@ class ExportDialog(QDialog):
         self.task.setAutoDelete(False)
 
     def start(self) -> None:
-        QThreadPool.globalInstance().start(self.task)
+        # Its own thread: the export must not wait behind the list's thumbnails and inspections
+        # queued in the global pool (a 500-file folder queues hundreds).
+        self.thread_pool = QThreadPool(self)
+        self.thread_pool.setMaxThreadCount(1)
+        self.thread_pool.start(self.task)
 
     def cancel(self) -> None:
         if self.final is not None:

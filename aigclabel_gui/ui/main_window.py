@@ -16,11 +16,13 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -61,7 +63,7 @@ from aigclabel_gui.ui.preview_render import render_image
 from aigclabel_gui.ui.settings_panel import SettingsPanel
 from aigclabel_gui.ui.workers import FunctionTask, start_task
 
-PANEL_WIDTH = 360
+PANEL_WIDTH = 340
 FILES_WIDTH = 250
 # The default output folder, beside the first file: our earlier outputs in it are never inputs.
 DEFAULT_OUT_NAMES = {"zh": "已标识", "en": "labelled"}
@@ -108,6 +110,8 @@ class MainWindow(QMainWindow):
     # --- building -----------------------------------------------------------------------------
     def _build(self) -> None:
         self.setWindowTitle(self.tr("aigclabel — label AI-generated content"))
+        for menu in self.menuBar().findChildren(QMenu):
+            menu.deleteLater()  # a language switch rebuilds the menus: do not keep the old ones
         self.menuBar().clear()
         self._build_actions()
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -124,6 +128,8 @@ class MainWindow(QMainWindow):
         self.panel.act_preset_rename.triggered.connect(self._preset_rename)
         self.panel.act_preset_delete.triggered.connect(self._preset_delete)
         self.panel.export_options_changed.connect(self.update_checklist)
+        self.panel.set_role(str(self.qsettings.value("role", "") or ""))
+        self.panel.role_chosen.connect(lambda role: self.qsettings.setValue("role", role))
         self.panel_scroll = QScrollArea()
         self.panel_scroll.setObjectName("settingsScroll")
         self.panel_scroll.setWidgetResizable(True)
@@ -138,8 +144,9 @@ class MainWindow(QMainWindow):
         split.setSizes([FILES_WIDTH, 1400 - FILES_WIDTH - PANEL_WIDTH - 30, PANEL_WIDTH + 20])
         self.splitter = split
         self.setCentralWidget(split)
-        self.panel_scroll.setVisible(self.qsettings.value("settings_shown", True, type=bool))
-        self.settings_btn.setChecked(self.panel_scroll.isVisible())
+        shown = self.qsettings.value("settings_shown", True, type=bool)
+        self.panel_scroll.setVisible(shown)
+        self.settings_btn.setChecked(shown)
         self._entries_changed()
         self.statusBar().showMessage(self.tr("Ready"))
 
@@ -183,8 +190,13 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, self.model.columnCount()):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-        for col, width in ((1, 44), (2, 90), (3, 90), (4, 60)):
+        for col, width in ((1, 44), (2, 90), (3, 70), (4, 56)):
             self.table.setColumnWidth(col, width)
+        # The list column is narrow (the picture comes first): the name and the export status
+        # stay in view; kind, size and the record found show in the preview caption and the
+        # settings panel.
+        for col in (1, 2, 3):
+            self.table.setColumnHidden(col, True)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self.update_preview())
         self.table.setAcceptDrops(False)
 
@@ -222,12 +234,14 @@ class MainWindow(QMainWindow):
         self.list_stack.addWidget(self.table)
         lv.addWidget(self.list_stack, 1)
 
-        buttons = QHBoxLayout()
-        for action in (self.act_add_files, self.act_add_folder, self.act_remove, self.act_clear):
+        buttons = QGridLayout()  # two by two: the list column stays narrow, the picture wide
+        for n, action in enumerate(
+            (self.act_add_files, self.act_add_folder, self.act_remove, self.act_clear)
+        ):
             b = QPushButton(re.sub(r"\(&\w\)", "", action.text()).replace("&", ""))
             b.setToolTip(action.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
             b.clicked.connect(action.trigger)
-            buttons.addWidget(b)
+            buttons.addWidget(b, n // 2, n % 2)
         lv.addLayout(buttons)
         # Export in reach: where the copies go and what is still missing, beside the button.
         out_title = QLabel(self.tr("Output folder"))
@@ -352,7 +366,9 @@ class MainWindow(QMainWindow):
         self.act_remember = QAction(self.tr("Remember the file list"), self, checkable=True)
         self.act_remember.setChecked(self.qsettings.value("remember_list", False, type=bool))
         self.act_remember.toggled.connect(lambda on: self.qsettings.setValue("remember_list", on))
-        for a in (self.act_remove, self.act_clear, self.act_play):
+        self.act_role = QAction(self.tr("Creator or service provider…"), self)
+        self.act_role.triggered.connect(self.ask_role)
+        for a in (self.act_remove, self.act_clear, self.act_play, self.act_role):
             edit.addAction(a)
         edit.addSeparator()
         edit.addAction(self.act_remember)
@@ -451,6 +467,12 @@ class MainWindow(QMainWindow):
         self.model.remove_rows(rows)
         self.update_preview()
 
+    def ask_role(self) -> None:
+        self.panel.set_role("")
+        self.show_settings(True)
+        self.settings_btn.setChecked(True)
+        self.panel_scroll.ensureWidgetVisible(self.panel.role_box)
+
     def export_running(self) -> bool:
         return self.export_dialog is not None and self.export_dialog.final is None
 
@@ -462,7 +484,7 @@ class MainWindow(QMainWindow):
         yes_btn = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(yes_btn)
-        self.confirm_box = box
+        self.confirm_box, self.confirm_yes = box, yes_btn
         try:
             box.exec()
         finally:

@@ -93,6 +93,7 @@ def _form(box: QGroupBox) -> QFormLayout:
 class SettingsPanel(QWidget):
     settings_changed = Signal(object)  # LabelSettings
     export_options_changed = Signal()
+    role_chosen = Signal(str)
 
     def __init__(self, settings: LabelSettings, parent: QWidget | None = None):
         super().__init__(parent)
@@ -111,6 +112,7 @@ class SettingsPanel(QWidget):
         layout.addWidget(self._build_video_box())
         layout.addWidget(self._build_implicit_box())
         layout.addWidget(self._build_export_box())
+        layout.insertWidget(0, self.role_box)  # first run: the question comes first
         layout.addStretch(1)
         for combo in self.findChildren(QComboBox):
             _compact(combo)
@@ -193,6 +195,7 @@ class SettingsPanel(QWidget):
         row = QHBoxLayout()
         self.preset = QComboBox()
         self.preset.setObjectName("presetCombo")
+        self.preset.setAccessibleName(self.tr("Preset"))
         _compact(self.preset)
         row.addWidget(self.preset, 1)
         self.preset_menu_btn = QToolButton()
@@ -327,6 +330,37 @@ class SettingsPanel(QWidget):
     def _build_implicit_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("Metadata label (AIGC record)"))
         form = _form(box)
+        # Asked once (first run; the Edit menu asks again): it shapes what the form offers.
+        self.role_box = QWidget()
+        self.role_box.setObjectName("roleBox")
+        rl = QVBoxLayout(self.role_box)
+        rl.setContentsMargins(8, 4, 8, 8)
+        self.role_box.setStyleSheet("#roleBox { background: #fff8e1; border-radius: 4px; }")
+        self.role_box.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        title = QLabel("<b>" + self.tr("Who are you?") + "</b>")
+        what = QLabel(
+            self.tr(
+                "Creator: you publish AI content made with someone's AI service. Service "
+                "provider: you run the AI service or label your own output."
+            )
+        )
+        what.setWordWrap(True)
+        buttons = QHBoxLayout()
+        self.role_creator = QPushButton(self.tr("Creator"))
+        self.role_provider = QPushButton(self.tr("Service provider"))
+        buttons.addWidget(self.role_creator)
+        buttons.addWidget(self.role_provider)
+        self.role_creator.clicked.connect(lambda: self.set_role("creator", emit=True))
+        self.role_provider.clicked.connect(lambda: self.set_role("provider", emit=True))
+        note = QLabel(
+            self.tr("This only sets sensible defaults; change it later in the Edit menu.")
+        )
+        note.setWordWrap(True)
+        note.setStyleSheet(HINT_STYLE)
+        rl.addWidget(title)
+        rl.addWidget(what)
+        rl.addLayout(buttons)
+        rl.addWidget(note)
         self.write_record = QCheckBox(self.tr("Write the AIGC metadata record"))
         self.write_record.setObjectName("writeRecord")
         self.write_record.toggled.connect(self._write_record_toggled)
@@ -393,6 +427,7 @@ class SettingsPanel(QWidget):
                 )
                 helper.clicked.connect(self._code_from_uscc)
                 row.addWidget(helper)
+                self.uscc_btn = helper
                 edit.setPlaceholderText(self.tr("e.g. 001191440300708461136T1XGW3"))
             if name == "propagator":
                 edit.setPlaceholderText(self.tr("empty: the producer (first write)"))
@@ -428,7 +463,9 @@ class SettingsPanel(QWidget):
         self.output_edit = QLineEdit()
         self.output_edit.setObjectName("outputDir")
         self.output_edit.setAccessibleName(self.tr("Output folder"))
-        self.output_edit.setPlaceholderText(self.tr("default: a “labelled” folder beside the files"))
+        self.output_edit.setPlaceholderText(
+            self.tr("default: a “labelled” folder beside the files")
+        )
         self.output_edit.textChanged.connect(self._export_changed)
         self.browse_btn = QPushButton(self.tr("Browse…"))
         self.browse_btn.clicked.connect(self._browse_output)
@@ -522,7 +559,7 @@ class SettingsPanel(QWidget):
                 problem = self.producer_problem() if imp.enabled else None
                 # A forbidden character is shown at once: typing on would not fix it.
                 red = bool(problem) and (
-                    self.show_errors or bool(value_problem("ContentProducer", value))
+                    self.show_errors or bool(value and value_problem("ContentProducer", value))
                 )
                 self.id_errors[name].setText(problem if red else "")
                 if problem and not red:
@@ -543,6 +580,15 @@ class SettingsPanel(QWidget):
                 problem = producer_code_problem(value)
             self.id_errors[name].setText(problem or "")
             edit.setStyleSheet("border: 1px solid #c0392b;" if problem else "")
+
+    def set_role(self, role: str, emit: bool = False) -> None:
+        """ "creator": the code is the AI service's (no credit-code builder); "provider": your own
+        code, built from your credit code; "": not asked yet (the question is shown)."""
+        self.role = role
+        self.role_box.setVisible(role == "")
+        self.uscc_btn.setVisible(role != "creator")
+        if emit:
+            self.role_chosen.emit(role)
 
     def mark_export_attempted(self) -> None:
         self.show_errors = True

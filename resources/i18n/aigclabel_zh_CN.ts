@@ -272,7 +272,7 @@
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/export_dialog.py" line="123"/>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="291"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="295"/>
         <source>Details ▸</source>
         <translation>详细信息 ▸</translation>
     </message>
@@ -292,78 +292,78 @@
         <translation>打开报告</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="180"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="184"/>
         <source>Cancelling: finishing the files in progress…</source>
         <translation>正在取消：等待处理中的文件完成…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="200"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="204"/>
         <source>Labelling: {0}</source>
         <translation>正在标识：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="222"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="226"/>
         <source>estimating…</source>
         <translation>正在估算剩余时间…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="224"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="228"/>
         <source>about {0} left</source>
         <translation>约剩 {0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="227"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="231"/>
         <source>{0} of {1} files · {2}</source>
         <translation>第 {0} / {1} 个文件 · {2}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="291"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="295"/>
         <source>Details ▾</source>
         <translation>详细信息 ▾</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="233"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="237"/>
         <source>Export stopped: {0}</source>
         <translation>导出已停止：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="236"/>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="283"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="240"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="287"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="246"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="250"/>
         <source>Done: {0} labelled, {1} skipped, {2} failed</source>
         <translation>完成：{0} 个已加标识，{1} 个跳过，{2} 个失败</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="250"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="254"/>
         <source>Cancelled: {0} labelled, {1} not started</source>
         <translation>已取消：{0} 个已加标识，{1} 个未开始</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="254"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="258"/>
         <source>Output folder: {0}</source>
         <translation>输出文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="258"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="262"/>
         <source>{0} files were not exported (file type not supported): {1}</source>
         <translation>{0} 个文件未导出（不支持的文件类型）：{1}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="271"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="275"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="271"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="275"/>
         <source>skipped</source>
         <translation>已跳过</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="263"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="267"/>
         <source>Report: {0}</source>
         <translation>报告：{0}</translation>
     </message>
@@ -475,411 +475,416 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="110"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="112"/>
         <source>aigclabel — label AI-generated content</source>
         <translation>aigclabel — 为人工智能生成内容添加标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="144"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="151"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="155"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="162"/>
         <source>All files</source>
         <translation>全部文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="155"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="162"/>
         <source>Not yet exported</source>
         <translation>尚未导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="155"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="162"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="155"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="162"/>
         <source>Done</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="159"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="163"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="166"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="170"/>
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="170"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="177"/>
         <source>Files</source>
         <translation>文件列表</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="194"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="206"/>
         <source>No files yet</source>
         <translation>还没有文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="199"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="211"/>
         <source>Drag pictures, audio, video or documents here (files or whole folders), or use Add Files / Add Folder. Nothing is changed in the originals: labelled copies go to the output folder.</source>
         <translation>把图片、音频、视频或文档（文件或整个文件夹）拖到这里，或使用“添加文件”/“添加文件夹”。原文件不会被修改：加标识的副本保存到输出文件夹。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="206"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="218"/>
         <source>Try with samples</source>
         <translation>用示例试试</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="210"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="222"/>
         <source>A picture, a short clip with sound and a short audio file.</source>
         <translation>一张图片、一段带声音的短视频和一段短音频。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="233"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="247"/>
         <source>Output folder</source>
         <translation>输出文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="241"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="255"/>
         <source>Export labelled copies</source>
         <translation>导出带标识的副本</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="259"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="626"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="273"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="648"/>
         <source>Select a file to see the label exactly as it will be written.</source>
         <translation>选择一个文件，即可看到将要写入的标识效果。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="270"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="284"/>
         <source>Drag the label to move it; near a corner or an edge it snaps into place.</source>
         <translation>拖动标签可移动位置；靠近角落或边缘时会自动对齐。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="274"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="288"/>
         <source>A moved label applies to all files</source>
         <translation>拖动标签的位置应用于所有文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="278"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="292"/>
         <source>◀ Previous</source>
         <translation>◀ 上一个</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="283"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="297"/>
         <source>Next ▶</source>
         <translation>下一个 ▶</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="290"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="608"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="304"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="630"/>
         <source>100 %</source>
         <translation>100 %</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="291"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="305"/>
         <source>Show the picture at 100 % around the label (or fit)</source>
         <translation>以 100% 显示标识周围的画面（或适应窗口）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="296"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="310"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="306"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="320"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="308"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="322"/>
         <source>Check</source>
         <translation>检查</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="313"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="327"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="315"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="329"/>
         <source>Add &amp;Files…</source>
         <translation>添加文件(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="319"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="333"/>
         <source>Add F&amp;older…</source>
         <translation>添加文件夹(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="322"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="336"/>
         <source>Try with &amp;samples</source>
         <translation>用示例试试(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="324"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="338"/>
         <source>&amp;Export…</source>
         <translation>导出(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="326"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="340"/>
         <source>&amp;Check files…</source>
         <translation>检查文件(&amp;C)…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="330"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="344"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="342"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="356"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="344"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="358"/>
         <source>&amp;Remove</source>
         <translation>移除(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="347"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="361"/>
         <source>C&amp;lear</source>
         <translation>清空(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="349"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="363"/>
         <source>&amp;Play labelled audio/video</source>
         <translation>播放加标识后的音视频(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="352"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="366"/>
         <source>Remember the file list</source>
         <translation>记住文件列表</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="359"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="369"/>
+        <source>Creator or service provider…</source>
+        <translation>创作者还是服务提供者…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="375"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="366"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="382"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="367"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="383"/>
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="421"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="437"/>
         <source>Cannot add: {0}</source>
         <translation>无法添加：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="427"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="443"/>
         <source>{0} files added</source>
         <translation>已添加 {0} 个文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="433"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="449"/>
         <source>Add files</source>
         <translation>添加文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="438"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="454"/>
         <source>Add folder</source>
         <translation>添加文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="445"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="461"/>
         <source>Samples</source>
         <translation>示例</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="445"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="461"/>
         <source>No sample files are installed.</source>
         <translation>未安装示例文件。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="488"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="510"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="489"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="511"/>
         <source>An export is running. Stop it and clear the list?</source>
         <translation>正在导出。要停止导出并清空列表吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="490"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="512"/>
         <source>Stop and clear</source>
         <translation>停止并清空</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="531"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="553"/>
         <source>files to label</source>
         <translation>要标识的文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="536"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="558"/>
         <source>something to write: a visible label or the metadata record</source>
         <translation>要写入的内容：可见标识或元数据记录</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="549"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="571"/>
         <source>the producer code ({0} files have no record yet)</source>
         <translation>生成方代码（{0} 个文件还没有记录）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="551"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="573"/>
         <source>a valid producer code: {0}</source>
         <translation>有效的生成方代码：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="565"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="587"/>
         <source>Still needed: {0}</source>
         <translation>还需要：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="570"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="592"/>
         <source>Ready: {0} files</source>
         <translation>可以导出：{0} 个文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="608"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="630"/>
         <source>Fit</source>
         <translation>适应窗口</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="634"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="656"/>
         <source>Reading {0}…</source>
         <translation>正在读取 {0}…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="641"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="663"/>
         <source>Text files get a prompt line: “{0}”</source>
         <translation>文本文件将加入一行提示语：“{0}”</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="671"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="693"/>
         <source>label text height {0:.1f}% of the shorter side</source>
         <translation>标签文字高度为短边的 {0:.1f}%</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="677"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="699"/>
         <source>No preview: {0}</source>
         <translation>无法预览：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="713"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="735"/>
         <source>Move the label in all files</source>
         <translation>移动所有文件的标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="714"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="736"/>
         <source>{0} files have their own label position. Replace them all?</source>
         <translation>{0} 个文件有各自的标识位置。全部替换吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="717"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="739"/>
         <source>Replace all</source>
         <translation>全部替换</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="734"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="756"/>
         <source>Label moved to {0}</source>
         <translation>标签已移到 {0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="742"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="764"/>
         <source>a custom place</source>
         <translation>自定义位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="794"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="802"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="816"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="824"/>
         <source>Save preset</source>
         <translation>保存预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="794"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="816"/>
         <source>Preset name:</source>
         <translation>预设名称：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="811"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="815"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="824"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="833"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="837"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="846"/>
         <source>Rename preset</source>
         <translation>重命名预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="811"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="833"/>
         <source>Built-in presets cannot be renamed.</source>
         <translation>内置预设不能重命名。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="815"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="837"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="833"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="839"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="855"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="861"/>
         <source>Delete preset</source>
         <translation>删除预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="833"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="855"/>
         <source>Built-in presets cannot be deleted.</source>
         <translation>内置预设不能删除。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="873"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="877"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="905"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="895"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="899"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="927"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="968"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="990"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="969"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="991"/>
         <source>An export is running. Stop it and quit? Files in progress are not kept.</source>
         <translation>正在导出。要停止并退出吗？正在处理的文件不会保留。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="970"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="992"/>
         <source>Stop and quit</source>
         <translation>停止并退出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="878"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="900"/>
         <source>Cannot create the output folder: {0}</source>
         <translation>无法创建输出文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="900"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="922"/>
         <source>Before exporting, please add:</source>
         <translation>导出前请补充：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="910"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="932"/>
         <source>Export the visible label only</source>
         <translation>只导出可见标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="942"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="964"/>
         <source>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;Labels AI-generated images, audio, video and text per GB 45438-2025.&lt;/p&gt;&lt;p&gt;Licence: GPL-3.0-or-later.&lt;br&gt;PySide6 {1} (LGPL-3.0) · PyAV {2} with FFmpeg {3} (GPL build: x264/x265)&lt;br&gt;Font: Noto Sans SC, SIL Open Font License 1.1&lt;/p&gt;</source>
         <translation>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;按 GB 45438-2025 为人工智能生成的图片、音频、视频和文本添加标识。&lt;/p&gt;&lt;p&gt;许可证：GPL-3.0-or-later。&lt;br&gt;PySide6 {1}（LGPL-3.0）· PyAV {2}，内含 FFmpeg {3}（GPL 构建：x264/x265）&lt;br&gt;字体：Noto Sans SC，SIL Open Font License 1.1&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="951"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="973"/>
         <source>About aigclabel</source>
         <translation>关于 aigclabel</translation>
     </message>
@@ -1025,424 +1030,450 @@
 <context>
     <name>SettingsPanel</name>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="139"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="140"/>
         <source>custom ({0})</source>
         <translation>自定义（{0}）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="179"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="180"/>
         <source>No AIGC record in the selected file: a first write.</source>
         <translation>所选文件没有 AIGC 记录：将首次写入。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="186"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="187"/>
         <source>Producer's record in this file (kept unchanged):</source>
         <translation>文件中已有的生成者记录（保持不变）：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="191"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="192"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="197"/>
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="200"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="202"/>
         <source>Manage</source>
         <translation>管理</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="208"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="210"/>
         <source>Save current settings as…</source>
         <translation>将当前设置另存为…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="209"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="211"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="210"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="212"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="214"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="216"/>
         <source>Metadata only (no visible or audible label)</source>
         <translation>仅元数据（不加可见或可听标识）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="221"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="223"/>
         <source>Visible label (images, video)</source>
         <translation>可见标识（图片、视频）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="226"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="228"/>
         <source>Text</source>
         <translation>文字</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="231"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="233"/>
         <source>Label language</source>
         <translation>标签语言</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="235"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="237"/>
         <source>top left</source>
         <translation>左上角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="236"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="238"/>
         <source>top</source>
         <translation>顶部居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="237"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="239"/>
         <source>top right</source>
         <translation>右上角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="238"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="240"/>
         <source>left</source>
         <translation>左侧居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="239"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="241"/>
         <source>centre</source>
         <translation>正中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="240"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="242"/>
         <source>right</source>
         <translation>右侧居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="241"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="243"/>
         <source>bottom left</source>
         <translation>左下角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="242"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="244"/>
         <source>bottom</source>
         <translation>底部居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="243"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="245"/>
         <source>bottom right</source>
         <translation>右下角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="247"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="249"/>
         <source>auto (least busy corner, avoids faces)</source>
         <translation>自动（选最空的角落，避开人脸）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="248"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="250"/>
         <source>custom</source>
         <translation>自定义</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="252"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="254"/>
         <source>Position</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="260"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="262"/>
         <source>Text height</source>
         <translation>文字高度</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="271"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="273"/>
         <source>Text colour</source>
         <translation>文字颜色</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="272"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="274"/>
         <source>Plate colour</source>
         <translation>底板颜色</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="273"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="275"/>
         <source>Plate opacity</source>
         <translation>底板不透明度</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="277"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="279"/>
         <source>Audible label (audio)</source>
         <translation>音频标识（音频）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="280"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="282"/>
         <source>voice: “本内容由人工智能生成”</source>
         <translation>语音：“本内容由人工智能生成”</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="281"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="283"/>
         <source>rhythm: Morse “AI” (· – · ·)</source>
         <translation>节奏：摩尔斯码“AI”（· – · ·）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="282"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="284"/>
         <source>my own recording…</source>
         <translation>我自己的录音…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="284"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="286"/>
         <source>Prompt</source>
         <translation>提示音</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="287"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="303"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="289"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="305"/>
         <source>start</source>
         <translation>开头</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="288"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="304"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="290"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="306"/>
         <source>end</source>
         <translation>结尾</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="289"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="305"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="291"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="307"/>
         <source>start and end</source>
         <translation>开头和结尾</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="295"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="297"/>
         <source>Where</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="299"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="301"/>
         <source>Video</source>
         <translation>视频</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="306"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="308"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="312"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="314"/>
         <source>Label cards</source>
         <translation>提示位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="318"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="320"/>
         <source>Card length</source>
         <translation>提示时长</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="319"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="321"/>
         <source>Keep a corner label for the whole video</source>
         <translation>整个视频持续显示角标</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="322"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="324"/>
         <source>Insert separate title cards</source>
         <translation>插入单独的提示画面</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="328"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="330"/>
         <source>Metadata label (AIGC record)</source>
         <translation>元数据标识（AIGC 记录）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="330"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="337"/>
+        <source>Who are you?</source>
+        <translation>您的身份</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="353"/>
+        <source>This only sets sensible defaults; change it later in the Edit menu.</source>
+        <translation>这只用于设置合适的默认值，之后可在“编辑”菜单中更改。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="362"/>
         <source>Write the AIGC metadata record</source>
         <translation>写入 AIGC 元数据记录</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="346"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="378"/>
         <source>The producer code belongs to the AI service that generated the content (its provider), not to you as a creator: copy it from the service's terms or from a file it made. Files that already carry a producer's record keep it, and need no code. See “Whose producer code?” in the README.</source>
         <translation>生成方代码属于生成该内容的 AI 服务（其服务提供者），而不是作为创作者的您：请从该服务的协议或它生成的文件中复制。已带有生成方记录的文件会保留原记录，无需填写代码。详见 README 中的“生成方代码是谁的？”。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="357"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="389"/>
         <source>1 — AI-generated</source>
         <translation>1 — 人工智能生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="358"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="390"/>
         <source>2 — possibly AI-generated</source>
         <translation>2 — 可能为人工智能生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="359"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="391"/>
         <source>3 — suspected AI-generated</source>
         <translation>3 — 疑似人工智能生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="363"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="395"/>
         <source>Label</source>
         <translation>标识值</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="367"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="399"/>
         <source>Producer code</source>
         <translation>生成者编码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="368"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="400"/>
         <source>Produce ID</source>
         <translation>内容编号（ProduceID）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="369"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="401"/>
         <source>Propagator code</source>
         <translation>传播者编码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="370"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="402"/>
         <source>Propagate ID</source>
         <translation>传播编号（PropagateID）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="382"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="414"/>
         <source>Generate</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="385"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="417"/>
         <source>empty: generated for each file</source>
         <translation>留空：为每个文件生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="513"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="548"/>
         <source>Required for files without a record: the code of the AI service.</source>
         <translation>没有记录的文件需要：AI 服务的代码。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="532"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="567"/>
         <source>✓ a valid 27-character provider code</source>
         <translation>✓ 有效的 27 位服务提供者代码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="534"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="569"/>
         <source>Used as the service's registered name.</source>
         <translation>将作为该服务的登记名称使用。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="398"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="431"/>
         <source>empty: the producer (first write)</source>
         <translation>留空：与生成者相同（首次写入）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="408"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="441"/>
         <source>Also write IPTC DigitalSourceType</source>
         <translation>同时写入 IPTC DigitalSourceType</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="410"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="443"/>
         <source>The international field read by Google, Meta and many asset managers</source>
         <translation>Google、Meta 及许多素材管理系统读取的国际通用字段</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="422"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="455"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="433"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="468"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="430"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="654"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="463"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="698"/>
         <source>Output folder</source>
         <translation>输出文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="336"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="340"/>
+        <source>Creator: you publish AI content made with someone's AI service. Service provider: you run the AI service or label your own output.</source>
+        <translation>创作者：您发布使用他人 AI 服务生成的内容。服务提供者：您运营 AI 服务，或为自己生成的内容加标识。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="346"/>
+        <source>Creator</source>
+        <translation>创作者</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="347"/>
+        <source>Service provider</source>
+        <translation>服务提供者</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="368"/>
         <source>Visible label only: the copies get no machine-readable AIGC record, so platforms and checkers cannot read that they are AI-generated.</source>
         <translation>仅可见标识：副本中没有机器可读的 AIGC 记录，平台和检测工具无法读出它们由 AI 生成。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="387"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="419"/>
         <source>Build from a credit code…</source>
         <translation>由信用代码生成…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="390"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="422"/>
         <source>For service providers: build the 27-character provider code from your unified social credit code</source>
         <translation>供服务提供者使用：由您的统一社会信用代码生成 27 位服务提供者代码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="396"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="429"/>
         <source>e.g. 001191440300708461136T1XGW3</source>
         <translation>例如 001191440300708461136T1XGW3</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="431"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="465"/>
         <source>default: a “labelled” folder beside the files</source>
         <translation>默认：文件旁的“已标识”文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="440"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="475"/>
         <source>File names</source>
         <translation>文件名</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="443"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="478"/>
         <source>rename the new file</source>
         <translation>重命名新文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="444"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="479"/>
         <source>skip</source>
         <translation>跳过</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="445"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="480"/>
         <source>overwrite</source>
         <translation>覆盖</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="449"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="484"/>
         <source>If the file exists</source>
         <translation>文件已存在时</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="490"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="525"/>
         <source>GB 45438 §5.2: the text height must be at least 5% of the shorter side.</source>
         <translation>GB 45438 §5.2：文字高度不得低于画面短边的 5%。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="499"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="534"/>
         <source>GB 45438 §5.4: the start prompt must be shown for at least 2 s.</source>
         <translation>GB 45438 §5.4：起始提示持续时间不得短于 2 秒。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="591"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="598"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="606"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="617"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="635"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="642"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="650"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="661"/>
         <source>Provider code</source>
         <translation>服务提供者编码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="591"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="635"/>
         <source>Unified social credit code (18 characters):</source>
         <translation>统一社会信用代码（18 位）：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="600"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="644"/>
         <source>This is not a valid unified social credit code (wrong length, character or check character).</source>
         <translation>这不是有效的统一社会信用代码（长度、字符或校验位有误）。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="608"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="652"/>
         <source>Service extension (5 characters, e.g. 00000 or 1 + a 4-character model code):</source>
         <translation>服务扩展码（5 位，如 00000，或 1 加 4 位模型代码）：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="627"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="671"/>
         <source>Your prompt recording</source>
         <translation>您的提示音录音</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="629"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="673"/>
         <source>Audio (*.wav *.mp3 *.flac *.m4a *.ogg *.opus)</source>
         <translation>音频 (*.wav *.mp3 *.flac *.m4a *.ogg *.opus)</translation>
     </message>

@@ -141,11 +141,13 @@ def window(qtbot, qapp, qsettings):
     # (see LabelledPlayer.autoplay).
     w.audio_preview.player.autoplay = False
     w.video_preview.player.autoplay = False
-    yield w
-    w.close()  # stops media players, as the app does on quit
-    if w.export_dialog is not None and w.export_dialog.final is None:
-        w.export_dialog.cancel_token.cancel()
-        qtbot.waitUntil(lambda: w.export_dialog.final is not None, timeout=60000)
+    try:
+        yield w
+    finally:
+        # Stop a running export first: closing would ask for confirmation with nobody to answer.
+        if w.export_dialog is not None and w.export_dialog.final is None:
+            w.stop_export(timeout_s=120)
+        w.close()  # stops media players, as the app does on quit
     from PySide6.QtCore import QThreadPool
 
     QThreadPool.globalInstance().waitForDone(30000)
