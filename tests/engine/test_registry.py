@@ -46,5 +46,5 @@ def test_readme_carrier_table_is_the_registry():
     m = re.search(r"<!-- registry:carriers -->\n(.*?)\n<!-- /registry:carriers -->", text, re.S)
     assert m, "README lost its generated carrier table markers"
     assert m.group(1) == registry.carrier_table(), (
-        "README carrier table differs from the registry: run `python -m packaging.gen_docs`"
+        "README carrier table differs from the registry: run `python packaging/gen_docs.py`"
     )
