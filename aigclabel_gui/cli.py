@@ -335,7 +335,9 @@ def cmd_label(args: argparse.Namespace) -> int:
     if args.executor != "local":
         from aigclabel_gui.engine.cluster import parse_executor  # imports Ray only when asked
 
-        executor = parse_executor(args.executor, num_cpus=args.jobs or None)
+        executor = parse_executor(
+            args.executor, num_cpus=args.jobs or None, time_limit=args.time_limit
+        )
         if executor is not None:
             executor.connect()  # a missing Ray or an unreachable cluster fails before any file
     old = signal.signal(signal.SIGINT, on_sigint)

@@ -54,15 +54,20 @@ class ClusterError(AigcError):
     )
 
 
-def parse_executor(spec: str, *, num_cpus: int | None = None) -> RayExecutor | None:
+def parse_executor(
+    spec: str, *, num_cpus: int | None = None, time_limit: float | None = None
+) -> RayExecutor | None:
     """`local` → None (the process pool); `ray` → a Ray cluster started in this process (with
     `num_cpus` CPUs, default all); `ray=HOST:PORT` → the running cluster whose head listens there
-    (`ray start --head --port=PORT`)."""
+    (`ray start --head --port=PORT`). `time_limit` (seconds, 0 = none) replaces the default
+    per-file limit, as `--time-limit` does for the local pool."""
     name, _, address = spec.partition("=")
     if name == "local" and not address:
         return None
     if name == "ray":
-        return RayExecutor(address.strip() or None, num_cpus=num_cpus)
+        if time_limit is None:
+            return RayExecutor(address.strip() or None, num_cpus=num_cpus)
+        return RayExecutor(address.strip() or None, num_cpus=num_cpus, time_limit=time_limit or None)
     raise InvalidSettings(
         f"executor {spec!r}", advice="use `local`, `ray` (a local Ray) or `ray=HOST:PORT`"
     )

@@ -154,7 +154,10 @@ def test_same_records_and_pixels_as_the_local_pool(ray_cluster, tmp_path):
     tags = exiftool_json(png)
     assert PRODUCER in json.dumps(tags, ensure_ascii=False)
     assert not _leftovers(tmp_path / "ray")
-    assert json.loads((tmp_path / "ray" / ".aigclabel-manifest.json").read_text("utf-8"))
+    journal = (tmp_path / "ray" / ".aigclabel-manifest.json").read_text("utf-8").splitlines()
+    assert len([json.loads(line) for line in journal]) == sum(
+        f["status"] == "ok" for f in ray_rep["files"]
+    )  # the driver journals every committed file, one line each
 
 
 def _heavy_inputs(root: Path, n: int, size=(1600, 1200)) -> Path:
@@ -225,7 +228,7 @@ def test_a_retry_after_the_commit_does_not_label_the_file_again(ray_cluster, tmp
     rep = {Path(f["src"]).name: f for f in _report(out)["files"]}
     assert rep[DIE_AFTER_COMMIT]["status"] == "ok"
     assert rep[DIE_AFTER_COMMIT]["warnings"] == ["committed by attempt 1 before its worker was lost"]
-    assert rep["other.png"]["warnings"] == []
+    assert [w for w in rep["other.png"]["warnings"] if "generated locally" not in w] == []
     dst = out / DIE_AFTER_COMMIT
     assert Image.open(dst).size == (320, 240)  # the first attempt's output, complete
     rec = inspect_file(dst)
@@ -274,7 +277,7 @@ def test_resume_after_the_driver_was_killed(ray_cluster, tmp_path):
             line = p.stdout.readline()
             assert line, p.stderr.read()
             if line.startswith("ok: "):
-                done.append(Path(line.split(" -> ")[1].strip()))
+                done.append(Path(re.search(r" -> (.+?\.jpg)", line).group(1)))
         p.kill()  # SIGKILL: no cleanup, no report, no final manifest
         p.wait(timeout=10)
     finally:
@@ -285,7 +288,7 @@ def test_resume_after_the_driver_was_killed(ray_cluster, tmp_path):
         assert inspect_file(x).verdict == "compliant", x
     kept = {x: x.stat().st_mtime_ns for x in done}
 
-    p = _cli([*args, "--on-exist", "skip"], ray_cluster.env)
+    p = _cli(args, ray_cluster.env)  # the driver's journal says what is done
     _, err = p.communicate(timeout=150)
     assert p.returncode == 0, err
     s = _report(out)["summary"]
@@ -326,8 +329,11 @@ import json, sys
 from pathlib import Path
 from aigclabel_gui.engine import (BatchFinished, ImplicitSettings, LabelSettings, RayExecutor,
                                   plan_jobs, run_batch)
+from aigclabel_gui.engine.settings import VideoSettings
 src, out, address, producer = sys.argv[1:5]
-settings = LabelSettings(implicit=ImplicitSettings(producer=producer))
+# A persistent label re-encodes every frame (no smart render): seconds of work per clip.
+settings = LabelSettings(implicit=ImplicitSettings(producer=producer),
+                         video=VideoSettings(persistent=True))
 jobs = plan_jobs([Path(src)], Path(out), settings)
 with RayExecutor(address, time_limit=0.5) as ex:
     final = list(run_batch(jobs, outdir=Path(out), executor=ex))[-1]
@@ -339,7 +345,7 @@ print(json.dumps({Path(r.src).name: [r.status, r.reason] for r in final.results}
 def test_per_file_time_limit_fails_the_file_not_the_batch(ray_cluster, tmp_path):
     src = tmp_path / "in"
     src.mkdir()
-    make_clip(src / "long.mp4", w=640, h=360, fps=25, secs=6)  # seconds of encoding
+    make_clip(src / "long.mp4", w=1280, h=720, fps=25, secs=10)  # seconds of encoding, idle or not
     _img(src / "small.png")
     out = tmp_path / "out"
     # The library API, in a driver process of its own (as a platform's pipeline would run it).
