@@ -97,6 +97,21 @@ ZH = {
     "Creator": "创作者",
     "Service provider": "服务提供者",
     "Creator: you publish AI content made with someone's AI service. Service provider: you run the AI service or label your own output.": "创作者：您发布使用他人 AI 服务生成的内容。服务提供者：您运营 AI 服务，或为自己生成的内容加标识。",
+    "AIGC record ✓ (with notes)": "有 AIGC 记录 ✓（附说明）",
+    "These files would get no visible or audible label, which GB 45438 §5 asks for:\n\n{0}\n\n"
+    "Measures Art. 9: unlabelled copies may be handed out only at the user's own request, and the "
+    "labelling duty stays with whoever publishes them. Your choice is written into the report. "
+    "Export without the label?": "这些文件将没有可见或可听的标识，而 GB 45438 第 5 章要求添加：\n\n{0}\n\n"
+    "《标识办法》第九条：仅在用户本人要求时才可提供未加显式标识的内容，标识义务由发布者承担。"
+    "您的选择会写入报告。仍然不加标识导出吗？",
+    "No explicit label": "无显式标识",
+    "Export without it": "不加标识导出",
+    'The label text “{0}” lacks the "AI" and "generated/synthesised" elements GB 45438 '
+    "§5.2/§5.4 ask for (the default is AI生成). Draw it anyway? The report will say it was "
+    "forced.": "标识文字“{0}”缺少 GB 45438 第 5.2/5.4 条要求的“人工智能”与“生成/合成”要素"
+    "（默认为 AI生成）。仍然使用吗？报告中会注明为强制使用。",
+    "Label text": "标识文字",
+    "Draw it anyway": "仍然使用",
 }
 
 

@@ -189,6 +189,7 @@ class FileModel(QAbstractTableModel):
             return "…"
         return {
             "compliant": self.tr("AIGC record ✓"),
+            "compliant-with-warnings": self.tr("AIGC record ✓ (with notes)"),
             "not-compliant": self.tr("AIGC record, not compliant"),
             "no-label": self.tr("none"),
             "cannot-tell": self.tr("cannot tell (damaged)"),

@@ -606,7 +606,7 @@ class MainWindow(QMainWindow):
         # Drag and drop only adds references to the list: nothing is moved or copied.
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         if self.tabs.currentIndex() == 1:
-            self.check_view.check_paths([p for p in paths if p.is_file()])
+            self.check_view.check_paths(paths)  # folders are walked by the Check tab, off the UI thread
         else:
             self.add_paths(paths)
         event.setDropAction(Qt.DropAction.CopyAction)
@@ -862,6 +862,48 @@ class MainWindow(QMainWindow):
         self._fill_presets()
 
     # --- export ---------------------------------------------------------------------------------------
+    def _confirmed_settings(self, entries) -> LabelSettings | None:
+        """The export's settings after the guardrails (GB 45438 §5): a file kind that would get
+        no explicit label, or label wording without "AI" + "generated", needs the user's own
+        choice, asked here once and recorded in the report by the engine. Fixed IDs on several
+        files become per-file prefixes (Annex E: an ID per piece of content). None: cancelled."""
+        from aigclabel_gui.engine.errors import LabelTextRefused
+        from aigclabel_gui.engine.pipeline import check_label_text, explicit_missing
+
+        s = self.settings
+        kinds = sorted({e.kind for e in entries if e.kind})
+        reasons = [r for k in kinds if (r := explicit_missing(k, s))]
+        if reasons and not s.no_explicit:
+            text = self.tr(
+                "These files would get no visible or audible label, which GB 45438 §5 asks for:"
+                "\n\n{0}\n\nMeasures Art. 9: unlabelled copies may be handed out only at the "
+                "user's own request, and the labelling duty stays with whoever publishes them. "
+                "Your choice is written into the report. Export without the label?"
+            ).format("\n".join(f"• {r}" for r in reasons))
+            if not self.confirm(self.tr("No explicit label"), text, self.tr("Export without it")):
+                return None
+            s = dataclasses.replace(s, no_explicit=True)
+        refused = None
+        if s.visible.enabled and not s.implicit_only:
+            for k in {"image", "video"} & set(kinds):
+                try:
+                    check_label_text(k, s)  # the engine's own rule, asked before the batch
+                except LabelTextRefused as exc:
+                    refused = exc
+        if refused is not None:
+            text = self.tr(
+                "The label text “{0}” lacks the \"AI\" and \"generated/synthesised\" elements "
+                "GB 45438 §5.2/§5.4 ask for (the default is AI生成). Draw it anyway? The report "
+                "will say it was forced."
+            ).format(s.visible.resolved_text())
+            if not self.confirm(self.tr("Label text"), text, self.tr("Draw it anyway")):
+                return None
+            s = dataclasses.replace(s, force_text=True)
+        imp = s.implicit
+        if len(entries) > 1 and (imp.produce_id or imp.propagate_id) and not imp.ids_as_prefix:
+            s = dataclasses.replace(s, implicit=dataclasses.replace(imp, ids_as_prefix=True))
+        return s
+
     def export(self, workers: int = 0, only: list[Path] | None = None) -> ExportDialog | None:
         """Check the inputs, then run the batch in an ExportDialog (off the UI thread). What is
         missing is said in one message, and the first missing field gets the focus."""
@@ -880,13 +922,16 @@ class MainWindow(QMainWindow):
             self._show_missing(missing)
             return None
         outdir = self.output_dir()
+        settings = self._confirmed_settings(entries)
+        if settings is None:
+            return None
         try:
-            self.settings.validate()
+            settings.validate()
             overrides = {e.path: e.override for e in entries if e.override is not None}
             jobs = plan_jobs(
                 [e.path for e in entries],
                 outdir,
-                self.settings,
+                settings,
                 name_template=self.panel.name_template,
                 overrides=overrides,
             )

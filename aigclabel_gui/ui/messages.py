@@ -33,7 +33,7 @@ def friendly_reason(reason: str, status: str = "failed") -> str:
     r = reason or ""
     if status == "cancelled" or r.startswith("cancelled"):
         return QCoreApplication.translate("Messages", "Cancelled before it was finished.")
-    if "(resume)" in r:
+    if "(resume" in r:  # "already labelled … (resume; output verified)"
         return QCoreApplication.translate(
             "Messages", "Already labelled with these settings in this folder; left as it is."
         )

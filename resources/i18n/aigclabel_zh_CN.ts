@@ -53,197 +53,197 @@
 <context>
     <name>CheckView</name>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="46"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="46"/>
         <source>Check a file…</source>
         <translation>检查文件…</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="48"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="48"/>
         <source>Check a folder…</source>
         <translation>检查文件夹…</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="50"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="51"/>
         <source>Drop files or folders here to see which AI-content labels they carry.</source>
         <translation>将文件或文件夹拖到这里，查看其中带有哪些人工智能生成内容标识。</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="61"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="63"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="61"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="63"/>
         <source>Verdict</source>
         <translation>结论</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="61"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="63"/>
         <source>Rule</source>
         <translation>依据</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="61"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="63"/>
         <source>Advice</source>
         <translation>建议</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="75"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="77"/>
         <source>Select a file to see its labels.</source>
         <translation>选择一个文件查看其标识。</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="103"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="105"/>
         <source>Check files</source>
         <translation>检查文件</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="108"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="110"/>
         <source>Check a folder</source>
         <translation>检查文件夹</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="131"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="133"/>
         <source>✔ Compliant: one complete AIGC record in the right place.</source>
         <translation>✔ 合规：在正确位置有一条完整的 AIGC 记录。</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="133"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="135"/>
         <source>✔ Compliant with warnings: a sound AIGC record with a recognised deviation.</source>
         <translation>✔ 合规但有提醒：AIGC 记录可用，但存在已知的偏差。</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="135"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="137"/>
         <source>✘ Has an AIGC record, but it does not conform.</source>
         <translation>✘ 有 AIGC 记录，但不符合要求。</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="136"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="138"/>
         <source>✘ No AIGC record.</source>
         <translation>✘ 没有 AIGC 记录。</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="137"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="139"/>
         <source>? Cannot tell: the file is damaged.</source>
         <translation>? 无法判断：文件已损坏。</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="139"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="141"/>
         <source>Plain text has no metadata carrier; only a prompt line in the text can label it.</source>
         <translation>纯文本没有元数据载体，只能在文本中加入提示语来标识。</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="141"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="143"/>
         <source>Unsupported file type.</source>
         <translation>不支持的文件类型。</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="146"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="148"/>
         <source>compliant</source>
         <translation>合规</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="147"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="149"/>
         <source>compliant with warnings</source>
         <translation>合规（有提醒）</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="148"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="150"/>
         <source>not compliant</source>
         <translation>不合规</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="149"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="151"/>
         <source>no label</source>
         <translation>无标识</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="150"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="152"/>
         <source>cannot tell</source>
         <translation>无法判断</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="151"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="153"/>
         <source>no carrier</source>
         <translation>无载体</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="152"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="154"/>
         <source>unsupported</source>
         <translation>不支持</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="157"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="159"/>
         <source>Nothing to do.</source>
         <translation>无需处理。</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="159"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="161"/>
         <source>Label it for publishing to fill the propagator fields and move the record to the primary carrier.</source>
         <translation>发布前为其添加标识，以填写传播者字段并把记录移到主要载体中。</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="162"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="164"/>
         <source>Re-export it from the generator, or label it: the producer's fields are kept and one conforming record is written.</source>
         <translation>从生成服务重新导出，或为其添加标识：保留生成者字段，并写入一条合规记录。</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="164"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="166"/>
         <source>Label it with your provider code as the producer.</source>
         <translation>以您的服务提供者编码作为生成者为其添加标识。</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="165"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="167"/>
         <source>Re-export the file from its source and check again.</source>
         <translation>从来源重新导出该文件后再检查。</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="167"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="169"/>
         <source>Keep the visible prompt, or convert to a format with a carrier (PNG, Markdown).</source>
         <translation>保留可见提示，或转换为有元数据载体的格式（PNG、Markdown）。</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="169"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="171"/>
         <source>Check a supported format.</source>
         <translation>请检查受支持的格式。</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="204"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="206"/>
         <source>{0} {1}</source>
         <translation>{0} 个{1}</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="209"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="211"/>
         <source>{0} files: {1}</source>
         <translation>{0} 个文件：{1}</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="211"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="213"/>
         <source>(checking…)</source>
         <translation>（检查中…）</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="212"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="214"/>
         <source>No supported files found.</source>
         <translation>未找到受支持的文件。</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="225"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="227"/>
         <source>Rule:</source>
         <translation>依据：</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="225"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="227"/>
         <source>Advice:</source>
         <translation>建议：</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="226"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="228"/>
         <source>Record in</source>
         <translation>记录位于</translation>
     </message>
     <message>
-        <location filename="../work/wt-comp/aigclabel_gui/ui/check_view.py" line="252"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="255"/>
         <source>Visible and audible labels cannot be verified on an arbitrary file.</source>
         <translation>无法在任意文件上核验可见或可听的显式标识。</translation>
     </message>
@@ -397,7 +397,7 @@
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/file_model.py" line="176"/>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="196"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="197"/>
         <source>unsupported</source>
         <translation>不支持</translation>
     </message>
@@ -428,46 +428,51 @@
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/file_model.py" line="192"/>
+        <source>AIGC record ✓ (with notes)</source>
+        <translation>有 AIGC 记录 ✓（附说明）</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="193"/>
         <source>AIGC record, not compliant</source>
         <translation>有 AIGC 记录，不合规</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="193"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="194"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="194"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="195"/>
         <source>cannot tell (damaged)</source>
         <translation>无法判断（已损坏）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="195"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="196"/>
         <source>no metadata carrier</source>
         <translation>无元数据载体</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="202"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="203"/>
         <source>labelling…</source>
         <translation>处理中…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="203"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="204"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="204"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="205"/>
         <source>skipped</source>
         <translation>已跳过</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="205"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="206"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="206"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="207"/>
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
@@ -842,49 +847,87 @@
         <translation>内置预设不能删除。</translation>
     </message>
     <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="878"/>
+        <source>These files would get no visible or audible label, which GB 45438 §5 asks for:
+
+{0}
+
+Measures Art. 9: unlabelled copies may be handed out only at the user's own request, and the labelling duty stays with whoever publishes them. Your choice is written into the report. Export without the label?</source>
+        <translation>这些文件将没有可见或可听的标识，而 GB 45438 第 5 章要求添加：
+
+{0}
+
+《标识办法》第九条：仅在用户本人要求时才可提供未加显式标识的内容，标识义务由发布者承担。您的选择会写入报告。仍然不加标识导出吗？</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="883"/>
+        <source>No explicit label</source>
+        <translation>无显式标识</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="883"/>
+        <source>Export without it</source>
+        <translation>不加标识导出</translation>
+    </message>
+    <message>
         <location filename="../../aigclabel_gui/ui/main_window.py" line="895"/>
+        <source>The label text “{0}” lacks the "AI" and "generated/synthesised" elements GB 45438 §5.2/§5.4 ask for (the default is AI生成). Draw it anyway? The report will say it was forced.</source>
+        <translation>标识文字“{0}”缺少 GB 45438 第 5.2/5.4 条要求的“人工智能”与“生成/合成”要素（默认为 AI生成）。仍然使用吗？报告中会注明为强制使用。</translation>
+    </message>
+    <message>
         <location filename="../../aigclabel_gui/ui/main_window.py" line="899"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="927"/>
+        <source>Label text</source>
+        <translation>标识文字</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="899"/>
+        <source>Draw it anyway</source>
+        <translation>仍然使用</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="940"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="944"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="972"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="990"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1035"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="991"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1036"/>
         <source>An export is running. Stop it and quit? Files in progress are not kept.</source>
         <translation>正在导出。要停止并退出吗？正在处理的文件不会保留。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="992"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1037"/>
         <source>Stop and quit</source>
         <translation>停止并退出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="900"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="945"/>
         <source>Cannot create the output folder: {0}</source>
         <translation>无法创建输出文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="922"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="967"/>
         <source>Before exporting, please add:</source>
         <translation>导出前请补充：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="932"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="977"/>
         <source>Export the visible label only</source>
         <translation>只导出可见标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="964"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1009"/>
         <source>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;Labels AI-generated images, audio, video and text per GB 45438-2025.&lt;/p&gt;&lt;p&gt;Licence: GPL-3.0-or-later.&lt;br&gt;PySide6 {1} (LGPL-3.0) · PyAV {2} with FFmpeg {3} (GPL build: x264/x265)&lt;br&gt;Font: Noto Sans SC, SIL Open Font License 1.1&lt;/p&gt;</source>
         <translation>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;按 GB 45438-2025 为人工智能生成的图片、音频、视频和文本添加标识。&lt;/p&gt;&lt;p&gt;许可证：GPL-3.0-or-later。&lt;br&gt;PySide6 {1}（LGPL-3.0）· PyAV {2}，内含 FFmpeg {3}（GPL 构建：x264/x265）&lt;br&gt;字体：Noto Sans SC，SIL Open Font License 1.1&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="973"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1018"/>
         <source>About aigclabel</source>
         <translation>关于 aigclabel</translation>
     </message>
@@ -1030,450 +1073,450 @@
 <context>
     <name>SettingsPanel</name>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="140"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="141"/>
         <source>custom ({0})</source>
         <translation>自定义（{0}）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="180"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="181"/>
         <source>No AIGC record in the selected file: a first write.</source>
         <translation>所选文件没有 AIGC 记录：将首次写入。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="187"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="188"/>
         <source>Producer's record in this file (kept unchanged):</source>
         <translation>文件中已有的生成者记录（保持不变）：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="192"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="197"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="193"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="198"/>
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="202"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="203"/>
         <source>Manage</source>
         <translation>管理</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="210"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="211"/>
         <source>Save current settings as…</source>
         <translation>将当前设置另存为…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="211"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="212"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="212"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="213"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="216"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="217"/>
         <source>Metadata only (no visible or audible label)</source>
         <translation>仅元数据（不加可见或可听标识）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="223"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="224"/>
         <source>Visible label (images, video)</source>
         <translation>可见标识（图片、视频）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="228"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="229"/>
         <source>Text</source>
         <translation>文字</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="233"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="234"/>
         <source>Label language</source>
         <translation>标签语言</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="237"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="238"/>
         <source>top left</source>
         <translation>左上角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="238"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="239"/>
         <source>top</source>
         <translation>顶部居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="239"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="240"/>
         <source>top right</source>
         <translation>右上角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="240"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="241"/>
         <source>left</source>
         <translation>左侧居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="241"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="242"/>
         <source>centre</source>
         <translation>正中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="242"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="243"/>
         <source>right</source>
         <translation>右侧居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="243"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="244"/>
         <source>bottom left</source>
         <translation>左下角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="244"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="245"/>
         <source>bottom</source>
         <translation>底部居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="245"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="246"/>
         <source>bottom right</source>
         <translation>右下角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="249"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="250"/>
         <source>auto (least busy corner, avoids faces)</source>
         <translation>自动（选最空的角落，避开人脸）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="250"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="251"/>
         <source>custom</source>
         <translation>自定义</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="254"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="255"/>
         <source>Position</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="262"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="263"/>
         <source>Text height</source>
         <translation>文字高度</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="273"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="274"/>
         <source>Text colour</source>
         <translation>文字颜色</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="274"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="275"/>
         <source>Plate colour</source>
         <translation>底板颜色</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="275"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="276"/>
         <source>Plate opacity</source>
         <translation>底板不透明度</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="279"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="280"/>
         <source>Audible label (audio)</source>
         <translation>音频标识（音频）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="282"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="283"/>
         <source>voice: “本内容由人工智能生成”</source>
         <translation>语音：“本内容由人工智能生成”</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="283"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="284"/>
         <source>rhythm: Morse “AI” (· – · ·)</source>
         <translation>节奏：摩尔斯码“AI”（· – · ·）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="284"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="285"/>
         <source>my own recording…</source>
         <translation>我自己的录音…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="286"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="287"/>
         <source>Prompt</source>
         <translation>提示音</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="289"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="305"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="290"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="306"/>
         <source>start</source>
         <translation>开头</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="290"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="306"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="291"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="307"/>
         <source>end</source>
         <translation>结尾</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="291"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="307"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="292"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="308"/>
         <source>start and end</source>
         <translation>开头和结尾</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="297"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="298"/>
         <source>Where</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="301"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="302"/>
         <source>Video</source>
         <translation>视频</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="308"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="309"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="314"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="315"/>
         <source>Label cards</source>
         <translation>提示位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="320"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="321"/>
         <source>Card length</source>
         <translation>提示时长</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="321"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="322"/>
         <source>Keep a corner label for the whole video</source>
         <translation>整个视频持续显示角标</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="324"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="325"/>
         <source>Insert separate title cards</source>
         <translation>插入单独的提示画面</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="330"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="331"/>
         <source>Metadata label (AIGC record)</source>
         <translation>元数据标识（AIGC 记录）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="337"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="340"/>
         <source>Who are you?</source>
         <translation>您的身份</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="353"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="356"/>
         <source>This only sets sensible defaults; change it later in the Edit menu.</source>
         <translation>这只用于设置合适的默认值，之后可在“编辑”菜单中更改。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="362"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="364"/>
         <source>Write the AIGC metadata record</source>
         <translation>写入 AIGC 元数据记录</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="378"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="380"/>
         <source>The producer code belongs to the AI service that generated the content (its provider), not to you as a creator: copy it from the service's terms or from a file it made. Files that already carry a producer's record keep it, and need no code. See “Whose producer code?” in the README.</source>
         <translation>生成方代码属于生成该内容的 AI 服务（其服务提供者），而不是作为创作者的您：请从该服务的协议或它生成的文件中复制。已带有生成方记录的文件会保留原记录，无需填写代码。详见 README 中的“生成方代码是谁的？”。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="389"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="391"/>
         <source>1 — AI-generated</source>
         <translation>1 — 人工智能生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="390"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="392"/>
         <source>2 — possibly AI-generated</source>
         <translation>2 — 可能为人工智能生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="391"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="393"/>
         <source>3 — suspected AI-generated</source>
         <translation>3 — 疑似人工智能生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="395"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="397"/>
         <source>Label</source>
         <translation>标识值</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="399"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="401"/>
         <source>Producer code</source>
         <translation>生成者编码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="400"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="402"/>
         <source>Produce ID</source>
         <translation>内容编号（ProduceID）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="401"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="403"/>
         <source>Propagator code</source>
         <translation>传播者编码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="402"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="404"/>
         <source>Propagate ID</source>
         <translation>传播编号（PropagateID）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="414"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="416"/>
         <source>Generate</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="417"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="419"/>
         <source>empty: generated for each file</source>
         <translation>留空：为每个文件生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="548"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="550"/>
         <source>Required for files without a record: the code of the AI service.</source>
         <translation>没有记录的文件需要：AI 服务的代码。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="567"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="569"/>
         <source>✓ a valid 27-character provider code</source>
         <translation>✓ 有效的 27 位服务提供者代码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="569"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="571"/>
         <source>Used as the service's registered name.</source>
         <translation>将作为该服务的登记名称使用。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="431"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="433"/>
         <source>empty: the producer (first write)</source>
         <translation>留空：与生成者相同（首次写入）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="441"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="443"/>
         <source>Also write IPTC DigitalSourceType</source>
         <translation>同时写入 IPTC DigitalSourceType</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="443"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="445"/>
         <source>The international field read by Google, Meta and many asset managers</source>
         <translation>Google、Meta 及许多素材管理系统读取的国际通用字段</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="455"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="457"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="468"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="470"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="463"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="698"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="465"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="700"/>
         <source>Output folder</source>
         <translation>输出文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="340"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="343"/>
         <source>Creator: you publish AI content made with someone's AI service. Service provider: you run the AI service or label your own output.</source>
         <translation>创作者：您发布使用他人 AI 服务生成的内容。服务提供者：您运营 AI 服务，或为自己生成的内容加标识。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="346"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="349"/>
         <source>Creator</source>
         <translation>创作者</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="347"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="350"/>
         <source>Service provider</source>
         <translation>服务提供者</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="368"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="370"/>
         <source>Visible label only: the copies get no machine-readable AIGC record, so platforms and checkers cannot read that they are AI-generated.</source>
         <translation>仅可见标识：副本中没有机器可读的 AIGC 记录，平台和检测工具无法读出它们由 AI 生成。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="419"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="421"/>
         <source>Build from a credit code…</source>
         <translation>由信用代码生成…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="422"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="424"/>
         <source>For service providers: build the 27-character provider code from your unified social credit code</source>
         <translation>供服务提供者使用：由您的统一社会信用代码生成 27 位服务提供者代码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="429"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="431"/>
         <source>e.g. 001191440300708461136T1XGW3</source>
         <translation>例如 001191440300708461136T1XGW3</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="465"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="467"/>
         <source>default: a “labelled” folder beside the files</source>
         <translation>默认：文件旁的“已标识”文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="475"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="477"/>
         <source>File names</source>
         <translation>文件名</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="478"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="480"/>
         <source>rename the new file</source>
         <translation>重命名新文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="479"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="481"/>
         <source>skip</source>
         <translation>跳过</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="480"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="482"/>
         <source>overwrite</source>
         <translation>覆盖</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="484"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="486"/>
         <source>If the file exists</source>
         <translation>文件已存在时</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="525"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="527"/>
         <source>GB 45438 §5.2: the text height must be at least 5% of the shorter side.</source>
         <translation>GB 45438 §5.2：文字高度不得低于画面短边的 5%。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="534"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="536"/>
         <source>GB 45438 §5.4: the start prompt must be shown for at least 2 s.</source>
         <translation>GB 45438 §5.4：起始提示持续时间不得短于 2 秒。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="635"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="642"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="650"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="661"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="637"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="644"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="652"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="663"/>
         <source>Provider code</source>
         <translation>服务提供者编码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="635"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="637"/>
         <source>Unified social credit code (18 characters):</source>
         <translation>统一社会信用代码（18 位）：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="644"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="646"/>
         <source>This is not a valid unified social credit code (wrong length, character or check character).</source>
         <translation>这不是有效的统一社会信用代码（长度、字符或校验位有误）。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="652"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="654"/>
         <source>Service extension (5 characters, e.g. 00000 or 1 + a 4-character model code):</source>
         <translation>服务扩展码（5 位，如 00000，或 1 加 4 位模型代码）：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="671"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="673"/>
         <source>Your prompt recording</source>
         <translation>您的提示音录音</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="673"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="675"/>
         <source>Audio (*.wav *.mp3 *.flac *.m4a *.ogg *.opus)</source>
         <translation>音频 (*.wav *.mp3 *.flac *.m4a *.ogg *.opus)</translation>
     </message>

@@ -202,6 +202,9 @@ def test_export_needs_no_producer_when_files_carry_a_record(qtbot, window, tmp_p
     wait_inspected(qtbot, window)
     window.panel.output_edit.setText(str(tmp_path / "out"))
     window.panel.implicit_only.setChecked(True)
+    from tests.ui.test_usability import _answer
+
+    _answer(window, yes=True)  # metadata only: no explicit label, the user's own choice (§5)
     dlg = window.export(workers=1)
     assert dlg is not None, window.last_message
     qtbot.waitUntil(lambda: dlg.final is not None, timeout=60000)

@@ -206,6 +206,7 @@ def test_checklist_default_folder_and_one_message(qtbot, window, tmp_path):
     window.message_box.close()
     _set_producer(window, PRODUCER)
     assert window.checklist.text() == "Ready: 1 files"
+    _answer(window, yes=True)  # metadata only: the no-explicit-label choice is asked (§5)
     dlg = window.export(workers=1)
     qtbot.waitUntil(lambda: dlg.final is not None, timeout=60000)
     assert (tmp_path / "in" / "labelled" / "a.png").is_file()
