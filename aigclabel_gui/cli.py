@@ -22,7 +22,7 @@ from aigclabel_gui.engine.batch import (
     plan_jobs,
     run_batch,
 )
-from aigclabel_gui.engine.errors import AigcError, ExitCode, OutputError
+from aigclabel_gui.engine.errors import AigcError, ExitCode, OutputError, batch_exit_code
 from aigclabel_gui.engine.events import CancelToken
 from aigclabel_gui.engine.inspect import VERDICT_WORDS, InspectReport, inspect_file
 from aigclabel_gui.engine.presets import delete_preset, list_presets, load_preset, save_preset
@@ -404,6 +404,10 @@ def cmd_label(args: argparse.Namespace) -> int:
         )
         if final.cancelled:
             return ExitCode.CANCELLED
+        codes = [r.error or "failed" for r in final.results if r.status == "failed"]
+        if failed > len(codes):  # a missing input or a report that could not be written
+            codes.append("failed")
+        return batch_exit_code(codes)
     return ExitCode.SOME_FAILED if failed else ExitCode.OK
 
 
@@ -529,9 +533,25 @@ def _cmd_compare(args: argparse.Namespace, compare, pair_folders) -> int:
     return ExitCode.NOT_COMPLIANT if bad else ExitCode.OK
 
 
+EXIT_CODES_HELP = """exit codes:
+  0    everything labelled (label) / every file compliant (check)
+  1    check: some file is not compliant, has no label, or cannot be judged
+  2    usage: bad options or paths, nothing was done
+  3    label: files failed for different reasons (each file's reason is printed)
+  4    label: every failure was a missing library or tool for that format
+  5    label: every failure was an input that could not be read
+  6    label: every failure was the output folder (full, read-only, not writable)
+  7    label: every failure was a damaged, truncated or oversized input
+  8    label: every failure was a file type aigclabel does not label
+  130  cancelled (Ctrl-C)"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="aigclabel", description="Label AI-generated media (GB 45438-2025)."
+        prog="aigclabel",
+        description="Label AI-generated media (GB 45438-2025).",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"aigclabel {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)

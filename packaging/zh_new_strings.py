@@ -112,6 +112,10 @@ ZH = {
     "（默认为 AI生成）。仍然使用吗？报告中会注明为强制使用。",
     "Label text": "标识文字",
     "Draw it anyway": "仍然使用",
+    "A component needed for this file type is not installed; see the details.": "缺少处理此类文件所需的组件，请查看详细信息。",
+    "The file could not be read (permissions, or not a regular file).": "无法读取该文件（权限不足，或不是普通文件）。",
+    "Labelling this file took too long and was stopped; the file may be damaged.": "标识此文件耗时过长，已停止；文件可能已损坏。",
+    "This file needed too much memory and was stopped; the file may be damaged.": "此文件占用内存过多，已停止；文件可能已损坏。",
 }
 
 

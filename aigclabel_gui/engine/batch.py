@@ -40,6 +40,7 @@ from aigclabel_gui.engine.errors import (
     AigcError,
     Cancelled,
     InvalidSettings,
+    MissingDependency,
     NoCarrier,
     OutputError,
 )
@@ -87,6 +88,10 @@ class JobResult:
     bytes: int = 0
     out_bytes: int = 0  # size and SHA-256 of the output: the resume journal re-checks them
     out_sha256: str = ""
+    # Why it failed, as a stable code (AigcError.code: "corrupt-file", "output-error", …; or
+    # "time-limit", "memory-limit", "worker-crashed", "internal-error"): what the GUI translates
+    # and `label`'s exit code is chosen by (errors.EXIT_FOR_ERROR), never parsed from `reason`.
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -606,7 +611,7 @@ def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobRe
     except OSError:
         pass
     if problem := not_regular_reason(job.src):
-        res.status, res.reason = "failed", problem
+        res.status, res.reason, res.error = "failed", problem, "unreadable-input"
         res.warnings = list(job.notes)
         return res
     try:
@@ -618,30 +623,38 @@ def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobRe
     except Cancelled:
         res.status, res.reason = "cancelled", "cancelled"
     except AigcError as exc:
-        res.status, res.reason = "failed", _output_blame(exc, job) or str(exc)
+        blame = _output_blame(exc, job)
+        res.status, res.reason = "failed", blame or str(exc)
+        res.error = "output-error" if blame else exc.code
     except OSError as exc:
-        res.status = "failed"
-        res.reason = _output_blame(exc, job) or f"{exc.filename or job.src}: {exc.strerror or exc}"
+        blame = _output_blame(exc, job)
+        res.status, res.error = "failed", "output-error" if blame else "unreadable-input"
+        res.reason = blame or f"{exc.filename or job.src}: {exc.strerror or exc}"
     except MemoryError:
-        res.status, res.reason = "failed", (
+        res.status, res.error, res.reason = "failed", "corrupt-file", (
             f"{job.src.name}: reading it needs more memory than is available "
             "(a damaged or hostile file; if it is genuine, label it alone)"
         )
     except RecursionError:
-        res.status, res.reason = "failed", (
+        res.status, res.error, res.reason = "failed", "corrupt-file", (
             f"{job.src.name}: its structure is nested too deeply to read "
             "(the file is damaged or crafted; re-export it from its source)"
         )
+    except ImportError as exc:  # a library this format needs (pillow-heif, soundfile…)
+        res.status, res.error, res.reason = "failed", "missing-dependency", (
+            f"{job.src.name}: {exc.name or exc} is not installed here "
+            f"({MissingDependency.advice})"
+        )
     except (*_DAMAGE_ERRORS, RuntimeError) as exc:  # a decoder choking on bytes it cannot read
         if isinstance(exc, RuntimeError) and "decod" not in str(exc).lower():
-            res.status, res.reason = "failed", _unexpected(job, exc)
+            res.status, res.reason, res.error = "failed", _unexpected(job, exc), "internal-error"
         else:
-            res.status, res.reason = "failed", (
+            res.status, res.error, res.reason = "failed", "corrupt-file", (
                 f"{job.src.name}: the file is damaged or truncated ({type(exc).__name__}: {exc}); "
                 "re-export it from its source"
             )
     except Exception as exc:  # one bad file must never stop the batch
-        res.status, res.reason = "failed", _unexpected(job, exc)
+        res.status, res.reason, res.error = "failed", _unexpected(job, exc), "internal-error"
     else:
         res.kind, res.format, res.warnings = out.kind, out.format, out.warnings
         if out.record is not None:
@@ -667,13 +680,24 @@ def _pre_resolve(
     """Apply resume and the on-exist policy before running. Returns (job, result-if-skipped, fp,
     note). `resume` False: an output labelled before with the same settings is done again."""
     if problem := not_regular_reason(job.src):  # fingerprinting a FIFO would block forever
-        return job, JobResult(str(job.src), str(job.dst), "failed", problem), "", ""
+        return (
+            job,
+            JobResult(str(job.src), str(job.dst), "failed", problem, error="unreadable-input"),
+            "",
+            "",
+        )
     try:
         fp = fingerprint(job.src, job.settings)
     except OSError as exc:
         return (
             job,
-            JobResult(str(job.src), str(job.dst), "failed", f"cannot read: {exc.strerror or exc}"),
+            JobResult(
+                str(job.src),
+                str(job.dst),
+                "failed",
+                f"cannot read: {exc.strerror or exc}",
+                error="unreadable-input",
+            ),
             "",
             "",
         )
@@ -893,7 +917,11 @@ def _run_pool(pending, workers, cancel, finish, caps=None) -> Iterator[object]:
         running.pop(i, None)
         job = by_index[i]
         if i in killed:
-            yield from done(i, JobResult(str(job.src), str(job.dst), "failed", killed.pop(i), kind=job.kind))
+            why = killed.pop(i)
+            code = "time-limit" if "time limit" in why else "memory-limit"
+            yield from done(
+                i, JobResult(str(job.src), str(job.dst), "failed", why, kind=job.kind, error=code)
+            )
             return
         if counted:
             crashes[i] = crashes.get(i, 0) + 1
@@ -905,6 +933,7 @@ def _run_pool(pending, workers, cancel, finish, caps=None) -> Iterator[object]:
                     str(job.dst),
                     "failed",
                     "the worker process crashed while labelling this file (twice)",
+                    error="worker-crashed",
                 ),
             )
         else:
@@ -990,7 +1019,11 @@ def _run_pool(pending, workers, cancel, finish, caps=None) -> Iterator[object]:
                     except Exception as exc:  # an exception that escaped run_job: report, go on
                         job = by_index[i]
                         res = JobResult(
-                            str(job.src), str(job.dst), "failed", f"internal error: {exc}"
+                            str(job.src),
+                            str(job.dst),
+                            "failed",
+                            f"internal error: {exc}",
+                            error="internal-error",
                         )
                     killed.pop(i, None)  # finished just before the kill: its result stands
                     yield from done(i, res)

@@ -10,9 +10,34 @@ class ExitCode(IntEnum):
 
     OK = 0
     NOT_COMPLIANT = 1  # `check`: some file lacks a complete implicit label
-    USAGE = 2
-    SOME_FAILED = 3  # `label`: at least one input failed
+    USAGE = 2  # bad options or paths: nothing was labelled
+    SOME_FAILED = 3  # `label`: files failed for different reasons (or one without its own code)
+    MISSING_DEPENDENCY = 4  # a library or tool a format needs is not installed here
+    UNREADABLE_INPUT = 5  # an input could not be read (permissions, not a regular file, gone)
+    UNWRITABLE_OUTPUT = 6  # the output folder is full, read-only or not writable
+    CORRUPT_INPUT = 7  # an input is damaged, truncated or too large to read safely
+    UNSUPPORTED_INPUT = 8  # an input is not a format aigclabel labels
     CANCELLED = 130
+
+
+# JobResult.error (an AigcError.code, or one of the batch's own) -> the exit code of `label`
+# when every failed file failed for that one reason.
+EXIT_FOR_ERROR = {
+    "missing-dependency": ExitCode.MISSING_DEPENDENCY,
+    "unreadable-input": ExitCode.UNREADABLE_INPUT,
+    "output-error": ExitCode.UNWRITABLE_OUTPUT,
+    "corrupt-file": ExitCode.CORRUPT_INPUT,
+    "input-too-large": ExitCode.CORRUPT_INPUT,
+    "unsupported-format": ExitCode.UNSUPPORTED_INPUT,
+}
+
+
+def batch_exit_code(error_codes: list[str]) -> ExitCode:
+    """`label`'s exit code from the error codes of the failed files (empty: OK)."""
+    if not error_codes:
+        return ExitCode.OK
+    found = {EXIT_FOR_ERROR.get(c, ExitCode.SOME_FAILED) for c in error_codes}
+    return found.pop() if len(found) == 1 else ExitCode.SOME_FAILED
 
 
 class AigcError(Exception):
@@ -126,3 +151,15 @@ class LabelTextRefused(InvalidSettings):
     """Label text without the "AI" + "generated/synthesised" elements (GB 45438 §5.2/§5.4)."""
 
     advice = 'use the default "AI生成" / "AI-generated", or --force-text to draw it anyway (reported as forced)'
+
+
+class MissingDependency(AigcError):
+    """A library or tool that this format needs is not installed (e.g. pillow-heif for HEIC)."""
+
+    advice = "install the missing package (see the README's dependency table) and run again"
+
+
+class UnreadableInput(AigcError):
+    """The input exists but cannot be read: permissions, a FIFO or device, removed meanwhile."""
+
+    advice = "check that the file is a regular file you can read"

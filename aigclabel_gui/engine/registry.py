@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from aigclabel_gui.engine.containers.base import Container
-from aigclabel_gui.engine.errors import UnsupportedFormat
+from aigclabel_gui.engine.errors import MissingDependency, UnsupportedFormat
 from aigclabel_gui.engine.sniff import sniff_format
 
 # registry name -> "module under engine.containers:class". Modules are imported lazily, so a
@@ -118,7 +118,7 @@ def identify(path: Path) -> FormatInfo:
     try:
         container = container_for(name)
     except (ImportError, AttributeError) as exc:
-        raise UnsupportedFormat(
+        raise MissingDependency(
             f"{path.name}: {name} support is not available here ({exc})"
         ) from exc
     ext = path.suffix.lower()

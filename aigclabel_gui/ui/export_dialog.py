@@ -273,7 +273,7 @@ class ExportDialog(QDialog):
             name = QTableWidgetItem(Path(r.src).name)
             name.setToolTip(r.src)
             word = self.tr("failed") if r.status == "failed" else self.tr("skipped")
-            reason = QTableWidgetItem(f"{word}: {friendly_reason(r.reason, r.status)}")
+            reason = QTableWidgetItem(f"{word}: {friendly_reason(r.reason, r.status, r.error)}")
             reason.setToolTip(r.reason)
             self.failures.setItem(row, 0, name)
             self.failures.setItem(row, 1, reason)

@@ -45,6 +45,7 @@ class FileEntry:
     duration: float | None = None
     status: str = ""  # export status: "", "ok", "skipped", "failed", "cancelled", "running"
     status_reason: str = ""
+    status_error: str = ""  # the engine's error code (JobResult.error)
     output: str = ""
     override: LabelSettings | None = None  # per-file settings (e.g. the label was moved)
     thumb: QPixmap | None = field(default=None, repr=False)
@@ -156,7 +157,7 @@ class FileModel(QAbstractTableModel):
             if e.unsupported:
                 return f"{e.unsupported}\n{e.unsupported_detail}"
             if col == "status" and e.status_reason:
-                return f"{friendly_reason(e.status_reason, e.status)}\n\n{e.status_reason}"
+                return f"{friendly_reason(e.status_reason, e.status, e.status_error)}\n\n{e.status_reason}"
             if col == "labels" and e.report is not None:
                 return "\n".join([*e.report.problems, *e.report.warnings]) or None
             return str(e.path)

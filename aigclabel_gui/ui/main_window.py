@@ -994,6 +994,7 @@ class MainWindow(QMainWindow):
             return
         e = self.model.entries[row]
         e.status, e.status_reason, e.output = result.status, result.reason, result.dst
+        e.status_error = result.error
         self.model.entry_changed(e)
 
     def _export_done(self, finished) -> None:

@@ -28,9 +28,39 @@ def _class_of(reason: str) -> str:
     return ""
 
 
-def friendly_reason(reason: str, status: str = "failed") -> str:
-    """One short sentence in the UI language for an engine reason (JobResult.reason)."""
+# JobResult.error (the engine's stable code) -> the error class whose sentence to show.
+_CODE_CLASS = {
+    "unsupported-format": "UnsupportedFormat",
+    "corrupt-file": "CorruptFile",
+    "input-too-large": "InputTooLarge",
+    "invalid-record": "InvalidRecord",
+    "invalid-settings": "InvalidSettings",
+    "no-carrier": "NoCarrier",
+    "output-error": "OutputError",
+    "verification-failed": "VerificationFailed",
+}
+
+
+def friendly_reason(reason: str, status: str = "failed", error: str = "") -> str:
+    """One short sentence in the UI language for an engine result: by its error code
+    (JobResult.error) when there is one, else recognised from the reason text."""
     r = reason or ""
+    by_code = {
+        "missing-dependency": QCoreApplication.translate(
+            "Messages", "A component needed for this file type is not installed; see the details."
+        ),
+        "unreadable-input": QCoreApplication.translate(
+            "Messages", "The file could not be read (permissions, or not a regular file)."
+        ),
+        "time-limit": QCoreApplication.translate(
+            "Messages", "Labelling this file took too long and was stopped; the file may be damaged."
+        ),
+        "memory-limit": QCoreApplication.translate(
+            "Messages", "This file needed too much memory and was stopped; the file may be damaged."
+        ),
+    }.get(error)
+    if by_code:
+        return by_code
     if status == "cancelled" or r.startswith("cancelled"):
         return QCoreApplication.translate("Messages", "Cancelled before it was finished.")
     if "(resume" in r:  # "already labelled … (resume; output verified)"
@@ -66,7 +96,7 @@ def friendly_reason(reason: str, status: str = "failed") -> str:
         return QCoreApplication.translate(
             "Messages", "This picture uses 16 bits per channel; save it as 8 bits and try again."
         )
-    kind = _class_of(r)
+    kind = _CODE_CLASS.get(error) or _class_of(r)
     if not kind and "has no implicit-label carrier" in r:
         kind = "NoCarrier"
     text = {

@@ -371,108 +371,108 @@
 <context>
     <name>FileModel</name>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="122"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="123"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="123"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="124"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="124"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="125"/>
         <source>Size / length</source>
         <translation>大小 / 时长</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="125"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="126"/>
         <source>Labels found</source>
         <translation>已有标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="126"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="127"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="176"/>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="197"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="177"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="198"/>
         <source>unsupported</source>
         <translation>不支持</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="178"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="179"/>
         <source>image</source>
         <translation>图片</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="179"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="180"/>
         <source>audio</source>
         <translation>音频</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="180"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="181"/>
         <source>video</source>
         <translation>视频</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="181"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="182"/>
         <source>text</source>
         <translation>文本</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="191"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="192"/>
         <source>AIGC record ✓</source>
         <translation>有 AIGC 记录 ✓</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="192"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="193"/>
         <source>AIGC record ✓ (with notes)</source>
         <translation>有 AIGC 记录 ✓（附说明）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="193"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="194"/>
         <source>AIGC record, not compliant</source>
         <translation>有 AIGC 记录，不合规</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="194"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="195"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="195"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="196"/>
         <source>cannot tell (damaged)</source>
         <translation>无法判断（已损坏）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="196"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="197"/>
         <source>no metadata carrier</source>
         <translation>无元数据载体</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="203"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="204"/>
         <source>labelling…</source>
         <translation>处理中…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="204"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="205"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="205"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="206"/>
         <source>skipped</source>
         <translation>已跳过</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="206"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="207"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="207"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="208"/>
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
@@ -892,17 +892,17 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1035"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1036"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1036"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1037"/>
         <source>An export is running. Stop it and quit? Files in progress are not kept.</source>
         <translation>正在导出。要停止并退出吗？正在处理的文件不会保留。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1037"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1038"/>
         <source>Stop and quit</source>
         <translation>停止并退出</translation>
     </message>
@@ -922,12 +922,12 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
         <translation>只导出可见标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1009"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1010"/>
         <source>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;Labels AI-generated images, audio, video and text per GB 45438-2025.&lt;/p&gt;&lt;p&gt;Licence: GPL-3.0-or-later.&lt;br&gt;PySide6 {1} (LGPL-3.0) · PyAV {2} with FFmpeg {3} (GPL build: x264/x265)&lt;br&gt;Font: Noto Sans SC, SIL Open Font License 1.1&lt;/p&gt;</source>
         <translation>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;按 GB 45438-2025 为人工智能生成的图片、音频、视频和文本添加标识。&lt;/p&gt;&lt;p&gt;许可证：GPL-3.0-or-later。&lt;br&gt;PySide6 {1}（LGPL-3.0）· PyAV {2}，内含 FFmpeg {3}（GPL 构建：x264/x265）&lt;br&gt;字体：Noto Sans SC，SIL Open Font License 1.1&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1018"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1019"/>
         <source>About aigclabel</source>
         <translation>关于 aigclabel</translation>
     </message>
@@ -935,137 +935,157 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
 <context>
     <name>Messages</name>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="35"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="49"/>
+        <source>A component needed for this file type is not installed; see the details.</source>
+        <translation>缺少处理此类文件所需的组件，请查看详细信息。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="52"/>
+        <source>The file could not be read (permissions, or not a regular file).</source>
+        <translation>无法读取该文件（权限不足，或不是普通文件）。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="55"/>
+        <source>Labelling this file took too long and was stopped; the file may be damaged.</source>
+        <translation>标识此文件耗时过长，已停止；文件可能已损坏。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="58"/>
+        <source>This file needed too much memory and was stopped; the file may be damaged.</source>
+        <translation>此文件占用内存过多，已停止；文件可能已损坏。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="65"/>
         <source>Cancelled before it was finished.</source>
         <translation>未完成即已取消。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="37"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="67"/>
         <source>Already labelled with these settings in this folder; left as it is.</source>
         <translation>此文件夹中已用相同设置标识过，保持不变。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="41"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="71"/>
         <source>A file with this name is already in the output folder; left as it is.</source>
         <translation>输出文件夹中已有同名文件，保持不变。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="45"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="75"/>
         <source>No producer code: enter the code of the AI service that generated this file.</source>
         <translation>没有生成方代码：请填写生成此文件的 AI 服务的代码。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="50"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="80"/>
         <source>The labelling process crashed on this file; try it again alone.</source>
         <translation>处理此文件时标识进程崩溃，请单独重试。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="54"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="84"/>
         <source>The output disk is full; free some space and try again.</source>
         <translation>输出磁盘已满，请腾出空间后重试。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="58"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="88"/>
         <source>The output folder cannot be written to; choose another folder.</source>
         <translation>无法写入输出文件夹，请选择其他文件夹。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="62"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="92"/>
         <source>The output would replace the original; choose another output folder.</source>
         <translation>输出会覆盖原文件，请选择其他输出文件夹。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="66"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="96"/>
         <source>This picture uses 16 bits per channel; save it as 8 bits and try again.</source>
         <translation>此图片每通道 16 位，请另存为 8 位后重试。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="73"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="103"/>
         <source>This file type is not supported.</source>
         <translation>不支持此文件类型。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="76"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="106"/>
         <source>The file is damaged; export it again from the original software.</source>
         <translation>文件已损坏，请从原软件重新导出。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="79"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="109"/>
         <source>The file is too large to open safely.</source>
         <translation>文件过大，无法安全打开。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="82"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="112"/>
         <source>A value of the metadata record is not allowed (codes use A–Z, 0–9).</source>
         <translation>元数据记录中有不允许的值（代码只用 A–Z、0–9）。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="85"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="115"/>
         <source>A setting is not allowed; check the settings and try again.</source>
         <translation>有一项设置不被允许，请检查设置后重试。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="88"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="118"/>
         <source>This format cannot hold a metadata record; nothing was written.</source>
         <translation>此格式无法保存元数据记录，未写入任何内容。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="91"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="121"/>
         <source>The labelled copy could not be saved in the output folder.</source>
         <translation>无法在输出文件夹中保存带标识的副本。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="94"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="124"/>
         <source>The labelled copy did not check out and was not kept.</source>
         <translation>带标识的副本未通过校验，已丢弃。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="101"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="131"/>
         <source>Skipped.</source>
         <translation>已跳过。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="102"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="132"/>
         <source>This file could not be labelled; see the details.</source>
         <translation>无法标识此文件，请查看详细信息。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="110"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="140"/>
         <source>damaged file</source>
         <translation>文件已损坏</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="112"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="142"/>
         <source>too large to open safely</source>
         <translation>文件过大，无法安全打开</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="113"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="143"/>
         <source>not a supported file type</source>
         <translation>不支持的文件类型</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="132"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="162"/>
         <source>space</source>
         <translation>空格</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="135"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="165"/>
         <source>GB 45438 Annex E: only letters, digits and ASCII signs; not allowed here: {0}</source>
         <translation>GB 45438 附录 E：只能使用英文字母、数字和 ASCII 符号；此处不允许：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="143"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="173"/>
         <source>A provider code has 27 characters; this one has {0}.</source>
         <translation>服务提供者代码为 27 位，此处为 {0} 位。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="147"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="177"/>
         <source>A provider code starts with 0011 and uses only digits and capital letters.</source>
         <translation>服务提供者代码以 0011 开头，只含数字和大写字母。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="151"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="181"/>
         <source>The credit code inside (characters 5–22) has a wrong check character: a typing error?</source>
         <translation>其中的统一社会信用代码（第 5–22 位）校验位不对，是否输错了？</translation>
     </message>

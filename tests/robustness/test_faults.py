@@ -19,6 +19,7 @@ from PIL import Image
 
 from aigclabel_gui.engine import pipeline
 from aigclabel_gui.engine.batch import MANIFEST, NO_LIMITS, plan_jobs, run_batch
+from aigclabel_gui.engine.errors import ExitCode, batch_exit_code
 from aigclabel_gui.engine.inspect import inspect_file
 from aigclabel_gui.engine.settings import ImplicitSettings, LabelSettings
 from tests.robustness.conftest import report_counts, run_cli, sha, temp_leftovers
@@ -107,6 +108,9 @@ def test_injected_write_errors_name_the_output(tmp_path, monkeypatch, code, word
     final = list(run_batch(plan_jobs(srcs, out, SETTINGS), workers=1, outdir=out, limits=NO_LIMITS))[-1]
     assert [r.status for r in final.results] == ["failed", "failed"]
     _check_failures(final, srcs, before, out, [words])
+    # One class of failure, one exit code: the output, not the inputs (exit 6).
+    assert [r.error for r in final.results] == ["output-error", "output-error"]
+    assert batch_exit_code([r.error for r in final.results]) == ExitCode.UNWRITABLE_OUTPUT
 
 
 def _children(pid: int) -> list[int]:

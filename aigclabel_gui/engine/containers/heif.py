@@ -17,7 +17,7 @@ from aigclabel_gui.engine.containers.heif_items import (
     xmp_item_ids,
 )
 from aigclabel_gui.engine.containers.imgmeta import exif_user_comment, user_comment_record
-from aigclabel_gui.engine.errors import CorruptFile, UnsupportedFormat
+from aigclabel_gui.engine.errors import CorruptFile, MissingDependency, UnsupportedFormat
 from aigclabel_gui.engine.record import AigcRecord
 from aigclabel_gui.engine.xmp import scan_xmp, update_xmp
 
@@ -37,6 +37,11 @@ def _metadata(path: Path) -> tuple[bytes | None, bytes | None]:
             with Image.open(path) as im:
                 info = dict(im.info)
     except Exception as exc:  # libheif reports damage as RuntimeError/ValueError/OSError
+        if pillow_heif is None and isinstance(exc, OSError) and "cannot identify" in str(exc):
+            # Without pillow-heif Pillow reads AVIF only: a HEIC is not damaged, just unreadable here.
+            raise MissingDependency(
+                f"{path.name}: reading HEIF needs pillow-heif, which is not installed"
+            ) from exc
         raise CorruptFile(f"{path.name}: the HEIF/AVIF file cannot be read ({exc})") from exc
     xmp, exif = info.get("xmp"), info.get("exif")
     if isinstance(xmp, str):

@@ -23,6 +23,7 @@ from aigclabel_gui.engine.errors import (
     AigcError,
     CorruptFile,
     InputTooLarge,
+    MissingDependency,
     OutputError,
     UnsupportedFormat,
 )
@@ -85,20 +86,28 @@ class _Plan:
 # --- opening ---------------------------------------------------------------------------------
 
 
-def _register_plugins() -> None:
-    with contextlib.suppress(ImportError):
+def _register_plugins() -> bool:
+    """Register the HEIF opener; False when pillow-heif is not installed."""
+    try:
         import pillow_heif
-
-        pillow_heif.register_heif_opener()
+    except ImportError:
+        return False
+    pillow_heif.register_heif_opener()
+    return True
 
 
 def _open(src: Path) -> Image.Image:
-    _register_plugins()
+    heif = _register_plugins()
     try:
         im = Image.open(src)
     except Image.DecompressionBombError as exc:
         raise InputTooLarge(f"{src.name}: {exc}") from exc
     except (OSError, SyntaxError, ValueError) as exc:
+        if not heif and "cannot identify" in str(exc) and _is_heif(src):
+            # A missing decoder is not a damaged file: say what to install.
+            raise MissingDependency(
+                f"{src.name}: reading HEIF needs pillow-heif, which is not installed"
+            ) from exc
         raise CorruptFile(f"{src.name}: not a readable image ({exc})") from exc
     w, h = im.size
     if w <= 0 or h <= 0:
@@ -107,6 +116,14 @@ def _open(src: Path) -> Image.Image:
     if w * h > MAX_PIXELS or w * h * frames > MAX_TOTAL_PIXELS:
         raise InputTooLarge(f"{src.name}: {w}x{h} px × {frames} frame(s) is over the limit")
     return im
+
+
+def _is_heif(src: Path) -> bool:
+    from aigclabel_gui.engine.sniff import sniff_format
+
+    with contextlib.suppress(OSError):
+        return sniff_format(src) == "heif"
+    return False
 
 
 def _depth_note(im: Image.Image, src: Path) -> str | None:
