@@ -476,10 +476,21 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"error: {m}: no such file or folder", file=sys.stderr)
     targets = check_targets([p for p in args.files if p.exists()])
     reports: list[InspectReport] = []
-    for r in check_paths(targets, jobs=args.jobs):
-        reports.append(r)
-        if not args.json:
-            _print_report(r, quiet=args.quiet)
+    executor = None
+    if args.executor != "local":
+        from aigclabel_gui.engine.cluster import parse_executor  # imports Ray only when asked
+
+        executor = parse_executor(args.executor, num_cpus=args.jobs or None)
+        if executor is not None:
+            executor.connect()
+    try:
+        for r in check_paths(targets, jobs=args.jobs, executor=executor):
+            reports.append(r)
+            if not args.json:
+                _print_report(r, quiet=args.quiet)
+    finally:
+        if executor is not None:
+            executor.close()
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
     counts = verdict_counts(reports)
@@ -568,6 +579,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=0, help="worker processes (default 1: in-process is faster for metadata reads; more helps with large PDFs/MP4s)"
     )
     c.add_argument("--report", type=Path, default=None, help="write a report, .json or .csv")
+    c.add_argument(
+        "--executor",
+        default="local",
+        metavar="local|ray[=HOST:PORT]",
+        help="check in this process / the local pool (default), or on Ray: `ray` starts a local "
+        "Ray, `ray=HOST:PORT` joins a cluster (files on a file system every node sees)",
+    )
     c.add_argument("--strict", action="store_true", help="compliant-with-warnings fails too")
     c.add_argument("--quiet", action="store_true", help="one line per passing file")
     c.add_argument(

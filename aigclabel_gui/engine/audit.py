@@ -45,12 +45,16 @@ def check_targets(inputs: Iterable[Path]) -> list[Path]:
     return [p for p, _rel in walk_inputs(list(inputs))]
 
 
-def check_paths(paths: list[Path], *, jobs: int = 0) -> Iterator[InspectReport]:
+def check_paths(paths: list[Path], *, jobs: int = 0, executor=None) -> Iterator[InspectReport]:
     """InspectReports in the order of `paths`. `jobs` 0 or 1 runs in this process; N > 1 uses N
     worker processes. A check reads metadata only (~0.5 ms per small file), so worker start-up
     (spawn, ~0.3–1 s each) and pickling the reports cost more than they save on typical folders —
     measured here (2 shared cores): 4,000 mixed files 2.1 s in-process vs 3.3 s with 2 workers.
-    Workers help only when single files are slow to parse (large PDFs, MP4 with huge moov)."""
+    Workers help only when single files are slow to parse (large PDFs, MP4 with huge moov).
+    `executor` (engine.cluster.RayExecutor) checks them on a Ray cluster instead."""
+    if executor is not None:
+        yield from executor.map_inspect(list(paths))
+        return
     workers = jobs or 1
     if workers <= 1 or len(paths) < 2:
         for p in paths:

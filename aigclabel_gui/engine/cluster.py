@@ -188,6 +188,13 @@ def _label_one(
     return res
 
 
+def _inspect_chunk(paths: list[str]) -> list:
+    """`check` on a worker: one InspectReport per path (never raises, see audit.inspect_safely)."""
+    from aigclabel_gui.engine.audit import inspect_safely
+
+    return [inspect_safely(Path(p)) for p in paths]
+
+
 def _probe() -> tuple[str, str]:
     return __version__, f"{sys.version_info.major}.{sys.version_info.minor}"
 
@@ -285,6 +292,33 @@ class RayExecutor:
                 f"the Ray workers run aigclabel {version} on Python {py}, this driver {__version__} on Python {mine}",
                 advice="install the same aigclabel version in the same Python on every node",
             )
+
+    def map_inspect(self, paths: list[Path], chunk: int = 32) -> Iterator[Any]:
+        """`aigclabel check` on the cluster: InspectReports in the order of `paths`. Files go in
+        chunks (a Ray task costs 6–11 ms here, checking a small file ~0.5 ms), a bounded number in
+        flight so a million paths never sit in the object store at once."""
+        self.connect()
+        ray = self._ray
+        from ray.exceptions import RayError
+
+        from aigclabel_gui.engine.inspect import InspectReport, Verdict
+
+        task = ray.remote(_inspect_chunk).options(num_cpus=1, max_retries=self.max_retries)
+        chunks = [paths[i : i + chunk] for i in range(0, len(paths), chunk)]
+        cap = self.in_flight or max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))
+        window: deque = deque()
+        nxt = 0
+        while nxt < len(chunks) or window:
+            while nxt < len(chunks) and len(window) < cap:
+                window.append((chunks[nxt], task.remote([str(p) for p in chunks[nxt]])))
+                nxt += 1
+            part, ref = window.popleft()
+            try:
+                yield from ray.get(ref)
+            except RayError as exc:  # the chunk was lost even after retries: say so per file
+                why = f"the cluster could not check it ({type(exc).__name__})"
+                for p in part:
+                    yield InspectReport(str(p), None, None, Verdict.CANNOT_TELL, error=why)
 
     def _sink_actor(self) -> Any:
         """Created once per connection: an actor costs a worker process of its own to start."""

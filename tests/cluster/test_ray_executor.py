@@ -359,3 +359,25 @@ def test_per_file_time_limit_fails_the_file_not_the_batch(ray_cluster, tmp_path)
     assert results["long.mp4"][0] == "failed"
     assert "time limit of 0.5 s exceeded" in results["long.mp4"][1]
     assert not (out / "long.mp4").exists() and not _leftovers(out)
+
+
+def test_check_on_the_cluster_gives_the_local_verdicts(ray_cluster, tmp_path):
+    """`aigclabel check DIR --executor ray=…`: the same verdicts, in the same order, as in-process,
+    over labelled outputs, unlabelled inputs and damaged files."""
+    src = mixed_inputs(tmp_path)
+    out = tmp_path / "out"
+    assert cli.main(["label", str(src), "-o", str(out), "--producer", PRODUCER, "--jobs", "2"]) == 3
+    local = subprocess.run(
+        [sys.executable, "-m", "aigclabel_gui.cli", "check", str(src), str(out), "--json"],
+        env=ray_cluster.env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    remote = subprocess.run(
+        [sys.executable, "-m", "aigclabel_gui.cli", "check", str(src), str(out), "--json",
+         "--executor", f"ray={ray_cluster.address}"],
+        env=ray_cluster.env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert remote.returncode == local.returncode == 1, remote.stderr
+    a = [(r["path"], r["verdict"]) for r in json.loads(local.stdout)]
+    b = [(r["path"], r["verdict"]) for r in json.loads(remote.stdout)]
+    assert a == b and len(a) > 40
+    assert {v for _p, v in b} >= {"compliant", "no-label", "cannot-tell"}
