@@ -45,6 +45,7 @@ run: deps venv
 test: deps venv
 	$(BIN)/lint-imports
 	$(BIN)/ruff check aigclabel_gui tests bench packaging
+	$(BIN)/ruff format --check aigclabel_gui tests bench packaging
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 lint: venv

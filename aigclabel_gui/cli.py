@@ -40,7 +40,9 @@ def _number(kind=float, lo: float | None = None, hi: float | None = None):
         if isinstance(value, float) and not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise argparse.ArgumentTypeError(f"{text} is outside {lo:g}..{hi:g}" if hi is not None else f"{text} is below {lo:g}")
+            raise argparse.ArgumentTypeError(
+                f"{text} is outside {lo:g}..{hi:g}" if hi is not None else f"{text} is below {lo:g}"
+            )
         return value
 
     parse.__name__ = kind.__name__  # argparse names the type in its messages
@@ -49,7 +51,9 @@ def _number(kind=float, lo: float | None = None, hi: float | None = None):
 
 def _one_line(text: str) -> str:
     if any(ord(c) < 32 or ord(c) == 127 for c in text):
-        raise argparse.ArgumentTypeError(f"{text!r} contains a line break or control character; use one line")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} contains a line break or control character; use one line"
+        )
     return text
 
 
@@ -183,11 +187,15 @@ def add_settings_options(p: argparse.ArgumentParser) -> None:
     v.add_argument("--plate-opacity", type=_number(float, 0, 1))
     v.add_argument("--outline", action="store_true", default=None)
     v.add_argument("--font", help="a TTF/OTF font file (default: bundled Noto Sans SC)")
-    v.add_argument("--jpeg-quality", type=_number(int, 0, 100), help="0 keeps the source's quantisation")
+    v.add_argument(
+        "--jpeg-quality", type=_number(int, 0, 100), help="0 keeps the source's quantisation"
+    )
 
     a = p.add_argument_group("audible label (audio)")
     a.add_argument("--audio-prompt", help="voice, rhythm, or a path to your own clip")
-    a.add_argument("--audio-position", type=_audio_position, help="start, end, start+end, or SECONDS")
+    a.add_argument(
+        "--audio-position", type=_audio_position, help="start, end, start+end, or SECONDS"
+    )
 
     vid = p.add_argument_group("video")
     vid.add_argument("--video-card", choices=["none", "start", "end", "start+end"])
@@ -303,7 +311,9 @@ def cmd_label(args: argparse.Namespace) -> int:
     imp = settings.implicit
     if len(jobs) > 1 and (imp.produce_id or imp.propagate_id) and not imp.ids_as_prefix:
         # Annex E: one ID per piece of content. A fixed ID for several files becomes a prefix.
-        per_file = dataclasses.replace(settings, implicit=dataclasses.replace(imp, ids_as_prefix=True))
+        per_file = dataclasses.replace(
+            settings, implicit=dataclasses.replace(imp, ids_as_prefix=True)
+        )
         jobs = [dataclasses.replace(j, settings=per_file) for j in jobs]
         print(
             f"note: {len(jobs)} files: the fixed ID(s) are used as a prefix + '-' + a per-file "
@@ -391,7 +401,10 @@ def cmd_label(args: argparse.Namespace) -> int:
                 written.append(extra_report)
             except OSError as exc:
                 failed += 1
-                print(f"error: cannot write the report {extra_report}: {exc.strerror or exc}", file=sys.stderr)
+                print(
+                    f"error: cannot write the report {extra_report}: {exc.strerror or exc}",
+                    file=sys.stderr,
+                )
         counts = {
             s: sum(r.status == s for r in final.results)
             for s in ("ok", "skipped", "failed", "cancelled")
@@ -399,7 +412,11 @@ def cmd_label(args: argparse.Namespace) -> int:
         print(
             f"{counts['ok']} labelled, {counts['skipped']} skipped, {counts['failed']} failed"
             + (f", {counts['cancelled']} cancelled" if counts["cancelled"] else "")
-            + (f"; report: {', '.join(str(r) for r in written)}" if written else "; no report written"),
+            + (
+                f"; report: {', '.join(str(r) for r in written)}"
+                if written
+                else "; no report written"
+            ),
             file=sys.stderr,
         )
         if final.cancelled:
@@ -498,7 +515,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         try:
             write_check_report(reports, args.report)
         except OSError as exc:
-            print(f"error: cannot write the report {args.report}: {exc.strerror or exc}", file=sys.stderr)
+            print(
+                f"error: cannot write the report {args.report}: {exc.strerror or exc}",
+                file=sys.stderr,
+            )
             return ExitCode.USAGE
     if len(reports) > 1 or args.report:
         line = summary_line(counts) + (f"; report: {args.report}" if args.report else "")
@@ -576,7 +596,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("files", nargs="*", type=Path, help="files or folders (walked recursively)")
     c.add_argument("--json", action="store_true")
     c.add_argument(
-        "--jobs", type=int, default=0, help="worker processes (default 1: in-process is faster for metadata reads; more helps with large PDFs/MP4s)"
+        "--jobs",
+        type=int,
+        default=0,
+        help="worker processes (default 1: in-process is faster for metadata reads; more helps with large PDFs/MP4s)",
     )
     c.add_argument("--report", type=Path, default=None, help="write a report, .json or .csv")
     c.add_argument(

@@ -36,7 +36,9 @@ def make_inputs(n: int) -> Path:
         h = int(w * 3 / 4)
         # Smooth gradients + noise: compresses like a photo, not like a flat colour.
         y, x = np.mgrid[0:h, 0:w]
-        base = np.stack([(x * 255 // w), (y * 255 // h), ((x + y) * 127 // (w + h))], -1).astype(np.int16)
+        base = np.stack([(x * 255 // w), (y * 255 // h), ((x + y) * 127 // (w + h))], -1).astype(
+            np.int16
+        )
         noise = rng.integers(-12, 12, size=(h, w, 1), dtype=np.int16)
         img = Image.fromarray(np.clip(base + noise, 0, 255).astype(np.uint8))
         jpg = OUT / f"v{mp}.jpg"
@@ -58,10 +60,29 @@ def run(src: Path, jobs: int) -> tuple[float, float]:
     exe = Path(sys.executable).parent / "aigclabel"
     # /usr/bin/time -v reports the largest RSS among the CLI and its (waited-for) workers.
     t0 = time.perf_counter()
-    out = subprocess.run(["/usr/bin/time", "-v", str(exe), "label", str(src), "-o", str(dst), "--producer", PRODUCER,
-                          "--jobs", str(jobs), "--quiet"], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            "/usr/bin/time",
+            "-v",
+            str(exe),
+            "label",
+            str(src),
+            "-o",
+            str(dst),
+            "--producer",
+            PRODUCER,
+            "--jobs",
+            str(jobs),
+            "--quiet",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     elapsed = time.perf_counter() - t0
-    peak_kb = next(int(line.split(":")[1]) for line in out.stderr.splitlines() if "Maximum resident" in line)
+    peak_kb = next(
+        int(line.split(":")[1]) for line in out.stderr.splitlines() if "Maximum resident" in line
+    )
     return elapsed, peak_kb / 1024
 
 

@@ -48,32 +48,52 @@ def main() -> None:
     bare = _time([sys.executable, "-c", "pass"])
     helps = _time([str(BIN / "aigclabel"), "--help"])
     engine = _time([sys.executable, "-c", "import aigclabel_gui.engine"])
-    print(f"python -c pass {bare * 1000:.0f} ms; aigclabel --help {helps * 1000:.0f} ms "
-          f"({helps / bare:.1f}x); import aigclabel_gui.engine {engine * 1000:.0f} ms "
-          f"({engine / bare:.1f}x)")
+    print(
+        f"python -c pass {bare * 1000:.0f} ms; aigclabel --help {helps * 1000:.0f} ms "
+        f"({helps / bare:.1f}x); import aigclabel_gui.engine {engine * 1000:.0f} ms "
+        f"({engine / bare:.1f}x)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         per: dict[int, float] = {}
         for n in (10, 100, 1000):
             src = _inputs(tmp, n)
             out = tmp / f"out-{n}"
-            cmd = [str(BIN / "aigclabel"), "label", "--implicit-only", str(src), "-o", str(out),
-                   "--producer", PRODUCER, "--jobs", "1", "--quiet"]
+            cmd = [
+                str(BIN / "aigclabel"),
+                "label",
+                "--implicit-only",
+                str(src),
+                "-o",
+                str(out),
+                "--producer",
+                PRODUCER,
+                "--jobs",
+                "1",
+                "--quiet",
+            ]
             t0 = time.perf_counter()
             subprocess.run(cmd, check=True, capture_output=True)
             ours = time.perf_counter() - t0
             xout = tmp / f"x-{n}"
             xout.mkdir()
             t0 = time.perf_counter()
-            subprocess.run(["exiftool", "-q", "-XMP-dc:Title=x", "-o", f"{xout}/", str(src)],
-                           check=True, capture_output=True)
+            subprocess.run(
+                ["exiftool", "-q", "-XMP-dc:Title=x", "-o", f"{xout}/", str(src)],
+                check=True,
+                capture_output=True,
+            )
             theirs = time.perf_counter() - t0
             per[n] = ours / n
-            print(f"{n:5d} small JPEGs metadata-only: aigclabel {ours:6.2f} s "
-                  f"({ours / n * 1000:5.1f} ms/file), exiftool {theirs:6.2f} s "
-                  f"({theirs / n * 1000:5.1f} ms/file); ours/exiftool {ours / theirs:.2f}x")
-        print(f"per-file cost scaling 10->100: {per[100] / per[10]:.2f}x, "
-              f"100->1000: {per[1000] / per[100]:.2f}x")
+            print(
+                f"{n:5d} small JPEGs metadata-only: aigclabel {ours:6.2f} s "
+                f"({ours / n * 1000:5.1f} ms/file), exiftool {theirs:6.2f} s "
+                f"({theirs / n * 1000:5.1f} ms/file); ours/exiftool {ours / theirs:.2f}x"
+            )
+        print(
+            f"per-file cost scaling 10->100: {per[100] / per[10]:.2f}x, "
+            f"100->1000: {per[1000] / per[100]:.2f}x"
+        )
 
 
 if __name__ == "__main__":

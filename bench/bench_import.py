@@ -10,7 +10,19 @@ import statistics
 import subprocess
 import sys
 
-HEAVY = ("av", "cv2", "PySide6", "lxml", "pikepdf", "numpy", "PIL", "mutagen", "docx", "yaml", "ray")
+HEAVY = (
+    "av",
+    "cv2",
+    "PySide6",
+    "lxml",
+    "pikepdf",
+    "numpy",
+    "PIL",
+    "mutagen",
+    "docx",
+    "yaml",
+    "ray",
+)
 CASES = {
     "python alone (site, encodings: not counted below)": "pass",
     "import aigclabel_gui.engine": "import aigclabel_gui.engine",
@@ -42,7 +54,10 @@ def measure(stmt: str, rounds: int) -> tuple[float, list[str]]:
     loaded: list[str] = []
     for _ in range(rounds):
         r = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c", probe], capture_output=True, text=True, check=True
+            [sys.executable, "-X", "importtime", "-c", probe],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         mods = top_level(r.stderr)
         if stmt == "pass":

@@ -94,7 +94,9 @@ def main() -> int:
             for name, src, count, rounds in (("images", imgs, n, 2), ("video", vid.parent, 1, 3)):
                 cold = run(src, tmp / "out", executor=ex)
                 warm = best(src, tmp / "out", rounds, executor=ex)
-                rows.append((f"{name:<7}ray ({address or 'local, 2 CPUs'})", cold / count, warm / count))
+                rows.append(
+                    (f"{name:<7}ray ({address or 'local, 2 CPUs'})", cold / count, warm / count)
+                )
                 DRIVER_CPU[rows[-1][0]] = run.driver_cpu
         finally:
             ex.close()

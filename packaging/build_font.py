@@ -12,7 +12,9 @@ from pathlib import Path
 
 from fontTools import subset
 
-OUT = Path(__file__).resolve().parent.parent / "resources" / "fonts" / "NotoSansSC-Regular-subset.otf"
+OUT = (
+    Path(__file__).resolve().parent.parent / "resources" / "fonts" / "NotoSansSC-Regular-subset.otf"
+)
 
 
 def gb2312_chars() -> str:
@@ -31,11 +33,18 @@ def main() -> None:
     src = Path(spec.origin).parent / "NotoSansSC-Regular.otf"
     text = "".join(chr(c) for c in range(0x20, 0x7F)) + gb2312_chars()
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    subset.main([
-        str(src), f"--text={text}", "--unicodes=U+00A0-00FF,U+2000-206F,U+3000-303F,U+FF00-FFEF",
-        "--layout-features=*", "--name-IDs=*", "--name-languages=*", "--notdef-outline",
-        f"--output-file={OUT}",
-    ])
+    subset.main(
+        [
+            str(src),
+            f"--text={text}",
+            "--unicodes=U+00A0-00FF,U+2000-206F,U+3000-303F,U+FF00-FFEF",
+            "--layout-features=*",
+            "--name-IDs=*",
+            "--name-languages=*",
+            "--notdef-outline",
+            f"--output-file={OUT}",
+        ]
+    )
     print(OUT, OUT.stat().st_size)
 
 

@@ -1,6 +1,6 @@
 """Regenerate the parts of README.md that are derived from the engine's registry.
 
-    .venv/bin/python packaging/gen_docs.py
+.venv/bin/python packaging/gen_docs.py
 """
 
 from __future__ import annotations

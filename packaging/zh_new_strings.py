@@ -1,6 +1,6 @@
 """Chinese translations added in wave 2 (GUI usability): fills lupdate's "unfinished" entries.
 
-    .venv/bin/python packaging/zh_new_strings.py   (after update_translations.sh's lupdate step)
+.venv/bin/python packaging/zh_new_strings.py   (after update_translations.sh's lupdate step)
 """
 
 from __future__ import annotations

@@ -266,7 +266,12 @@ def plan_jobs(
     # inputs the user may expect: each is reported.
     ours = _journal_outputs(outdir)
     for item in inputs:
-        if item.is_dir() and outdir.resolve() != item.resolve() and inside(item, outdir) and outdir.is_dir():
+        if (
+            item.is_dir()
+            and outdir.resolve() != item.resolve()
+            and inside(item, outdir)
+            and outdir.is_dir()
+        ):
             for p in sorted(outdir.rglob("*")):
                 if (
                     p.is_file()
@@ -308,7 +313,9 @@ def check_report_path(report: Path, jobs: list[Job], outdir: Path | None = None)
     written last, after every output: a wrong path would destroy a file)."""
     report = Path(report)
     if report.is_dir():
-        raise InvalidSettings(f"the report path {report} is a folder", advice="name a .json or .csv file")
+        raise InvalidSettings(
+            f"the report path {report} is a folder", advice="name a .json or .csv file"
+        )
     if report.exists() and not report.is_file():
         raise InvalidSettings(f"the report path {report} is not a regular file")
     target = report.resolve()
@@ -631,27 +638,43 @@ def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobRe
         res.status, res.error = "failed", "output-error" if blame else "unreadable-input"
         res.reason = blame or f"{exc.filename or job.src}: {exc.strerror or exc}"
     except MemoryError:
-        res.status, res.error, res.reason = "failed", "corrupt-file", (
-            f"{job.src.name}: reading it needs more memory than is available "
-            "(a damaged or hostile file; if it is genuine, label it alone)"
+        res.status, res.error, res.reason = (
+            "failed",
+            "corrupt-file",
+            (
+                f"{job.src.name}: reading it needs more memory than is available "
+                "(a damaged or hostile file; if it is genuine, label it alone)"
+            ),
         )
     except RecursionError:
-        res.status, res.error, res.reason = "failed", "corrupt-file", (
-            f"{job.src.name}: its structure is nested too deeply to read "
-            "(the file is damaged or crafted; re-export it from its source)"
+        res.status, res.error, res.reason = (
+            "failed",
+            "corrupt-file",
+            (
+                f"{job.src.name}: its structure is nested too deeply to read "
+                "(the file is damaged or crafted; re-export it from its source)"
+            ),
         )
     except ImportError as exc:  # a library this format needs (pillow-heif, soundfile…)
-        res.status, res.error, res.reason = "failed", "missing-dependency", (
-            f"{job.src.name}: {exc.name or exc} is not installed here "
-            f"({MissingDependency.advice})"
+        res.status, res.error, res.reason = (
+            "failed",
+            "missing-dependency",
+            (
+                f"{job.src.name}: {exc.name or exc} is not installed here "
+                f"({MissingDependency.advice})"
+            ),
         )
     except (*_DAMAGE_ERRORS, RuntimeError) as exc:  # a decoder choking on bytes it cannot read
         if isinstance(exc, RuntimeError) and "decod" not in str(exc).lower():
             res.status, res.reason, res.error = "failed", _unexpected(job, exc), "internal-error"
         else:
-            res.status, res.error, res.reason = "failed", "corrupt-file", (
-                f"{job.src.name}: the file is damaged or truncated ({type(exc).__name__}: {exc}); "
-                "re-export it from its source"
+            res.status, res.error, res.reason = (
+                "failed",
+                "corrupt-file",
+                (
+                    f"{job.src.name}: the file is damaged or truncated ({type(exc).__name__}: {exc}); "
+                    "re-export it from its source"
+                ),
             )
     except Exception as exc:  # one bad file must never stop the batch
         res.status, res.reason, res.error = "failed", _unexpected(job, exc), "internal-error"

@@ -67,7 +67,9 @@ def parse_executor(
     if name == "ray":
         if time_limit is None:
             return RayExecutor(address.strip() or None, num_cpus=num_cpus)
-        return RayExecutor(address.strip() or None, num_cpus=num_cpus, time_limit=time_limit or None)
+        return RayExecutor(
+            address.strip() or None, num_cpus=num_cpus, time_limit=time_limit or None
+        )
     raise InvalidSettings(
         f"executor {spec!r}", advice="use `local`, `ray` (a local Ray) or `ray=HOST:PORT`"
     )
@@ -240,7 +242,11 @@ class RayExecutor:
             return
         if self.address:
             _check_reachable(self.address)  # ray.init retries an unreachable GCS for minutes
-        if not self.address and "RAY_AUTH_MODE" not in os.environ and "RAY_AUTH_TOKEN" not in os.environ:
+        if (
+            not self.address
+            and "RAY_AUTH_MODE" not in os.environ
+            and "RAY_AUTH_TOKEN" not in os.environ
+        ):
             # A private cluster still listens on the network: keep Ray's token auth, but with a
             # per-run token in this process's environment (inherited by the Ray processes it
             # starts) instead of Ray's default of writing ~/.ray/auth_token. Ray reads the mode
@@ -278,7 +284,9 @@ class RayExecutor:
         try:
             ray.init(**kwargs)
         except Exception as exc:
-            raise ClusterError(f"cannot connect to Ray at {self.address or 'a new local cluster'}: {exc}") from None
+            raise ClusterError(
+                f"cannot connect to Ray at {self.address or 'a new local cluster'}: {exc}"
+            ) from None
         self._ray = ray
         try:
             version, py = ray.get(ray.remote(num_cpus=0)(_probe).remote(), timeout=120)
@@ -428,13 +436,17 @@ class RayExecutor:
             except RayTaskError as exc:  # an exception escaped run_job on the worker: a bug
                 first = (str(exc.cause) if exc.cause else str(exc)).strip().splitlines()
                 return JobResult(
-                    str(job.src), str(job.dst), "failed",
+                    str(job.src),
+                    str(job.dst),
+                    "failed",
                     f"internal error on the worker: {first[0] if first else type(exc).__name__}",
                 )
             except Exception as exc:  # worker process or node lost, more than max_retries times
                 sweep.add(job.dst.parent)
                 return JobResult(
-                    str(job.src), str(job.dst), "failed",
+                    str(job.src),
+                    str(job.dst),
+                    "failed",
                     f"the Ray worker was lost {self.max_retries + 1} times while labelling this "
                     f"file ({type(exc).__name__})",
                 )
@@ -465,7 +477,9 @@ class RayExecutor:
                     t0 = started_at.get(i)
                     limit = limits[i]
                     over_limit = t0 is not None and limit and now - t0 > limit + self.kill_grace_s
-                    too_slow_cancel = cancel_sent_at is not None and now - cancel_sent_at > self.cancel_grace_s
+                    too_slow_cancel = (
+                        cancel_sent_at is not None and now - cancel_sent_at > self.cancel_grace_s
+                    )
                     if (over_limit or too_slow_cancel) and i not in killed:
                         # Cooperative stop did not work (stuck in a decoder): kill the worker.
                         if over_limit:
@@ -475,7 +489,9 @@ class RayExecutor:
         except (AigcError, GeneratorExit, KeyboardInterrupt):
             raise
         except Exception as exc:  # the cluster itself failed (GCS lost, driver disconnected)
-            raise ClusterError(f"the Ray cluster failed during the batch: {type(exc).__name__}: {exc}") from exc
+            raise ClusterError(
+                f"the Ray cluster failed during the batch: {type(exc).__name__}: {exc}"
+            ) from exc
         finally:
             if refs:  # aborted (second Ctrl-C, an error): stop everything still running
                 for ref in refs:

@@ -58,15 +58,22 @@ def check_template(template: str) -> None:
         )
 
 
-_PORTABLE = {":": "：", "?": "？", "*": "＊", '"': "＂", "<": "＜", ">": "＞", "|": "｜", "\\": "＼"}
+_PORTABLE = {
+    ":": "：",
+    "?": "？",
+    "*": "＊",
+    '"': "＂",
+    "<": "＜",
+    ">": "＞",
+    "|": "｜",
+    "\\": "＼",
+}
 MAX_NAME_BYTES = 255  # ext4, NTFS (in UTF-16 units, fewer bytes), APFS
 
 
 def safe_component(part: str) -> str:
     """One path part made legal on Windows, macOS and Linux by the mapping in the module doc."""
-    out = "".join(
-        _PORTABLE.get(c, "_" if ord(c) < 32 or ord(c) == 127 else c) for c in part
-    )
+    out = "".join(_PORTABLE.get(c, "_" if ord(c) < 32 or ord(c) == 127 else c) for c in part)
     stripped = out.rstrip(" .")
     out = stripped + "_" * (len(out) - len(stripped))
     base, dot, rest = out.partition(".")
@@ -136,7 +143,9 @@ def render_name_noted(
         if a.rstrip(" .") != a and "trailing dot/space → '_'" not in what:
             what.append("trailing dot/space → '_'")
         if a.partition(".")[0].rstrip(" ").upper() in _RESERVED:
-            what.append(f"Windows device name {a.partition('.')[0]!r} → {a.partition('.')[0] + '_'!r}")
+            what.append(
+                f"Windows device name {a.partition('.')[0]!r} → {a.partition('.')[0] + '_'!r}"
+            )
     if what:
         notes.append("output name made portable for other systems: " + ", ".join(what))
     return PurePosixPath(*safe), notes

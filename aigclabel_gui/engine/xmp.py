@@ -37,9 +37,10 @@ AI_SOURCE_TYPES = frozenset(
 
 
 def source_type_is_ai(uri: str | None) -> bool:
-    return bool(uri) and (uri in AI_SOURCE_TYPES or uri.rsplit("/", 1)[-1] in {
-        u.rsplit("/", 1)[-1] for u in AI_SOURCE_TYPES
-    })
+    return bool(uri) and (
+        uri in AI_SOURCE_TYPES
+        or uri.rsplit("/", 1)[-1] in {u.rsplit("/", 1)[-1] for u in AI_SOURCE_TYPES}
+    )
 
 
 _XPACKET_BEGIN = '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'

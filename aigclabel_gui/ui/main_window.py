@@ -606,7 +606,9 @@ class MainWindow(QMainWindow):
         # Drag and drop only adds references to the list: nothing is moved or copied.
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         if self.tabs.currentIndex() == 1:
-            self.check_view.check_paths(paths)  # folders are walked by the Check tab, off the UI thread
+            self.check_view.check_paths(
+                paths
+            )  # folders are walked by the Check tab, off the UI thread
         else:
             self.add_paths(paths)
         event.setDropAction(Qt.DropAction.CopyAction)
@@ -892,7 +894,7 @@ class MainWindow(QMainWindow):
                     refused = exc
         if refused is not None:
             text = self.tr(
-                "The label text “{0}” lacks the \"AI\" and \"generated/synthesised\" elements "
+                'The label text “{0}” lacks the "AI" and "generated/synthesised" elements '
                 "GB 45438 §5.2/§5.4 ask for (the default is AI生成). Draw it anyway? The report "
                 "will say it was forced."
             ).format(s.visible.resolved_text())

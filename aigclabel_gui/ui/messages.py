@@ -53,7 +53,8 @@ def friendly_reason(reason: str, status: str = "failed", error: str = "") -> str
             "Messages", "The file could not be read (permissions, or not a regular file)."
         ),
         "time-limit": QCoreApplication.translate(
-            "Messages", "Labelling this file took too long and was stopped; the file may be damaged."
+            "Messages",
+            "Labelling this file took too long and was stopped; the file may be damaged.",
         ),
         "memory-limit": QCoreApplication.translate(
             "Messages", "This file needed too much memory and was stopped; the file may be damaged."

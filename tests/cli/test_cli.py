@@ -22,7 +22,22 @@ def _png(path: Path) -> Path:
 def test_label_then_check_in_process(tmp_path, capsys):
     src = _png(tmp_path / "in" / "a.png")
     out = tmp_path / "out"
-    assert main(["label", "--implicit-only", str(src), "-o", str(out), "--producer", PRODUCER, "--jobs", "1"]) == 0
+    assert (
+        main(
+            [
+                "label",
+                "--implicit-only",
+                str(src),
+                "-o",
+                str(out),
+                "--producer",
+                PRODUCER,
+                "--jobs",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert main(["check", str(out / "a.png")]) == 0
     assert main(["check", str(src)]) == 1  # the original has no label, and was not modified
     capsys.readouterr()
@@ -36,7 +51,19 @@ def test_label_then_check_in_process(tmp_path, capsys):
 
 def test_invalid_producer_is_refused_with_advice(tmp_path, capsys):
     src = _png(tmp_path / "a.png")
-    rc = main(["label", "--implicit-only", str(src), "-o", str(tmp_path / "o"), "--producer", "某公司", "--jobs", "1"])
+    rc = main(
+        [
+            "label",
+            "--implicit-only",
+            str(src),
+            "-o",
+            str(tmp_path / "o"),
+            "--producer",
+            "某公司",
+            "--jobs",
+            "1",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc != 0
     assert "ContentProducer" in err and "provider code" in err
@@ -44,7 +71,18 @@ def test_invalid_producer_is_refused_with_advice(tmp_path, capsys):
 
 
 def test_size_below_minimum_quotes_the_rule(tmp_path, capsys):
-    rc = main(["label", str(_png(tmp_path / "a.png")), "-o", str(tmp_path / "o"), "--producer", PRODUCER, "--size-pct", "3"])
+    rc = main(
+        [
+            "label",
+            str(_png(tmp_path / "a.png")),
+            "-o",
+            str(tmp_path / "o"),
+            "--producer",
+            PRODUCER,
+            "--size-pct",
+            "3",
+        ]
+    )
     assert rc == 2
     assert "5%" in capsys.readouterr().err
 
@@ -57,9 +95,14 @@ def test_presets_cli(tmp_path, monkeypatch, capsys):
     capsys.readouterr()
     assert main(["presets", "show", "mine"]) == 0
     shown = json.loads(capsys.readouterr().out)
-    assert shown["settings"]["implicit"]["producer"] == PRODUCER and shown["settings"]["implicit_only"]
+    assert (
+        shown["settings"]["implicit"]["producer"] == PRODUCER and shown["settings"]["implicit_only"]
+    )
     src = _png(tmp_path / "a.png")
-    assert main(["label", str(src), "-o", str(tmp_path / "out"), "--preset", "mine", "--jobs", "1"]) == 0
+    assert (
+        main(["label", str(src), "-o", str(tmp_path / "out"), "--preset", "mine", "--jobs", "1"])
+        == 0
+    )
     assert main(["check", str(tmp_path / "out" / "a.png")]) == 0
 
 
@@ -67,8 +110,11 @@ def test_console_script_subprocess(tmp_path):
     exe = shutil.which("aigclabel") or str(Path(__import__("sys").executable).parent / "aigclabel")
     src = _png(tmp_path / "图片" / "一.png")  # non-ASCII paths
     out = tmp_path / "输出"
-    r = subprocess.run([exe, "label", "--implicit-only", str(src.parent), "-o", str(out), "--producer", PRODUCER],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [exe, "label", "--implicit-only", str(src.parent), "-o", str(out), "--producer", PRODUCER],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     r = subprocess.run([exe, "check", str(out / "一.png")], capture_output=True, text=True)
     assert r.returncode == 0 and "compliant" in r.stdout
@@ -80,7 +126,22 @@ def test_output_has_normal_file_mode(tmp_path):
 
     src = _png(tmp_path / "a.png")
     out = tmp_path / "out"
-    assert main(["label", "--implicit-only", str(src), "-o", str(out), "--producer", PRODUCER, "--jobs", "1"]) == 0
+    assert (
+        main(
+            [
+                "label",
+                "--implicit-only",
+                str(src),
+                "-o",
+                str(out),
+                "--producer",
+                PRODUCER,
+                "--jobs",
+                "1",
+            ]
+        )
+        == 0
+    )
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE((out / "a.png").stat().st_mode) == 0o666 & ~mask
@@ -90,7 +151,20 @@ def test_failure_line_names_the_file_once(tmp_path, capsys):
     bad = tmp_path / "bad.png"
     good = _png(tmp_path / "good.png")
     bad.write_bytes(good.read_bytes()[:60])  # truncated
-    rc = main(["label", "--implicit-only", str(bad), str(good), "-o", str(tmp_path / "o"), "--producer", PRODUCER, "--jobs", "1"])
+    rc = main(
+        [
+            "label",
+            "--implicit-only",
+            str(bad),
+            str(good),
+            "-o",
+            str(tmp_path / "o"),
+            "--producer",
+            PRODUCER,
+            "--jobs",
+            "1",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 7  # every failure was a damaged input (see `aigclabel --help`)
     line = next(line for line in err.splitlines() if line.startswith("failed:"))

@@ -108,12 +108,20 @@ def ray_cluster():
     address = f"127.0.0.1:{port}"
     common = ["--num-cpus=1", "--disable-usage-stats"]
     try:
-        for extra in (["--head", f"--port={port}", "--include-dashboard=false"], [f"--address={address}"]):
+        for extra in (
+            ["--head", f"--port={port}", "--include-dashboard=false"],
+            [f"--address={address}"],
+        ):
             r = subprocess.run(
                 [str(RAY_BIN), "start", *extra, *common],
-                env=env, capture_output=True, text=True, timeout=300,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
             )
-            assert r.returncode == 0, f"ray start {' '.join(extra)} failed:\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}"
+            assert r.returncode == 0, (
+                f"ray start {' '.join(extra)} failed:\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}"
+            )
         yield Cluster(address, tmpdir, env)
     finally:
         _kill_all(tmpdir)

@@ -126,13 +126,20 @@ def test_same_records_and_pixels_as_the_local_pool(ray_cluster, tmp_path):
     common = [str(src), "--producer", PRODUCER, "--quiet"]
     assert cli.main(["label", *common, "-o", str(tmp_path / "local"), "--jobs", "2"]) == 3
     t0 = time.monotonic()
-    p = _cli([*common, "-o", str(tmp_path / "ray"), "--executor", f"ray={ray_cluster.address}"], ray_cluster.env)
+    p = _cli(
+        [*common, "-o", str(tmp_path / "ray"), "--executor", f"ray={ray_cluster.address}"],
+        ray_cluster.env,
+    )
     out, err = p.communicate(timeout=150)
     assert p.returncode == 3, err  # exit 3: some inputs failed, as with the local pool
     print(f"ray batch of 23 files: {time.monotonic() - t0:.1f} s")
 
     local, ray_rep = _report(tmp_path / "local"), _report(tmp_path / "ray")
-    assert ray_rep["summary"] == local["summary"] == {"ok": 20, "skipped": 0, "failed": 3, "cancelled": 0}
+    assert (
+        ray_rep["summary"]
+        == local["summary"]
+        == {"ok": 20, "skipped": 0, "failed": 3, "cancelled": 0}
+    )
     by_src = {f["src"]: f for f in local["files"]}
     for f in ray_rep["files"]:
         mine = by_src[f["src"]]
@@ -181,7 +188,18 @@ def test_killed_worker_is_retried_and_nothing_is_doubled(ray_cluster, tmp_path):
     src = _heavy_inputs(tmp_path, 12)
     make_clip(src / "clip.mp4", w=320, h=240, fps=25, secs=8)
     out = tmp_path / "out"
-    p = _cli([str(src), "-o", str(out), "--producer", PRODUCER, "--executor", f"ray={ray_cluster.address}"], ray_cluster.env)
+    p = _cli(
+        [
+            str(src),
+            "-o",
+            str(out),
+            "--producer",
+            PRODUCER,
+            "--executor",
+            f"ray={ray_cluster.address}",
+        ],
+        ray_cluster.env,
+    )
     try:
         # Kill the worker that has the clip open: it is certainly inside that file (started,
         # not yet committed), the case a retry must handle.
@@ -196,18 +214,27 @@ def test_killed_worker_is_retried_and_nothing_is_doubled(ray_cluster, tmp_path):
 
         victims = _wait_for(has_clip_open, timeout=90, step=0.01)
         assert victims, "never saw a worker inside the clip"
-        os.kill(next(iter(victims)), signal.SIGKILL)  # a worker dies mid-file (OOM killer, segfault)
+        os.kill(
+            next(iter(victims)), signal.SIGKILL
+        )  # a worker dies mid-file (OOM killer, segfault)
         _, err = p.communicate(timeout=150)
     finally:
         p.kill()
     assert p.returncode == 0, err
     rep = _report(out)
     assert rep["summary"] == {"ok": 13, "skipped": 0, "failed": 0, "cancelled": 0}, err
-    assert sorted(Path(f["src"]).name for f in rep["files"]) == sorted(x.name for x in src.iterdir())
-    outputs = sorted(x.name for x in out.iterdir() if not x.name.startswith(".") and "report" not in x.name)
+    assert sorted(Path(f["src"]).name for f in rep["files"]) == sorted(
+        x.name for x in src.iterdir()
+    )
+    outputs = sorted(
+        x.name for x in out.iterdir() if not x.name.startswith(".") and "report" not in x.name
+    )
     assert outputs == sorted(x.name for x in src.iterdir())  # no "name (2).jpg": done once each
     retried = [f for f in rep["files"] if any(w.startswith("retried") for w in f["warnings"])]
-    assert len(retried) == 1, (victims, err[-3000:])  # the file whose worker was killed, and only it
+    assert len(retried) == 1, (
+        victims,
+        err[-3000:],
+    )  # the file whose worker was killed, and only it
     for x in out.glob("big*.jpg"):
         assert inspect_file(x).verdict == "compliant", x
     assert inspect_file(out / "clip.mp4").verdict == "compliant"
@@ -222,12 +249,25 @@ def test_a_retry_after_the_commit_does_not_label_the_file_again(ray_cluster, tmp
     # An output from an earlier run, older than this batch: must be replaced, not trusted.
     _img(out / DIE_AFTER_COMMIT, size=(8, 8))
     os.utime(out / DIE_AFTER_COMMIT, (1e9, 1e9))
-    p = _cli([str(src), "-o", str(out), "--producer", PRODUCER, "--executor", f"ray={ray_cluster.address}"], ray_cluster.env)
+    p = _cli(
+        [
+            str(src),
+            "-o",
+            str(out),
+            "--producer",
+            PRODUCER,
+            "--executor",
+            f"ray={ray_cluster.address}",
+        ],
+        ray_cluster.env,
+    )
     _, err = p.communicate(timeout=150)
     assert p.returncode == 0, err
     rep = {Path(f["src"]).name: f for f in _report(out)["files"]}
     assert rep[DIE_AFTER_COMMIT]["status"] == "ok"
-    assert rep[DIE_AFTER_COMMIT]["warnings"] == ["committed by attempt 1 before its worker was lost"]
+    assert rep[DIE_AFTER_COMMIT]["warnings"] == [
+        "committed by attempt 1 before its worker was lost"
+    ]
     assert [w for w in rep["other.png"]["warnings"] if "generated locally" not in w] == []
     dst = out / DIE_AFTER_COMMIT
     assert Image.open(dst).size == (320, 240)  # the first attempt's output, complete
@@ -239,7 +279,18 @@ def test_a_retry_after_the_commit_does_not_label_the_file_again(ray_cluster, tmp
 def test_sigint_on_the_driver_cancels_cleanly(ray_cluster, tmp_path):
     src = _heavy_inputs(tmp_path, 40, size=(1200, 900))
     out = tmp_path / "out"
-    p = _cli([str(src), "-o", str(out), "--producer", PRODUCER, "--executor", f"ray={ray_cluster.address}"], ray_cluster.env)
+    p = _cli(
+        [
+            str(src),
+            "-o",
+            str(out),
+            "--producer",
+            PRODUCER,
+            "--executor",
+            f"ray={ray_cluster.address}",
+        ],
+        ray_cluster.env,
+    )
     try:
         oks = 0
         while oks < 2:
@@ -269,7 +320,15 @@ def test_sigint_on_the_driver_cancels_cleanly(ray_cluster, tmp_path):
 def test_resume_after_the_driver_was_killed(ray_cluster, tmp_path):
     src = _heavy_inputs(tmp_path, 16, size=(1200, 900))
     out = tmp_path / "out"
-    args = [str(src), "-o", str(out), "--producer", PRODUCER, "--executor", f"ray={ray_cluster.address}"]
+    args = [
+        str(src),
+        "-o",
+        str(out),
+        "--producer",
+        PRODUCER,
+        "--executor",
+        f"ray={ray_cluster.address}",
+    ]
     p = _cli(args, ray_cluster.env)
     try:
         done = []
@@ -316,7 +375,10 @@ def test_an_unreachable_cluster_fails_fast_with_advice(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     t0 = time.monotonic()
-    p = _cli([str(tmp_path), "-o", str(tmp_path / "out"), "--executor", f"ray=127.0.0.1:{port}"], dict(os.environ))
+    p = _cli(
+        [str(tmp_path), "-o", str(tmp_path / "out"), "--executor", f"ray=127.0.0.1:{port}"],
+        dict(os.environ),
+    )
     _, err = p.communicate(timeout=60)
     assert p.returncode == 2 and time.monotonic() - t0 < 30, err  # not Ray's minutes of retries
     assert f"nothing answers at 127.0.0.1:{port}" in err and "ray start --head" in err
@@ -350,8 +412,19 @@ def test_per_file_time_limit_fails_the_file_not_the_batch(ray_cluster, tmp_path)
     out = tmp_path / "out"
     # The library API, in a driver process of its own (as a platform's pipeline would run it).
     r = subprocess.run(
-        [sys.executable, "-c", _TIME_LIMIT_DRIVER, str(src), str(out), ray_cluster.address, PRODUCER],
-        env=ray_cluster.env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            _TIME_LIMIT_DRIVER,
+            str(src),
+            str(out),
+            ray_cluster.address,
+            PRODUCER,
+        ],
+        env=ray_cluster.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert r.returncode == 0, r.stderr
     results = json.loads(r.stdout.strip().splitlines()[-1])

@@ -42,7 +42,9 @@ def test_relabelling_keeps_the_one_prompt(tmp_path, fmt, prompt):
 def test_only_the_missing_end_prompt_is_added(tmp_path):
     src = make_audio(tmp_path / "a.wav", "wav16", seconds=3.0)
     label_file(src, tmp_path / "start.wav", _settings("rhythm", "start"))
-    res = label_file(tmp_path / "start.wav", tmp_path / "both.wav", _settings("rhythm", "start+end"))
+    res = label_file(
+        tmp_path / "start.wav", tmp_path / "both.wav", _settings("rhythm", "start+end")
+    )
     assert any("already at the start" in w for w in res.warnings)
     added = _seconds(tmp_path / "both.wav") - _seconds(tmp_path / "start.wav")
     assert 1.1 < added < 2.0  # one 1.1 s rhythm prompt plus its gap, not two
@@ -82,7 +84,12 @@ def test_voice_prompt_on_7_1_audio_is_labelled_not_a_crash(tmp_path):
         "audio=AudioSettings(prompt='voice')))"
     )
     dst = tmp_path / "out.flac"
-    proc = subprocess.run([sys.executable, "-c", code, str(src), str(dst)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(src), str(dst)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     info = ffprobe_json(dst)
     assert info["streams"][0]["channels"] == 8 and float(info["format"]["duration"]) > 4.0

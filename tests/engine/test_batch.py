@@ -44,7 +44,9 @@ def _mixed_inputs(root: Path) -> Path:
     _png(src / "a.png")
     _png(src / "sub" / "b.png", (200, 10, 10))
     _png(src / "图片 c.png", (1, 2, 3))  # non-ASCII name with a space
-    (src / "broken.png").write_bytes(Image.new("RGB", (8, 8)).tobytes()[:10] + b"\x89PNG")  # not an image
+    (src / "broken.png").write_bytes(
+        Image.new("RGB", (8, 8)).tobytes()[:10] + b"\x89PNG"
+    )  # not an image
     png = (src / "a.png").read_bytes()
     (src / "truncated.png").write_bytes(png[: len(png) // 2])
     (src / "notes.xyz").write_bytes(b"\x00\x01unsupported")
@@ -62,7 +64,10 @@ def _run(jobs, **kw) -> BatchFinished:
 def test_mixed_batch_labels_good_files_and_reports_the_rest(tmp_path, workers):
     src = _mixed_inputs(tmp_path)
     out = tmp_path / "out"
-    inputs = [src, src / "notes.xyz"]  # an unsupported file named explicitly is reported, not dropped
+    inputs = [
+        src,
+        src / "notes.xyz",
+    ]  # an unsupported file named explicitly is reported, not dropped
     jobs = plan_jobs(inputs, out, SETTINGS)
     final = _run(jobs, workers=workers, report_path=out / "report.json", outdir=out)
     by_name = {Path(r.src).name: r for r in final.results}
@@ -74,7 +79,9 @@ def test_mixed_batch_labels_good_files_and_reports_the_rest(tmp_path, workers):
         assert by_name[bad].status == "failed"
         assert by_name[bad].reason
         assert not Path(by_name[bad].dst).exists()
-    assert not [p for p in out.rglob(".aigclabel-*") if p.name != ".aigclabel-manifest.json"]  # no temp files left
+    assert not [
+        p for p in out.rglob(".aigclabel-*") if p.name != ".aigclabel-manifest.json"
+    ]  # no temp files left
     report = json.loads((out / "report.json").read_text("utf-8"))
     assert report["summary"] == {"ok": 3, "skipped": 0, "failed": 3, "cancelled": 0}
     assert len(report["files"]) == 6
@@ -111,7 +118,9 @@ def test_rerun_skips_what_is_done_and_redoes_changed(tmp_path):
     assert status["b.png"][0] == "ok"
     assert (out / "a.png").stat().st_mtime_ns == mtime
     # Other settings: nothing is skipped.
-    other = LabelSettings(implicit_only=True, implicit=ImplicitSettings(producer=PRODUCER, label_value="2"))
+    other = LabelSettings(
+        implicit_only=True, implicit=ImplicitSettings(producer=PRODUCER, label_value="2")
+    )
     third = _run(plan_jobs([src], out, other), workers=1, outdir=out)
     assert all(r.status == "ok" for r in third.results)
     del a
@@ -123,7 +132,9 @@ def test_on_exist_policies(tmp_path):
     out.mkdir()
     (out / "a.png").write_bytes(b"user's own file")
     skip = _run(plan_jobs([src], out, SETTINGS), workers=1, on_exist="skip", outdir=out)
-    assert skip.results[0].status == "skipped" and (out / "a.png").read_bytes() == b"user's own file"
+    assert (
+        skip.results[0].status == "skipped" and (out / "a.png").read_bytes() == b"user's own file"
+    )
     ren = _run(plan_jobs([src], out, SETTINGS), workers=1, on_exist="rename", outdir=out)
     assert ren.results[0].status == "ok" and Path(ren.results[0].dst).name == "a (2).png"
     assert (out / "a.png").read_bytes() == b"user's own file"
@@ -131,19 +142,27 @@ def test_on_exist_policies(tmp_path):
     assert over.results[0].status == "ok" and inspect_file(out / "a.png").verdict == "compliant"
 
 
-@pytest.mark.parametrize("template", ["../{stem}{ext}", "/tmp/{stem}{ext}", "a/../../{name}", "{stem}{nope}", ""])
+@pytest.mark.parametrize(
+    "template", ["../{stem}{ext}", "/tmp/{stem}{ext}", "a/../../{name}", "{stem}{nope}", ""]
+)
 def test_escaping_or_bad_templates_are_refused(tmp_path, template):
     with pytest.raises(InvalidSettings):
         plan_jobs([_png(tmp_path / "a.png")], tmp_path / "out", SETTINGS, name_template=template)
 
 
 def test_template_fields_and_output_never_an_input(tmp_path):
-    assert str(render_name("{kind}/{stem}-labelled{ext}", Path("x/图.png"), "image")) == "image/图-labelled.png"
+    assert (
+        str(render_name("{kind}/{stem}-labelled{ext}", Path("x/图.png"), "image"))
+        == "image/图-labelled.png"
+    )
     src = _png(tmp_path / "a.png")
     with pytest.raises(InvalidSettings, match="input"):
         plan_jobs([tmp_path], tmp_path, SETTINGS)
     jobs = plan_jobs([src, _png(tmp_path / "other" / "a.png")], tmp_path / "out", SETTINGS)
-    assert [j.dst.name for j in jobs] == ["a.png", "a (2).png"]  # two inputs, one name: no clobbering
+    assert [j.dst.name for j in jobs] == [
+        "a.png",
+        "a (2).png",
+    ]  # two inputs, one name: no clobbering
 
 
 def test_cancel_stops_new_work_and_still_reports(tmp_path):
@@ -153,8 +172,13 @@ def test_cancel_stops_new_work_and_still_reports(tmp_path):
     out = tmp_path / "out"
     cancel = CancelToken()
     events = []
-    for ev in run_batch(plan_jobs([src], out, SETTINGS), workers=1, cancel=cancel,
-                        report_path=out / "r.csv", outdir=out):
+    for ev in run_batch(
+        plan_jobs([src], out, SETTINGS),
+        workers=1,
+        cancel=cancel,
+        report_path=out / "r.csv",
+        outdir=out,
+    ):
         events.append(ev)
         if isinstance(ev, FileFinished) and ev.index == 2:
             cancel.cancel()
@@ -164,7 +188,7 @@ def test_cancel_stops_new_work_and_still_reports(tmp_path):
     # Files already handed to the worker when Cancel came finish (at most the pool's look-ahead
     # of two per worker); nothing after them starts.
     assert statuses[:3] == ["ok"] * 3 and statuses.count("ok") <= 5
-    assert statuses[statuses.count("ok"):] == ["cancelled"] * (12 - statuses.count("ok"))
+    assert statuses[statuses.count("ok") :] == ["cancelled"] * (12 - statuses.count("ok"))
     rows = list(csv.DictReader(open(out / "r.csv", encoding="utf-8-sig")))
     assert len(rows) == 12
     done = sorted(Path(r.dst).name for r in final.results if r.status == "ok")
@@ -178,8 +202,19 @@ def test_sigint_leaves_only_complete_outputs_and_a_report(tmp_path):
         (src / f"{i:02d}.png").write_bytes((src / "00.png").read_bytes())
     out = tmp_path / "out"
     # Full labelling (visible + implicit) so the batch is still running when Ctrl-C arrives.
-    cmd = [sys.executable, "-m", "aigclabel_gui.cli", "label", str(src), "-o", str(out),
-           "--producer", PRODUCER, "--jobs", "2"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "aigclabel_gui.cli",
+        "label",
+        str(src),
+        "-o",
+        str(out),
+        "--producer",
+        PRODUCER,
+        "--jobs",
+        "2",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     while time.time() < deadline and len(list(out.glob("[0-9]*.png"))) < 3:
@@ -191,7 +226,9 @@ def test_sigint_leaves_only_complete_outputs_and_a_report(tmp_path):
     assert len(report["files"]) == 80
     assert report["summary"]["cancelled"] > 0 and report["summary"]["ok"] >= 3
     done = {Path(f["dst"]).name for f in report["files"] if f["status"] == "ok"}
-    assert {p.name for p in out.glob("[0-9]*.png")} == done  # nothing half-written, nothing unreported
+    assert {
+        p.name for p in out.glob("[0-9]*.png")
+    } == done  # nothing half-written, nothing unreported
     for p in out.glob("[0-9]*.png"):
         assert inspect_file(p).verdict == "compliant", p
     assert not list(out.glob(".aigclabel-*.png"))  # no temp files
@@ -267,7 +304,9 @@ def test_a_crashed_worker_does_not_stop_the_batch(tmp_path):
             assert inspect_file(r.dst).verdict == "compliant"
         else:
             assert "crashed" in r.reason
-    assert [p.name for p in out.glob(".aigclabel-*")] == [".aigclabel-manifest.json"]  # no temp files
+    assert [p.name for p in out.glob(".aigclabel-*")] == [
+        ".aigclabel-manifest.json"
+    ]  # no temp files
 
 
 def _worker_pids() -> list[int]:
@@ -322,8 +361,17 @@ def test_a_hostile_mp4_header_fails_only_its_own_file(tmp_path):
     assert by["evil.mp4"].status == "failed" and "internal error" not in by["evil.mp4"].reason
     assert not (out / "evil.mp4").exists()
     proc = subprocess.run(
-        [sys.executable, "-m", "aigclabel_gui.cli", "check", str(src / "evil.mp4"), str(out / "a.png")],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "aigclabel_gui.cli",
+            "check",
+            str(src / "evil.mp4"),
+            str(out / "a.png"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert "Traceback" not in proc.stderr and proc.returncode == 1, proc.stderr
     assert "a.png: compliant" in proc.stdout
@@ -343,7 +391,9 @@ def test_a_fifo_is_refused_up_front_and_blocks_nothing(tmp_path):
     assert by["pipe.png"].status == "failed" and "named pipe" in by["pipe.png"].reason
     proc = subprocess.run(
         [sys.executable, "-m", "aigclabel_gui.cli", "check", str(tmp_path / "pipe.png")],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert "named pipe" in proc.stdout and "Traceback" not in proc.stderr
 
@@ -357,7 +407,9 @@ def test_names_other_systems_forbid_are_mapped_and_reported(tmp_path):
     final = _run(plan_jobs([src], out, SETTINGS), workers=1, outdir=out)
     assert [r.status for r in final.results] == ["ok"] * len(names)
     got = sorted(p.name for p in out.iterdir() if not p.name.startswith((".", "aigclabel-")))
-    assert got == sorted(["ComfyUI 2025-01-01 10：00：00.png", "con_.png", "a＼b.png", "tab_here.png", "q？.png"])
+    assert got == sorted(
+        ["ComfyUI 2025-01-01 10：00：00.png", "con_.png", "a＼b.png", "tab_here.png", "q？.png"]
+    )
     assert not [p for p in out.iterdir() if p.is_dir()]  # a backslash never becomes a folder
     for r in final.results:
         assert any("made portable" in w for w in r.warnings), r
@@ -412,7 +464,9 @@ def test_time_limit_stops_a_long_file_and_the_batch_goes_on(tmp_path):
     assert by["big.png"].status == "failed" and "time limit" in by["big.png"].reason
     assert by["notes.md"].status == "ok", by["notes.md"].reason  # after the kill, in a new worker
     assert not (out / "big.png").exists()
-    assert not [p for p in out.glob(".aigclabel-*") if p.name != MANIFEST]  # killed worker's temps swept
+    assert not [
+        p for p in out.glob(".aigclabel-*") if p.name != MANIFEST
+    ]  # killed worker's temps swept
 
 
 def test_memory_limit_stops_a_file_with_a_reason(tmp_path):
@@ -466,12 +520,28 @@ def test_a_report_never_overwrites_an_input_or_an_output(tmp_path):
             list(run_batch(jobs, workers=1, outdir=out, report_path=bad))
     with pytest.raises(InvalidSettings, match="reserved"):
         plan_jobs([src], out, SETTINGS, name_template=MANIFEST)
-    for argv in (["--report", str(src)], ["--report", str(out / "a.png")],
-                 ["--name-template", "aigclabel-report.json"]):
+    for argv in (
+        ["--report", str(src)],
+        ["--report", str(out / "a.png")],
+        ["--name-template", "aigclabel-report.json"],
+    ):
         proc = subprocess.run(
-            [sys.executable, "-m", "aigclabel_gui.cli", "label", str(src), "-o", str(out),
-             "--producer", PRODUCER, "--implicit-only", *argv],
-            capture_output=True, text=True, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "aigclabel_gui.cli",
+                "label",
+                str(src),
+                "-o",
+                str(out),
+                "--producer",
+                PRODUCER,
+                "--implicit-only",
+                *argv,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert proc.returncode == 2, (argv, proc.stderr)
         assert "Traceback" not in proc.stderr
@@ -482,13 +552,31 @@ def test_a_failed_report_write_is_an_error_in_the_summary(tmp_path):
     src = _png(tmp_path / "in" / "a.png")
     out = tmp_path / "out"
     (tmp_path / "file").write_bytes(b"x")
-    final = _run(plan_jobs([src], out, SETTINGS), workers=1, outdir=out,
-                 report_path=tmp_path / "file" / "r.json")
+    final = _run(
+        plan_jobs([src], out, SETTINGS),
+        workers=1,
+        outdir=out,
+        report_path=tmp_path / "file" / "r.json",
+    )
     assert final.report_path is None and "cannot write the report" in final.report_error
     proc = subprocess.run(
-        [sys.executable, "-m", "aigclabel_gui.cli", "label", str(src), "-o", str(out), "--producer",
-         PRODUCER, "--implicit-only", "--report", str(tmp_path / "file" / "r.json")],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "aigclabel_gui.cli",
+            "label",
+            str(src),
+            "-o",
+            str(out),
+            "--producer",
+            PRODUCER,
+            "--implicit-only",
+            "--report",
+            str(tmp_path / "file" / "r.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 3 and "cannot write the report" in proc.stderr
     assert "no report written" in proc.stderr
@@ -496,16 +584,36 @@ def test_a_failed_report_write_is_an_error_in_the_summary(tmp_path):
 
 @pytest.mark.parametrize(
     "argv",
-    [["--jobs", "-1"], ["--size-pct", "1e308"], ["--size-pct", "nan"], ["--margin-pct", "inf"],
-     ["--text", "AI\n生成"], ["--card-seconds", "nan"], ["--audio-position", "nan"],
-     ["--time-limit", "-5"], ["--crf", "999"]],
+    [
+        ["--jobs", "-1"],
+        ["--size-pct", "1e308"],
+        ["--size-pct", "nan"],
+        ["--margin-pct", "inf"],
+        ["--text", "AI\n生成"],
+        ["--card-seconds", "nan"],
+        ["--audio-position", "nan"],
+        ["--time-limit", "-5"],
+        ["--crf", "999"],
+    ],
 )
 def test_bad_option_values_are_usage_errors(tmp_path, argv):
     src = _png(tmp_path / "a.png")
     proc = subprocess.run(
-        [sys.executable, "-m", "aigclabel_gui.cli", "label", str(src), "-o", str(tmp_path / "out"),
-         "--producer", PRODUCER, *argv],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "aigclabel_gui.cli",
+            "label",
+            str(src),
+            "-o",
+            str(tmp_path / "out"),
+            "--producer",
+            PRODUCER,
+            *argv,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr and not (tmp_path / "out" / "a.png").exists()
@@ -542,8 +650,13 @@ def test_earlier_outputs_in_an_input_folder_are_not_labelled_again(tmp_path):
     final = _run(jobs, workers=1, outdir=out2)
     by = {Path(r.src).relative_to(src).as_posix(): r for r in final.results}
     assert by["a.png"].status == "ok"
-    assert by["out1/a.png"].status == "skipped" and "earlier aigclabel run" in by["out1/a.png"].reason
-    assert by["out2/dropped-in.png"].status == "skipped" and "inside the output folder" in by["out2/dropped-in.png"].reason
+    assert (
+        by["out1/a.png"].status == "skipped" and "earlier aigclabel run" in by["out1/a.png"].reason
+    )
+    assert (
+        by["out2/dropped-in.png"].status == "skipped"
+        and "inside the output folder" in by["out2/dropped-in.png"].reason
+    )
     assert not (out2 / "out1").exists()
     # Named explicitly, an earlier output is an input like any other.
     assert [j.skip for j in plan_jobs([src / "out1" / "a.png"], tmp_path / "o3", SETTINGS)] == [""]

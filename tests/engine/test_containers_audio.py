@@ -550,7 +550,9 @@ def _decode_errors(path: Path) -> str:
     import subprocess
 
     r = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"], capture_output=True, text=True
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"],
+        capture_output=True,
+        text=True,
     )
     return r.stderr.strip() + ("" if r.returncode == 0 else f" (exit {r.returncode})")
 
@@ -596,7 +598,9 @@ def _mp3_variant(tmp_path: Path, variant: str) -> Path:
     elif variant == "vbri":  # Fraunhofer encoders: a VBRI header frame before the audio
         n = mpeg_frame_length(int.from_bytes(raw[:4], "big"))
         count, pos = 0, 0
-        while pos < len(raw) and (step := mpeg_frame_length(int.from_bytes(raw[pos : pos + 4], "big"))):
+        while pos < len(raw) and (
+            step := mpeg_frame_length(int.from_bytes(raw[pos : pos + 4], "big"))
+        ):
             pos, count = pos + step, count + 1
         frame = bytearray(n)
         frame[:4] = raw[:4]
@@ -631,7 +635,19 @@ def test_mp3_variants_are_labelled(tmp_path, variant):
 def test_ogg_flac_is_labelled(tmp_path):
     """FLAC in Ogg (xiph.org FLAC-to-Ogg mapping): the Vorbis comment packet carries AIGC."""
     src = tmp_path / "a.oga"
-    _ffmpeg("-f", "lavfi", "-i", "sine=d=1", "-c:a", "flac", "-metadata", "title=t", "-f", "ogg", str(src))
+    _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=d=1",
+        "-c:a",
+        "flac",
+        "-metadata",
+        "title=t",
+        "-f",
+        "ogg",
+        str(src),
+    )
     dst = tmp_path / "out.oga"
     result = label_file(src, dst, SETTINGS)
     assert result.format == "oggflac"

@@ -20,9 +20,27 @@ from tests.conftest import PRODUCER, ffprobe_json
 
 def _ffmpeg_avi(path: Path) -> Path:
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10",
-         "-f", "lavfi", "-i", "sine=f=440", "-t", "1", "-c:v", "mpeg4", "-c:a", "pcm_s16le",
-         str(path)],
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=160x120:rate=10",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=440",
+            "-t",
+            "1",
+            "-c:v",
+            "mpeg4",
+            "-c:a",
+            "pcm_s16le",
+            str(path),
+        ],
         check=True,
     )
     return path
@@ -53,16 +71,32 @@ def _without_info_and_junk(src: Path, dst: Path) -> Path:
 
 def _packets_md5(path: Path) -> str:
     out = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-map", "0", "-c", "copy", "-f", "framemd5",
-         "-"],
-        capture_output=True, text=True, check=True,
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-map",
+            "0",
+            "-c",
+            "copy",
+            "-f",
+            "framemd5",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return "\n".join(line for line in out.splitlines() if not line.startswith("#"))
 
 
 def _label(src: Path, out: Path) -> Path:
-    assert cli_main(["label", "--implicit-only", str(src), "-o", str(out),
-                     "--producer", PRODUCER]) == 0
+    assert (
+        cli_main(["label", "--implicit-only", str(src), "-o", str(out), "--producer", PRODUCER])
+        == 0
+    )
     return out / src.name
 
 
@@ -81,8 +115,9 @@ def test_record_written_over_junk_keeps_every_offset(avi, tmp_path):
     tags = ffprobe_json(dst)["format"]["tags"]
     assert json.loads(tags["AIGC"])["ContentProducer"] == PRODUCER
     assert tags["software"].startswith("Lavf")  # the muxer's own INFO entry is kept
-    v = subprocess.run(["exiftool", "-validate", "-warning", "-a", str(dst)],
-                       capture_output=True, text=True).stdout
+    v = subprocess.run(
+        ["exiftool", "-validate", "-warning", "-a", str(dst)], capture_output=True, text=True
+    ).stdout
     assert "Warning" not in v, v
     assert cli_main(["check", str(dst)]) == 0
     assert cli_main(["check", str(avi)]) == 1  # the original was not touched
@@ -112,6 +147,18 @@ def test_truncated_avi_is_a_clear_error(avi, tmp_path):
     with pytest.raises(CorruptFile):
         AviContainer().scan(cut)
     shutil.rmtree(tmp_path / "out", ignore_errors=True)
-    assert cli_main(["label", "--implicit-only", str(cut), "-o", str(tmp_path / "out"),
-                     "--producer", PRODUCER]) == 7  # a damaged input
+    assert (
+        cli_main(
+            [
+                "label",
+                "--implicit-only",
+                str(cut),
+                "-o",
+                str(tmp_path / "out"),
+                "--producer",
+                PRODUCER,
+            ]
+        )
+        == 7
+    )  # a damaged input
     assert not (tmp_path / "out" / "cut.avi").exists()

@@ -20,9 +20,30 @@ from tests.conftest import PRODUCER, exiftool_json, ffprobe_json
 
 def _ffmpeg_flv(path: Path, *flags: str) -> Path:
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10",
-         "-f", "lavfi", "-i", "sine=f=440", "-t", "3", "-g", "10", "-c:v", "libx264",
-         "-c:a", "aac", *flags, str(path)],
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=160x120:rate=10",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=440",
+            "-t",
+            "3",
+            "-g",
+            "10",
+            "-c:v",
+            "libx264",
+            "-c:a",
+            "aac",
+            *flags,
+            str(path),
+        ],
         check=True,
     )
     return path
@@ -30,16 +51,32 @@ def _ffmpeg_flv(path: Path, *flags: str) -> Path:
 
 def _packets_md5(path: Path) -> str:
     out = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-map", "0", "-c", "copy", "-f", "framemd5",
-         "-"],
-        capture_output=True, text=True, check=True,
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-map",
+            "0",
+            "-c",
+            "copy",
+            "-f",
+            "framemd5",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return "\n".join(line for line in out.splitlines() if not line.startswith("#"))
 
 
 def _label(src: Path, out: Path) -> Path:
-    assert cli_main(["label", "--implicit-only", str(src), "-o", str(out),
-                     "--producer", PRODUCER]) == 0
+    assert (
+        cli_main(["label", "--implicit-only", str(src), "-o", str(out), "--producer", PRODUCER])
+        == 0
+    )
     return out / src.name
 
 
@@ -59,8 +96,9 @@ def test_record_added_streams_identical_and_readers_agree(tmp_path):
     assert tags["encoder"].startswith("Lavf")  # the muxer's own keys are kept
     ex = exiftool_json(dst)
     assert ex["Flash:FileSizeBytes"] == dst.stat().st_size  # filesize followed the growth
-    v = subprocess.run(["exiftool", "-validate", "-warning", "-a", str(dst)],
-                       capture_output=True, text=True).stdout
+    v = subprocess.run(
+        ["exiftool", "-validate", "-warning", "-a", str(dst)], capture_output=True, text=True
+    ).stdout
     assert "Warning" not in v, v
     assert cli_main(["check", str(dst)]) == 0
     assert cli_main(["check", str(src)]) == 1  # the original was not touched
@@ -103,19 +141,45 @@ def test_truncated_and_hostile_metadata_are_clear_errors(tmp_path):
     body = b"\x02\x00\x0aonMetaData\x08\x00\x00\x00\x01" + (b"\x00\x01a\x03" * 10000)
     tag = b"\x12" + struct.pack(">I", len(body))[1:] + b"\x00" * 7 + body
     deep = tmp_path / "deep.flv"
-    deep.write_bytes(b"FLV\x01\x05\x00\x00\x00\x09" + b"\x00" * 4 + tag
-                     + struct.pack(">I", 11 + len(body)))
+    deep.write_bytes(
+        b"FLV\x01\x05\x00\x00\x00\x09" + b"\x00" * 4 + tag + struct.pack(">I", 11 + len(body))
+    )
     with pytest.raises(CorruptFile):
         FlvContainer().scan(deep)
-    assert cli_main(["label", "--implicit-only", str(deep), "-o", str(tmp_path / "o"),
-                     "--producer", PRODUCER]) == 7  # a damaged input
+    assert (
+        cli_main(
+            [
+                "label",
+                "--implicit-only",
+                str(deep),
+                "-o",
+                str(tmp_path / "o"),
+                "--producer",
+                PRODUCER,
+            ]
+        )
+        == 7
+    )  # a damaged input
 
 
 @pytest.mark.slow
 def test_full_label_on_flv(tmp_path):
     src = _ffmpeg_flv(tmp_path / "clip.flv")
-    assert cli_main(["label", str(src), "-o", str(tmp_path / "out"), "--producer", PRODUCER,
-                     "--card-seconds", "2"]) == 0
+    assert (
+        cli_main(
+            [
+                "label",
+                str(src),
+                "-o",
+                str(tmp_path / "out"),
+                "--producer",
+                PRODUCER,
+                "--card-seconds",
+                "2",
+            ]
+        )
+        == 0
+    )
     dst = tmp_path / "out" / "clip.flv"
     info = ffprobe_json(dst)
     assert PRODUCER in info["format"]["tags"]["AIGC"]

@@ -427,7 +427,11 @@ def test_existing_itunes_meta_is_merged_not_duplicated(tmp_path, ext):
         hdlr.payload = hdlr.payload[:8] + b"mdir" + hdlr.payload[12:]
         mdta_hdlr = Box(b"hdlr", payload=b"\0" * 8 + b"mdta" + b"\0" * 13)
         u.children.append(
-            Box(b"meta", prefix=b"\0" * 4, children=[mdta_hdlr, keys, Box(b"ilst", children=key_items)])
+            Box(
+                b"meta",
+                prefix=b"\0" * 4,
+                children=[mdta_hdlr, keys, Box(b"ilst", children=key_items)],
+            )
         )
 
     old = tmp_path / f"old{ext}"
@@ -890,7 +894,9 @@ def test_matroska_with_unknown_size_cluster_falls_back_to_a_remux(tmp_path):
     last = clusters[-1]
     assert last == els[-1][1]  # the last element: an unknown size runs to the end of the file
     size_len = 9 - data[last + 4].bit_length()
-    data[last + 4 : last + 4 + size_len] = bytes([0xFF >> (size_len - 1)]) + b"\xff" * (size_len - 1)
+    data[last + 4 : last + 4 + size_len] = bytes([0xFF >> (size_len - 1)]) + b"\xff" * (
+        size_len - 1
+    )
     src.write_bytes(bytes(data))
     dst = tmp_path / "out.mkv"
     label_file(src, dst, SETTINGS)

@@ -54,8 +54,21 @@ def test_threads_made_realtime_by_the_av1_encoder_are_demoted():
 def test_label_leaves_the_process_on_normal_scheduling(tmp_path):
     """A full AV1 label in this process: afterwards no thread of ours is real-time."""
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=128x96:rate=10",
-         "-t", "1", "-c:v", "libsvtav1", str(tmp_path / "in.mkv")],
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=128x96:rate=10",
+            "-t",
+            "1",
+            "-c:v",
+            "libsvtav1",
+            str(tmp_path / "in.mkv"),
+        ],
         check=True,
     )
     code = (

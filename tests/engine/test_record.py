@@ -149,8 +149,12 @@ def test_junk_existing_record_is_replaced_not_kept():
 
     rec, warnings = existing_record([FoundRecord("XMP TC260:AIGC", '{"a":1}', True)])
     assert rec is None and "replaced" in warnings[0]
-    rec, _ = existing_record([FoundRecord("XMP TC260:AIGC", '{"Label":"AIGC","ContentProducer":"doubao"}', True)])
-    assert rec is not None and rec.ContentProducer == "doubao" and rec.Label == "AIGC"  # kept as found
+    rec, _ = existing_record(
+        [FoundRecord("XMP TC260:AIGC", '{"Label":"AIGC","ContentProducer":"doubao"}', True)]
+    )
+    assert (
+        rec is not None and rec.ContentProducer == "doubao" and rec.Label == "AIGC"
+    )  # kept as found
 
 
 @pytest.mark.parametrize("value", ["abc\n", "001191440300708461136T1XGW3\n"])

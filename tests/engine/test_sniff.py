@@ -1,7 +1,5 @@
 """Sniffing decides by bytes; the extension only separates Markdown from plain text."""
 
-
-
 from PIL import Image
 
 from aigclabel_gui.engine.registry import identify
@@ -34,7 +32,6 @@ def test_empty_file_is_unsupported_with_a_reason(tmp_path):
     (tmp_path / "e.png").write_bytes(b"")
     with pytest.raises(UnsupportedFormat, match="empty"):
         identify(tmp_path / "e.png")
-
 
 
 def test_truncated_id3_header_is_a_clean_error(tmp_path):

@@ -540,7 +540,9 @@ def test_pptx_prompt_text_box_on_first_and_last_slide(tmp_path):
     assert len(ids) == len(set(ids))
     label_file(dst, tmp_path / "again.pptx", full())
     again = pptx.Presentation(tmp_path / "again.pptx")
-    assert sum(PROMPT in sh.text_frame.text for sh in again.slides[0].shapes if sh.has_text_frame) == 1
+    assert (
+        sum(PROMPT in sh.text_frame.text for sh in again.slides[0].shapes if sh.has_text_frame) == 1
+    )
 
 
 # --- PDF ----------------------------------------------------------------------------------------

@@ -600,15 +600,27 @@ HDR10 = [
     "case, vcodec, ext, extra, want_codec",
     [
         (
-            "av1-10", "libsvtav1", ".mkv",
-            ["-preset", "12", "-svtav1-params", "content-light=1000,400:mastering-display="
-             "G(0.2650,0.6900)B(0.1500,0.0600)R(0.6800,0.3200)WP(0.3127,0.3290)L(1000,0.0001)"],
+            "av1-10",
+            "libsvtav1",
+            ".mkv",
+            [
+                "-preset",
+                "12",
+                "-svtav1-params",
+                "content-light=1000,400:mastering-display="
+                "G(0.2650,0.6900)B(0.1500,0.0600)R(0.6800,0.3200)WP(0.3127,0.3290)L(1000,0.0001)",
+            ],
             "av1",
         ),
         (
-            "hevc-10", "libx265", ".mp4",
-            ["-x265-params", "log-level=error:hdr10=1:max-cll=1000,400:master-display="
-             "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)"],
+            "hevc-10",
+            "libx265",
+            ".mp4",
+            [
+                "-x265-params",
+                "log-level=error:hdr10=1:max-cll=1000,400:master-display="
+                "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)",
+            ],
             "hevc",
         ),
         ("h264-high10", "libx264", ".mp4", [], "h264"),
@@ -643,6 +655,7 @@ def test_10_bit_sources_keep_depth_transfer_and_primaries(
     else:
         assert not any("bit" in w for w in rep.warnings), rep.warnings
     if case == "hevc-10":  # HDR10 static metadata (SMPTE ST 2086 + MaxCLL/MaxFALL) carried
+
         def hdr10(path: Path) -> list[str]:
             out = subprocess.run(
                 ["ffprobe", "-v", "error", "-select_streams", "v", "-read_intervals", "%+#1",

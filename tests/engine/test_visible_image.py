@@ -484,9 +484,20 @@ def test_exif_thumbnail_is_dropped_but_exif_kept(tmp_path):
     src = tmp_path / "a.jpg"
     _Image.new("RGB", (400, 300), (200, 50, 50)).save(src, exif=ex)
     _Image.new("RGB", (160, 120), (0, 0, 255)).save(tmp_path / "t.jpg")
-    subprocess.run(["exiftool", "-q", "-overwrite_original", f"-ThumbnailImage<={tmp_path / 't.jpg'}", str(src)], check=True)
+    subprocess.run(
+        [
+            "exiftool",
+            "-q",
+            "-overwrite_original",
+            f"-ThumbnailImage<={tmp_path / 't.jpg'}",
+            str(src),
+        ],
+        check=True,
+    )
     assert "IFD1:ThumbnailImage" in exiftool_json(src)
-    res = label_file(src, tmp_path / "out.jpg", LabelSettings(implicit=ImplicitSettings(producer=PRODUCER)))
+    res = label_file(
+        src, tmp_path / "out.jpg", LabelSettings(implicit=ImplicitSettings(producer=PRODUCER))
+    )
     info = exiftool_json(tmp_path / "out.jpg")
     assert "IFD1:ThumbnailImage" not in info
     assert info["IFD0:Orientation"] == "Rotate 90 CW" and info["IFD0:Make"] == "Cam"
@@ -533,7 +544,9 @@ def _camera_exif(thumbnail: bytes) -> bytes:
     mn_at = exif_data_at + 8  # after the SRATIONAL
     mn_value = b"CanonFirmwareX1.0\0\0\0"
     mn = struct.pack(o + "H", 2)
-    mn += struct.pack(o + "HHI", 0x0007, 2, len(mn_value)) + struct.pack(o + "I", mn_at + 2 + 24 + 4)
+    mn += struct.pack(o + "HHI", 0x0007, 2, len(mn_value)) + struct.pack(
+        o + "I", mn_at + 2 + 24 + 4
+    )
     mn += struct.pack(o + "HHI", 0x0010, 4, 1) + struct.pack(o + "I", 0x80000001)  # ModelID
     mn += b"\0\0\0\0" + mn_value
     ifd1_at = mn_at + len(mn)

@@ -148,11 +148,15 @@ def test_label_in_the_middle_is_warned(tmp_path):
 
     src = tmp_path / "a.png"
     _Image.new("RGB", (320, 240), (20, 80, 160)).save(src)
-    s = LabelSettings(implicit=ImplicitSettings(producer="001191440300708461136T1XGW3"),
-                      visible=VisibleSettings(position="center"))
+    s = LabelSettings(
+        implicit=ImplicitSettings(producer="001191440300708461136T1XGW3"),
+        visible=VisibleSettings(position="center"),
+    )
     res = label_file(src, tmp_path / "out.png", s)
     assert any("edge or in a corner" in w for w in res.warnings)
-    s2 = LabelSettings(implicit=ImplicitSettings(producer="001191440300708461136T1XGW3"),
-                       visible=VisibleSettings(position="0.95,0.5"))
+    s2 = LabelSettings(
+        implicit=ImplicitSettings(producer="001191440300708461136T1XGW3"),
+        visible=VisibleSettings(position="0.95,0.5"),
+    )
     res2 = label_file(src, tmp_path / "out2.png", s2)
     assert not any("edge or in a corner" in w for w in res2.warnings)

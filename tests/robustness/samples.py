@@ -21,10 +21,22 @@ _FFMPEG = {
     "opus": ("s.opus", ["-c:a", "libopus", "-b:a", "24k"]),
     "m4a": ("s.m4a", ["-c:a", "aac", "-b:a", "48k"]),
     "wav": ("s.wav", ["-c:a", "pcm_s16le"]),
-    "mp4": ("s.mp4", ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"]),
-    "mov": ("s.mov", ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"]),
-    "mkv": ("s.mkv", ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "libvorbis"]),
-    "webm": ("s.webm", ["-c:v", "libvpx", "-deadline", "realtime", "-b:v", "100k", "-c:a", "libopus"]),
+    "mp4": (
+        "s.mp4",
+        ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"],
+    ),
+    "mov": (
+        "s.mov",
+        ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"],
+    ),
+    "mkv": (
+        "s.mkv",
+        ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "libvorbis"],
+    ),
+    "webm": (
+        "s.webm",
+        ["-c:v", "libvpx", "-deadline", "realtime", "-b:v", "100k", "-c:a", "libopus"],
+    ),
 }
 
 
@@ -78,7 +90,9 @@ _RELS = (
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
-def docx_document(paragraphs: str | bytes = "<w:p><w:r><w:t>Generated text.</w:t></w:r></w:p>") -> bytes:
+def docx_document(
+    paragraphs: str | bytes = "<w:p><w:r><w:t>Generated text.</w:t></w:r></w:p>",
+) -> bytes:
     body = paragraphs.encode() if isinstance(paragraphs, str) else paragraphs
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{W_NS}"><w:body>'.encode()
@@ -87,7 +101,9 @@ def docx_document(paragraphs: str | bytes = "<w:p><w:r><w:t>Generated text.</w:t
     )
 
 
-def make_docx(path: Path, document: bytes | None = None, extra: list[tuple[str, bytes]] = ()) -> Path:
+def make_docx(
+    path: Path, document: bytes | None = None, extra: list[tuple[str, bytes]] = ()
+) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", _CT)
         z.writestr("_rels/.rels", _RELS)
@@ -119,7 +135,9 @@ def make_samples(folder: Path) -> dict[str, Path]:
     out["pdf"] = pdf
     out["docx"] = make_docx(folder / "s.docx")
     md = folder / "s.md"
-    md.write_text("---\ntitle: sample\ntags: [a, b]\n---\n# Heading\n\nSome generated text.\n", "utf-8")
+    md.write_text(
+        "---\ntitle: sample\ntags: [a, b]\n---\n# Heading\n\nSome generated text.\n", "utf-8"
+    )
     out["markdown"] = md
     txt = folder / "s.txt"
     txt.write_text("Some generated text.\n第二行。\n", "utf-8")

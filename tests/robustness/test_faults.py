@@ -93,7 +93,8 @@ def test_read_only_output_folder_names_the_output_folder(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("code", "words"), [(errno.ENOSPC, "is full"), (errno.EROFS, "read-only"), (errno.EACCES, "not writable")]
+    ("code", "words"),
+    [(errno.ENOSPC, "is full"), (errno.EROFS, "read-only"), (errno.EACCES, "not writable")],
 )
 def test_injected_write_errors_name_the_output(tmp_path, monkeypatch, code, words):
     """Everywhere (no root needed): the error raised at the final write, in this process."""
@@ -105,7 +106,9 @@ def test_injected_write_errors_name_the_output(tmp_path, monkeypatch, code, word
         raise OSError(code, os.strerror(code), str(src))
 
     monkeypatch.setattr(pipeline.os, "replace", fail)
-    final = list(run_batch(plan_jobs(srcs, out, SETTINGS), workers=1, outdir=out, limits=NO_LIMITS))[-1]
+    final = list(
+        run_batch(plan_jobs(srcs, out, SETTINGS), workers=1, outdir=out, limits=NO_LIMITS)
+    )[-1]
     assert [r.status for r in final.results] == ["failed", "failed"]
     _check_failures(final, srcs, before, out, [words])
     # One class of failure, one exit code: the output, not the inputs (exit 6).
@@ -138,7 +141,9 @@ def test_sigkill_mid_batch_then_rerun(tmp_path, target):
     # Then large (slow to label, small to store) images: the workers are mid-file at the kill.
     ramp = np.tile(np.linspace(0, 255, 4000).astype(np.uint8), (3000, 1))
     for i in range(4, 6):
-        Image.fromarray(np.stack([ramp, ramp[::-1], ramp], -1)).save(tmp_path / "in" / f"{i:02d}.png")
+        Image.fromarray(np.stack([ramp, ramp[::-1], ramp], -1)).save(
+            tmp_path / "in" / f"{i:02d}.png"
+        )
         srcs.append(tmp_path / "in" / f"{i:02d}.png")
     before = {p: sha(p) for p in srcs}
     out = tmp_path / "out"

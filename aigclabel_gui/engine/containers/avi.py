@@ -64,7 +64,9 @@ def _read_layout(f: BinaryIO, name: str) -> _Layout:
         form = f.read(4) if cid == b"LIST" and size >= 4 else b""
         chunk = _Chunk(cid, off, size, form)
         if chunk.offset + 8 + size > file_size:
-            raise CorruptFile(f"{name}: the {cid!r} chunk runs past the end of the file (truncated)")
+            raise CorruptFile(
+                f"{name}: the {cid!r} chunk runs past the end of the file (truncated)"
+            )
         chunks.append(chunk)
         off = chunk.end
     if not any(c.cid == b"LIST" and c.form == b"movi" for c in chunks):
@@ -129,18 +131,16 @@ class AviContainer(Container):
             chunks = layout.chunks
             movi = next(i for i, c in enumerate(chunks) if c.cid == b"LIST" and c.form == b"movi")
             info_i = next(
-                (
-                    i
-                    for i, c in enumerate(chunks[:movi])
-                    if c.cid == b"LIST" and c.form == b"INFO"
-                ),
+                (i for i, c in enumerate(chunks[:movi]) if c.cid == b"LIST" and c.form == b"INFO"),
                 None,
             )
             kept = []
             if info_i is not None:  # every other INFO entry stays; one record per file (§6.1 c)
                 data = _read(f, chunks[info_i], src.name)
                 kept = [(s, b) for s, b in _info_entries(data, src.name) if s != AIGC_ID]
-            info = _sub(b"LIST", b"INFO" + b"".join(_sub(s, b) for s, b in kept + [(AIGC_ID, value)]))
+            info = _sub(
+                b"LIST", b"INFO" + b"".join(_sub(s, b) for s, b in kept + [(AIGC_ID, value)])
+            )
             plan = self._in_place(chunks, movi, info_i, len(info))
             with open(dst, "wb") as out:
                 if plan is not None:

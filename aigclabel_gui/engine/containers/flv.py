@@ -110,9 +110,7 @@ class _Amf:
             vstart = pos
             pos = self.value(pos, depth, (*path, key), meta)
             if top and key == "AIGC" and self.data[vstart] in (2, 12):
-                meta.aigc.append(
-                    (start, pos, self.string(vstart + 1, self.data[vstart] == 12)[0])
-                )
+                meta.aigc.append((start, pos, self.string(vstart + 1, self.data[vstart] == 12)[0]))
 
 
 def _parse_meta(body: bytes, name: str) -> _Meta | None:
@@ -227,8 +225,13 @@ class FlvContainer(Container):
             start, _tags, tag, body = self._find(f, src)
             if tag is None:  # a new onMetaData tag right after the header
                 new_body = (
-                    b"\x02" + struct.pack(">H", 10) + b"onMetaData"
-                    + b"\x08" + struct.pack(">I", 1) + entry + _END
+                    b"\x02"
+                    + struct.pack(">H", 10)
+                    + b"onMetaData"
+                    + b"\x08"
+                    + struct.pack(">I", 1)
+                    + entry
+                    + _END
                 )
                 insert_at, resume_at, meta = start, start, None
             else:

@@ -75,7 +75,9 @@ def best_match(x: np.ndarray, p: np.ndarray) -> float:
     if n == 0 or len(x) < n or pn == 0:
         return 0.0
     size = 1 << int(np.ceil(np.log2(len(x) + n)))
-    corr = np.fft.irfft(np.fft.rfft(x, size) * np.conj(np.fft.rfft(p, size)), size)[: len(x) - n + 1]
+    corr = np.fft.irfft(np.fft.rfft(x, size) * np.conj(np.fft.rfft(p, size)), size)[
+        : len(x) - n + 1
+    ]
     energy = np.concatenate(([0.0], np.cumsum(x * x)))
     win = np.sqrt(np.maximum(energy[n:] - energy[:-n], 0.0))
     ncc = corr / (win * pn + 1e-12)
@@ -103,7 +105,9 @@ def prompts_already_there(
                 x = _window(src, probe, 0.0, span)
             else:
                 # container durations of AAC/Vorbis are approximate: look a little further back
-                x = _window(src, probe, max(0.0, probe.duration_s - span - 0.5), probe.duration_s + 1.0)
+                x = _window(
+                    src, probe, max(0.0, probe.duration_s - span - 0.5), probe.duration_s + 1.0
+                )
             # The full prompt, or its first three quarters: an AAC stream's last second can come
             # back altered (measured 0.83 on the last quarter of an end prompt in M4A).
             if best_match(x, p) >= MATCH or best_match(x, p[: len(p) * 3 // 4]) >= MATCH:

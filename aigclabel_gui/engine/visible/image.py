@@ -283,7 +283,9 @@ def _exif_without_thumbnail(raw: bytes, warnings: list[str]) -> bytes:
         return raw
     if out is None:
         return raw
-    warnings.append("the EXIF thumbnail was removed: it would have shown the picture without the label")
+    warnings.append(
+        "the EXIF thumbnail was removed: it would have shown the picture without the label"
+    )
     return out
 
 
@@ -353,7 +355,9 @@ def _xmp_without_companions(xmp: bytes | None, warnings: list[str]) -> bytes | N
     return packet
 
 
-def _save_jpeg(im: Image.Image, ov: LabelOverlay, dst: Path, visible: VisibleSettings, warnings: list[str]) -> dict:
+def _save_jpeg(
+    im: Image.Image, ov: LabelOverlay, dst: Path, visible: VisibleSettings, warnings: list[str]
+) -> dict:
     im.load()
     composite(im, ov)  # in place: quality="keep" needs the opened JPEG object
     q = visible.jpeg_quality
@@ -524,7 +528,7 @@ def _bmp_embedded_profile(data: bytes) -> bytes | None:
     """The ICC profile of a BITMAPV5HEADER BMP with bV5CSType 'MBED', or None."""
     if len(data) < 14 + 124 or struct.unpack_from("<I", data, 14)[0] != 124:
         return None
-    cs_type, = struct.unpack_from("<I", data, 14 + 56)
+    (cs_type,) = struct.unpack_from("<I", data, 14 + 56)
     offset, size = struct.unpack_from("<II", data, 14 + 112)
     if cs_type != 0x4D424544 or not size or 14 + offset + size > len(data):  # 'MBED'
         return None

@@ -145,4 +145,3 @@ def score_corners(
         scores[corner] = round(score, 6)
     best = min(CORNERS, key=lambda c: (scores[c], CORNERS.index(c)))
     return AutoPlacement(best, scores, faces_full, faces_checked=detector is not None)
-

@@ -47,7 +47,14 @@ from aigclabel_gui.engine.visible.video_cards import CardSchedule
 
 T = Image.Transpose
 MAX_PIXELS = 8192 * 8192  # a larger frame is not a phone or camera video: refuse, not thrash
-OUT_FORMAT = {"mp4": "mp4", "mov": "mov", "mkv": "matroska", "webm": "webm", "avi": "avi", "flv": "flv"}
+OUT_FORMAT = {
+    "mp4": "mp4",
+    "mov": "mov",
+    "mkv": "matroska",
+    "webm": "webm",
+    "avi": "avi",
+    "flv": "flv",
+}
 ENCODER = {
     "h264": "libx264",
     "hevc": "libx265",
@@ -290,7 +297,9 @@ def probe(src: Path, side: int = 640) -> Probe:
 def _dynamic_hdr(frame: av.VideoFrame) -> tuple[str, ...]:
     try:
         side = {getattr(getattr(sd, "type", None), "name", "") for sd in frame.side_data}
-    except ValueError:  # a side-data type this PyAV does not know (MV-HEVC: "29 is not a valid Type")
+    except (
+        ValueError
+    ):  # a side-data type this PyAV does not know (MV-HEVC: "29 is not a valid Type")
         return ()
     return tuple(sorted({_DYNAMIC_HDR[n] for n in side if n in _DYNAMIC_HDR}))
 
@@ -464,7 +473,9 @@ def choose_encoder(pr: Probe, out_format: str, crf: int = 0) -> EncoderChoice:
         deep = _deep_format(pr.pix_fmt, depth, formats) if depth > 8 else None
         pix_fmt = deep or "yuv420p"
         if depth > _depth(pix_fmt):
-            notes.append(f"the {depth}-bit video was re-encoded as {_depth(pix_fmt)}-bit ({pix_fmt})")
+            notes.append(
+                f"the {depth}-bit video was re-encoded as {_depth(pix_fmt)}-bit ({pix_fmt})"
+            )
     if pr.dynamic_hdr:
         kept = "HDR10" if pr.color_trc == 16 else "HLG" if pr.color_trc == 18 else "its base layer"
         notes.append(
