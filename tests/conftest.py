@@ -50,3 +50,37 @@ def ffprobe_json(path) -> dict:
         check=True,
     )
     return json.loads(out.stdout)
+
+
+def packets_md5(path) -> str:
+    """ffmpeg's per-packet MD5 of every stream, stream-copied: equal strings mean the audio and
+    video payload is byte-identical whatever the container around it did."""
+    out = subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-map",
+            "0",
+            "-c",
+            "copy",
+            "-f",
+            "framemd5",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return "\n".join(line for line in out.splitlines() if not line.startswith("#"))
+
+
+def label_implicit(src, out):
+    """`aigclabel label --implicit-only SRC -o OUT` must succeed; the output's path."""
+    from aigclabel_gui.cli import main
+
+    rc = main(["label", "--implicit-only", str(src), "-o", str(out), "--producer", PRODUCER])
+    assert rc == 0
+    return out / src.name

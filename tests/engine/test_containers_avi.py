@@ -15,7 +15,7 @@ from aigclabel_gui.cli import main as cli_main
 from aigclabel_gui.engine.containers.avi import AviContainer
 from aigclabel_gui.engine.errors import CorruptFile
 from aigclabel_gui.engine.registry import identify
-from tests.conftest import PRODUCER, ffprobe_json
+from tests.conftest import PRODUCER, ffprobe_json, label_implicit, packets_md5
 
 
 def _ffmpeg_avi(path: Path) -> Path:
@@ -69,37 +69,6 @@ def _without_info_and_junk(src: Path, dst: Path) -> Path:
     return dst
 
 
-def _packets_md5(path: Path) -> str:
-    out = subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-i",
-            str(path),
-            "-map",
-            "0",
-            "-c",
-            "copy",
-            "-f",
-            "framemd5",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return "\n".join(line for line in out.splitlines() if not line.startswith("#"))
-
-
-def _label(src: Path, out: Path) -> Path:
-    assert (
-        cli_main(["label", "--implicit-only", str(src), "-o", str(out), "--producer", PRODUCER])
-        == 0
-    )
-    return out / src.name
-
-
 @pytest.fixture
 def avi(tmp_path) -> Path:
     return _ffmpeg_avi(tmp_path / "clip.avi")
@@ -107,7 +76,7 @@ def avi(tmp_path) -> Path:
 
 def test_record_written_over_junk_keeps_every_offset(avi, tmp_path):
     assert identify(avi).name == "avi"
-    dst = _label(avi, tmp_path / "out")
+    dst = label_implicit(avi, tmp_path / "out")
     src_b, dst_b = avi.read_bytes(), dst.read_bytes()
     assert len(dst_b) == len(src_b)  # INFO + JUNK rewritten in place
     movi = next(off for cid, form, off in _chunks(src_b) if form == b"movi")
@@ -125,9 +94,9 @@ def test_record_written_over_junk_keeps_every_offset(avi, tmp_path):
 
 def test_no_room_inserts_info_before_movi_and_streams_stay_identical(avi, tmp_path):
     bare = _without_info_and_junk(avi, tmp_path / "bare.avi")
-    assert _packets_md5(bare) == _packets_md5(avi)  # the fixture itself is a valid AVI
-    dst = _label(bare, tmp_path / "out")
-    assert _packets_md5(dst) == _packets_md5(bare)
+    assert packets_md5(bare) == packets_md5(avi)  # the fixture itself is a valid AVI
+    dst = label_implicit(bare, tmp_path / "out")
+    assert packets_md5(dst) == packets_md5(bare)
     forms = [form for _cid, form, _off in _chunks(dst.read_bytes()) if form]
     assert forms == [b"hdrl", b"INFO", b"movi"]
     assert PRODUCER in ffprobe_json(dst)["format"]["tags"]["AIGC"]
@@ -135,8 +104,8 @@ def test_no_room_inserts_info_before_movi_and_streams_stay_identical(avi, tmp_pa
 
 
 def test_relabel_keeps_one_record(avi, tmp_path):
-    once = _label(avi, tmp_path / "a")
-    twice = _label(once, tmp_path / "b")
+    once = label_implicit(avi, tmp_path / "a")
+    twice = label_implicit(once, tmp_path / "b")
     scan = AviContainer().scan(twice)
     assert len(scan.records) == 1 and PRODUCER in scan.records[0].raw
 

@@ -15,7 +15,7 @@ from aigclabel_gui.cli import main as cli_main
 from aigclabel_gui.engine.containers.flv import FlvContainer, _parse_meta
 from aigclabel_gui.engine.errors import CorruptFile
 from aigclabel_gui.engine.registry import identify
-from tests.conftest import PRODUCER, exiftool_json, ffprobe_json
+from tests.conftest import PRODUCER, exiftool_json, ffprobe_json, label_implicit, packets_md5
 
 
 def _ffmpeg_flv(path: Path, *flags: str) -> Path:
@@ -49,37 +49,6 @@ def _ffmpeg_flv(path: Path, *flags: str) -> Path:
     return path
 
 
-def _packets_md5(path: Path) -> str:
-    out = subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-i",
-            str(path),
-            "-map",
-            "0",
-            "-c",
-            "copy",
-            "-f",
-            "framemd5",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return "\n".join(line for line in out.splitlines() if not line.startswith("#"))
-
-
-def _label(src: Path, out: Path) -> Path:
-    assert (
-        cli_main(["label", "--implicit-only", str(src), "-o", str(out), "--producer", PRODUCER])
-        == 0
-    )
-    return out / src.name
-
-
 def _meta(path: Path):
     data = path.read_bytes()
     (size,) = struct.unpack(">I", b"\x00" + data[14:17])
@@ -89,8 +58,8 @@ def _meta(path: Path):
 def test_record_added_streams_identical_and_readers_agree(tmp_path):
     src = _ffmpeg_flv(tmp_path / "clip.flv")
     assert identify(src).name == "flv"
-    dst = _label(src, tmp_path / "out")
-    assert _packets_md5(dst) == _packets_md5(src)
+    dst = label_implicit(src, tmp_path / "out")
+    assert packets_md5(dst) == packets_md5(src)
     tags = ffprobe_json(dst)["format"]["tags"]
     assert json.loads(tags["AIGC"])["ContentProducer"] == PRODUCER
     assert tags["encoder"].startswith("Lavf")  # the muxer's own keys are kept
@@ -108,27 +77,27 @@ def test_keyframe_file_positions_still_point_at_video_tags(tmp_path):
     src = _ffmpeg_flv(tmp_path / "indexed.flv", "-flvflags", "add_keyframe_index")
     data, meta, base = _meta(src)
     assert len(meta.positions) >= 3, "ffmpeg wrote no keyframe index"
-    dst = _label(src, tmp_path / "out")
+    dst = label_implicit(src, tmp_path / "out")
     data, meta, base = _meta(dst)
     for p in meta.positions:
         (pos,) = struct.unpack(">d", data[base + p : base + p + 8])
         assert data[int(pos)] & 0x1F == 9, pos  # a video tag header
-    assert _packets_md5(dst) == _packets_md5(src)
+    assert packets_md5(dst) == packets_md5(src)
 
 
 def test_file_without_onmetadata_gets_one(tmp_path):
     src = _ffmpeg_flv(tmp_path / "bare.flv", "-flvflags", "no_metadata")
     assert FlvContainer().scan(src).records == []
-    dst = _label(src, tmp_path / "out")
-    assert _packets_md5(dst) == _packets_md5(src)
+    dst = label_implicit(src, tmp_path / "out")
+    assert packets_md5(dst) == packets_md5(src)
     assert PRODUCER in ffprobe_json(dst)["format"]["tags"]["AIGC"]
 
 
 def test_relabel_keeps_one_record(tmp_path):
     src = _ffmpeg_flv(tmp_path / "clip.flv")
-    twice = _label(_label(src, tmp_path / "a"), tmp_path / "b")
+    twice = label_implicit(label_implicit(src, tmp_path / "a"), tmp_path / "b")
     assert len(FlvContainer().scan(twice).records) == 1
-    assert _packets_md5(twice) == _packets_md5(src)
+    assert packets_md5(twice) == packets_md5(src)
 
 
 def test_truncated_and_hostile_metadata_are_clear_errors(tmp_path):
