@@ -341,15 +341,7 @@ def cmd_label(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
 
-    executor = None
-    if args.executor != "local":
-        from aigclabel_gui.engine.cluster import parse_executor  # imports Ray only when asked
-
-        executor = parse_executor(
-            args.executor, num_cpus=args.jobs or None, time_limit=args.time_limit
-        )
-        if executor is not None:
-            executor.connect()  # a missing Ray or an unreachable cluster fails before any file
+    executor = _connected_executor(args, time_limit=args.time_limit)
     old = signal.signal(signal.SIGINT, on_sigint)
     failed = len(missing)
     final = None
@@ -471,6 +463,19 @@ def _print_report(r: InspectReport, quiet: bool = False) -> None:
         print(f"  advice: {info.advice}")
 
 
+def _connected_executor(args: argparse.Namespace, time_limit: float | None = None):
+    """None for the local pool; else the Ray executor, connected before any file so that a
+    missing Ray or an unreachable cluster fails at once. Ray is imported only when asked."""
+    if args.executor == "local":
+        return None
+    from aigclabel_gui.engine.cluster import parse_executor
+
+    executor = parse_executor(args.executor, num_cpus=args.jobs or None, time_limit=time_limit)
+    if executor is not None:
+        executor.connect()
+    return executor
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from aigclabel_gui.engine.audit import (
         check_paths,
@@ -493,13 +498,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"error: {m}: no such file or folder", file=sys.stderr)
     targets = check_targets([p for p in args.files if p.exists()])
     reports: list[InspectReport] = []
-    executor = None
-    if args.executor != "local":
-        from aigclabel_gui.engine.cluster import parse_executor  # imports Ray only when asked
-
-        executor = parse_executor(args.executor, num_cpus=args.jobs or None)
-        if executor is not None:
-            executor.connect()
+    executor = _connected_executor(args)
     try:
         for r in check_paths(targets, jobs=args.jobs, executor=executor):
             reports.append(r)

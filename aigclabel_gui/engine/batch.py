@@ -693,7 +693,6 @@ def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobRe
     res.reason = _TEMP_IN_TEXT.sub(job.dst.name, res.reason)
     res.warnings = list(job.notes) + list(res.warnings)
     res.seconds = time.perf_counter() - t0
-    demote_realtime_threads()  # after an AV1 encode (realtime.py)
     return res
 
 
@@ -782,7 +781,6 @@ def run_batch(
     if not isinstance(workers, int) or workers < 0:
         raise InvalidSettings(f"workers {workers!r}: use 0 (one per CPU) or a positive number")
     limits = limits or Limits()
-    demote_realtime_threads()  # an earlier in-process AV1 encode must not make us real-time
     cancel = cancel or CancelToken()
     workers = workers or os.cpu_count() or 1
     active = [j for j in jobs if not j.skip]

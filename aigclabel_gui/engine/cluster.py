@@ -27,12 +27,12 @@ from typing import Any
 
 from aigclabel_gui import __version__
 from aigclabel_gui.engine.batch import (
-    MANIFEST,
     FileProgressed,
     FileStarted,
     Job,
     JobResult,
     run_job,
+    sweep_temps,
 )
 from aigclabel_gui.engine.errors import AigcError, InvalidSettings
 from aigclabel_gui.engine.events import CancelToken, FileProgress
@@ -501,7 +501,7 @@ class RayExecutor:
                     ray.wait(list(refs), num_returns=len(refs), timeout=10)
                 sweep.update(by_index[i].dst.parent for i in refs.values())
             # Only now no task of this batch runs: remove temp files killed workers left behind.
-            _sweep_temps(sweep)
+            sweep_temps(sweep)
 
 
 def _check_reachable(address: str, timeout: float = 10.0) -> None:
@@ -533,18 +533,6 @@ def _batch_stamp(folders: list[Path]) -> int:
             with contextlib.suppress(OSError):
                 os.unlink(name)
     return time.time_ns()
-
-
-def _sweep_temps(folders: set[Path]) -> None:
-    import re
-
-    temp_re = re.compile(r"^\.aigclabel-[A-Za-z0-9_]{8}(\.[^.]+)?$")  # pipeline's mkstemp names
-    for folder in folders:
-        with contextlib.suppress(OSError):
-            for p in folder.iterdir():
-                if p.name != MANIFEST and temp_re.match(p.name):
-                    with contextlib.suppress(OSError):
-                        p.unlink()
 
 
 __all__ = ["ClusterError", "RayExecutor", "default_time_limit", "parse_executor"]

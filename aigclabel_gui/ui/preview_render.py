@@ -116,10 +116,10 @@ def render_image(path: Path, settings: LabelSettings, max_side: int = 1200) -> I
 
 
 def video_info(path: Path, settings: LabelSettings) -> VideoInfo:
-    from aigclabel_gui.engine.visible.video import probe
+    from aigclabel_gui.engine.visible.video import video_timing
 
-    pr = probe(path)
-    return VideoInfo(float(pr.duration or 0.0), settings, float(pr.rate) if pr.rate else None)
+    duration, rate = video_timing(path)  # headers only: the frames are decoded by the renderer
+    return VideoInfo(float(duration or 0.0), settings, float(rate) if rate else None)
 
 
 def render_video_frame(

@@ -10,13 +10,13 @@ file, are refused in that case rather than guessed at.
 
 from __future__ import annotations
 
-import shutil
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from aigclabel_gui.engine.containers.base import Container, FoundRecord, MetadataScan
+from aigclabel_gui.engine.containers.imgmeta import Piece, write_pieces
 from aigclabel_gui.engine.errors import CorruptFile, UnsupportedFormat
 from aigclabel_gui.engine.record import AigcRecord
 
@@ -142,18 +142,14 @@ class AviContainer(Container):
                 b"LIST", b"INFO" + b"".join(_sub(s, b) for s, b in kept + [(AIGC_ID, value)])
             )
             plan = self._in_place(chunks, movi, info_i, len(info))
-            with open(dst, "wb") as out:
-                if plan is not None:
-                    start, end = plan
-                    shutil.copyfileobj(_Limited(f, 0, start), out)
-                    out.write(info)
-                    room = end - start - len(info)
-                    if room:
-                        out.write(b"JUNK" + struct.pack("<I", room - 8) + b"\x00" * (room - 8))
-                    f.seek(end)
-                    shutil.copyfileobj(f, out, 1 << 20)
-                    return
-                self._insert(f, out, layout, movi, info_i, info, src.name)
+            if plan is not None:
+                start, end = plan
+                room = end - start - len(info)
+                junk = b"JUNK" + struct.pack("<I", room - 8) + b"\x00" * (room - 8) if room else b""
+                pieces = [(0, start), info + junk, (end, layout.file_size)]
+            else:
+                pieces = self._insert(f, layout, movi, info_i, info, src.name)
+        write_pieces(src, dst, pieces)
 
     @staticmethod
     def _in_place(chunks: list[_Chunk], movi: int, info_i: int | None, need: int):
@@ -179,7 +175,10 @@ class AviContainer(Container):
         return None
 
     @staticmethod
-    def _insert(f, out, layout: _Layout, movi: int, info_i: int | None, info: bytes, name: str):
+    def _insert(
+        f, layout: _Layout, movi: int, info_i: int | None, info: bytes, name: str
+    ) -> list[Piece]:
+        """The output as pieces: the INFO list before movi, idx1 shifted where absolute."""
         chunks = layout.chunks
         if any(_has_odml_index(f, c) for c in chunks if c.cid == b"LIST" and c.form == b"hdrl"):
             raise UnsupportedFormat(
@@ -192,20 +191,19 @@ class AviContainer(Container):
         movi_c = chunks[movi]
         if layout.riff_size + delta > 0xFFFFFFFF:
             raise UnsupportedFormat(f"{name}: the labelled file would exceed the 4 GB RIFF limit")
-        f.seek(0)
-        out.write(b"RIFF" + struct.pack("<I", layout.riff_size + delta) + b"AVI ")
+        pieces: list[Piece] = [b"RIFF" + struct.pack("<I", layout.riff_size + delta) + b"AVI "]
         for i, c in enumerate(chunks):
             if i == info_i:
                 continue
             if i == movi:
-                out.write(info)
+                pieces.append(info)
             if c.cid == b"idx1":
-                out.write(_shift_idx1(f, c, movi_c, delta))
+                pieces.append(_shift_idx1(f, c, movi_c, delta))
                 continue
-            f.seek(c.offset)
-            shutil.copyfileobj(_Limited(f, c.offset, c.end), out)
-        f.seek(max(chunks[-1].end, 12))
-        shutil.copyfileobj(f, out, 1 << 20)  # AVIX extension RIFFs etc., as they were
+            pieces.append((c.offset, c.end))
+        # AVIX extension RIFFs etc., as they were
+        pieces.append((max(chunks[-1].end, 12), layout.file_size))
+        return pieces
 
 
 def _has_odml_index(f: BinaryIO, hdrl: _Chunk) -> bool:
@@ -232,21 +230,3 @@ def _shift_idx1(f: BinaryIO, idx1: _Chunk, movi: _Chunk, delta: int) -> bytes:
             (off,) = struct.unpack_from("<I", raw, pos)
             struct.pack_into("<I", raw, pos, off + delta)
     return bytes(raw)
-
-
-class _Limited:
-    """A read-only view of [start, end) of a file, for shutil.copyfileobj."""
-
-    def __init__(self, f: BinaryIO, start: int, end: int):
-        self.f, self.left = f, end - start
-        f.seek(start)
-
-    def read(self, n: int = -1) -> bytes:
-        if self.left <= 0:
-            return b""
-        n = self.left if n < 0 else min(n, self.left)
-        data = self.f.read(n)
-        if not data:
-            raise CorruptFile("the file ended while copying (changed while reading?)")
-        self.left -= len(data)
-        return data

@@ -9,13 +9,13 @@ A file without onMetaData gets one right after the FLV header.
 
 from __future__ import annotations
 
-import shutil
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from aigclabel_gui.engine.containers.base import Container, FoundRecord, MetadataScan
+from aigclabel_gui.engine.containers.imgmeta import write_pieces
 from aigclabel_gui.engine.errors import CorruptFile, UnsupportedFormat
 from aigclabel_gui.engine.record import AigcRecord
 
@@ -242,12 +242,9 @@ class FlvContainer(Container):
             delta = len(new_tag) - (resume_at - insert_at)
             if meta is not None and delta:
                 new_tag = self._shift_offsets(new_tag, body, new_body, meta, delta)
-            with open(dst, "wb") as out:
-                f.seek(0)
-                _copy(f, out, insert_at)
-                out.write(new_tag)
-                f.seek(resume_at)
-                shutil.copyfileobj(f, out, 1 << 20)
+            f.seek(0, 2)
+            size = f.tell()
+        write_pieces(src, dst, [(0, insert_at), new_tag, (resume_at, size)])
 
     @staticmethod
     def _with_record(body: bytes, meta: _Meta, entry: bytes) -> bytes:
@@ -294,12 +291,3 @@ class FlvContainer(Container):
             if v > 0:
                 struct.pack_into(">d", out, at, v + delta)
         return bytes(out)
-
-
-def _copy(fin: BinaryIO, fout: BinaryIO, n: int) -> None:
-    while n > 0:
-        buf = fin.read(min(n, 1 << 20))
-        if not buf:
-            raise CorruptFile("the file ended while copying (changed while reading?)")
-        fout.write(buf)
-        n -= len(buf)

@@ -279,7 +279,7 @@ def probe(src: Path, side: int = 640) -> Probe:
             color_primaries=int(frame.color_primaries),
             color_trc=int(frame.color_trc),
             time_base=vin.time_base,
-            rate=vin.average_rate or vin.guessed_rate,
+            rate=_stream_rate(vin),
             start=start,
             duration=_stream_duration(inp, vin),
             duration_known=_own_duration(vin) is not None,
@@ -336,9 +336,20 @@ def _hdr10_static(frame: av.VideoFrame) -> tuple[str | None, tuple[int, int] | N
 
 def video_duration(src: Path) -> float:
     """Seconds of the video stream (for the GUI's time slider)."""
+    return video_timing(src)[0]
+
+
+def video_timing(src: Path) -> tuple[float, Fraction | None]:
+    """(seconds, frames per second) of the video stream, from the headers only (no decode): what
+    the GUI's timeline needs (inserted cards last whole frames, video_cards.card_frames)."""
     src = Path(src)
     with _open_input(src) as inp:
-        return _stream_duration(inp, video_stream(inp, src))
+        vin = video_stream(inp, src)
+        return _stream_duration(inp, vin), _stream_rate(vin)
+
+
+def _stream_rate(vin) -> Fraction | None:
+    return vin.average_rate or vin.guessed_rate
 
 
 # --- label plan -------------------------------------------------------------------------------
