@@ -116,6 +116,10 @@ ZH = {
     "The file could not be read (permissions, or not a regular file).": "无法读取该文件（权限不足，或不是普通文件）。",
     "Labelling this file took too long and was stopped; the file may be damaged.": "标识此文件耗时过长，已停止；文件可能已损坏。",
     "This file needed too much memory and was stopped; the file may be damaged.": "此文件占用内存过多，已停止；文件可能已损坏。",
+    "pictures: no visible text label (GB 45438 §5.2)": "图片：没有可见的文字标识（GB 45438 第 5.2 条）",
+    "videos: no text prompt from the first frame (GB 45438 §5.4)": "视频：开头画面没有文字提示（GB 45438 第 5.4 条）",
+    "audio: no voice or rhythm prompt (GB 45438 §5.3)": "音频：没有语音或节奏提示（GB 45438 第 5.3 条）",
+    "documents: no text prompt (GB 45438 §5.1)": "文档：没有文字提示（GB 45438 第 5.1 条）",
 }
 
 

@@ -874,7 +874,14 @@ class MainWindow(QMainWindow):
 
         s = self.settings
         kinds = sorted({e.kind for e in entries if e.kind})
-        reasons = [r for k in kinds if (r := explicit_missing(k, s))]
+        # The engine decides which kinds lack a label; the UI says it in the user's language.
+        said = {
+            "image": self.tr("pictures: no visible text label (GB 45438 §5.2)"),
+            "video": self.tr("videos: no text prompt from the first frame (GB 45438 §5.4)"),
+            "audio": self.tr("audio: no voice or rhythm prompt (GB 45438 §5.3)"),
+            "text": self.tr("documents: no text prompt (GB 45438 §5.1)"),
+        }
+        reasons = [said.get(k, k) for k in kinds if explicit_missing(k, s)]
         if reasons and not s.no_explicit:
             text = self.tr(
                 "These files would get no visible or audible label, which GB 45438 §5 asks for:"

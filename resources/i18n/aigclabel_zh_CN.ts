@@ -552,7 +552,7 @@
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/main_window.py" line="273"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="648"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="650"/>
         <source>Select a file to see the label exactly as it will be written.</source>
         <translation>选择一个文件，即可看到将要写入的标识效果。</translation>
     </message>
@@ -578,7 +578,7 @@
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/main_window.py" line="304"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="630"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="632"/>
         <source>100 %</source>
         <translation>100 %</translation>
     </message>
@@ -758,96 +758,116 @@
         <translation>可以导出：{0} 个文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="630"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="632"/>
         <source>Fit</source>
         <translation>适应窗口</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="656"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="658"/>
         <source>Reading {0}…</source>
         <translation>正在读取 {0}…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="663"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="665"/>
         <source>Text files get a prompt line: “{0}”</source>
         <translation>文本文件将加入一行提示语：“{0}”</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="693"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="695"/>
         <source>label text height {0:.1f}% of the shorter side</source>
         <translation>标签文字高度为短边的 {0:.1f}%</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="699"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="701"/>
         <source>No preview: {0}</source>
         <translation>无法预览：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="735"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="737"/>
         <source>Move the label in all files</source>
         <translation>移动所有文件的标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="736"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="738"/>
         <source>{0} files have their own label position. Replace them all?</source>
         <translation>{0} 个文件有各自的标识位置。全部替换吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="739"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="741"/>
         <source>Replace all</source>
         <translation>全部替换</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="756"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="758"/>
         <source>Label moved to {0}</source>
         <translation>标签已移到 {0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="764"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="766"/>
         <source>a custom place</source>
         <translation>自定义位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="816"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="824"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="818"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="826"/>
         <source>Save preset</source>
         <translation>保存预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="816"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="818"/>
         <source>Preset name:</source>
         <translation>预设名称：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="833"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="837"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="846"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="835"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="839"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="848"/>
         <source>Rename preset</source>
         <translation>重命名预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="833"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="835"/>
         <source>Built-in presets cannot be renamed.</source>
         <translation>内置预设不能重命名。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="837"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="839"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="855"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="861"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="857"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="863"/>
         <source>Delete preset</source>
         <translation>删除预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="855"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="857"/>
         <source>Built-in presets cannot be deleted.</source>
         <translation>内置预设不能删除。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="878"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="879"/>
+        <source>pictures: no visible text label (GB 45438 §5.2)</source>
+        <translation>图片：没有可见的文字标识（GB 45438 第 5.2 条）</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="880"/>
+        <source>videos: no text prompt from the first frame (GB 45438 §5.4)</source>
+        <translation>视频：开头画面没有文字提示（GB 45438 第 5.4 条）</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="881"/>
+        <source>audio: no voice or rhythm prompt (GB 45438 §5.3)</source>
+        <translation>音频：没有语音或节奏提示（GB 45438 第 5.3 条）</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="882"/>
+        <source>documents: no text prompt (GB 45438 §5.1)</source>
+        <translation>文档：没有文字提示（GB 45438 第 5.1 条）</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="887"/>
         <source>These files would get no visible or audible label, which GB 45438 §5 asks for:
 
 {0}
@@ -860,74 +880,74 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
 《标识办法》第九条：仅在用户本人要求时才可提供未加显式标识的内容，标识义务由发布者承担。您的选择会写入报告。仍然不加标识导出吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="883"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="892"/>
         <source>No explicit label</source>
         <translation>无显式标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="883"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="892"/>
         <source>Export without it</source>
         <translation>不加标识导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="895"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="904"/>
         <source>The label text “{0}” lacks the "AI" and "generated/synthesised" elements GB 45438 §5.2/§5.4 ask for (the default is AI生成). Draw it anyway? The report will say it was forced.</source>
         <translation>标识文字“{0}”缺少 GB 45438 第 5.2/5.4 条要求的“人工智能”与“生成/合成”要素（默认为 AI生成）。仍然使用吗？报告中会注明为强制使用。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="899"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="908"/>
         <source>Label text</source>
         <translation>标识文字</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="899"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="908"/>
         <source>Draw it anyway</source>
         <translation>仍然使用</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="940"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="944"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="972"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="949"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="953"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="981"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1036"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1045"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1037"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1046"/>
         <source>An export is running. Stop it and quit? Files in progress are not kept.</source>
         <translation>正在导出。要停止并退出吗？正在处理的文件不会保留。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1038"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1047"/>
         <source>Stop and quit</source>
         <translation>停止并退出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="945"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="954"/>
         <source>Cannot create the output folder: {0}</source>
         <translation>无法创建输出文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="967"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="976"/>
         <source>Before exporting, please add:</source>
         <translation>导出前请补充：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="977"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="986"/>
         <source>Export the visible label only</source>
         <translation>只导出可见标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1010"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1019"/>
         <source>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;Labels AI-generated images, audio, video and text per GB 45438-2025.&lt;/p&gt;&lt;p&gt;Licence: GPL-3.0-or-later.&lt;br&gt;PySide6 {1} (LGPL-3.0) · PyAV {2} with FFmpeg {3} (GPL build: x264/x265)&lt;br&gt;Font: Noto Sans SC, SIL Open Font License 1.1&lt;/p&gt;</source>
         <translation>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;按 GB 45438-2025 为人工智能生成的图片、音频、视频和文本添加标识。&lt;/p&gt;&lt;p&gt;许可证：GPL-3.0-or-later。&lt;br&gt;PySide6 {1}（LGPL-3.0）· PyAV {2}，内含 FFmpeg {3}（GPL 构建：x264/x265）&lt;br&gt;字体：Noto Sans SC，SIL Open Font License 1.1&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1019"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1028"/>
         <source>About aigclabel</source>
         <translation>关于 aigclabel</translation>
     </message>
@@ -950,142 +970,142 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
         <translation>标识此文件耗时过长，已停止；文件可能已损坏。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="58"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="59"/>
         <source>This file needed too much memory and was stopped; the file may be damaged.</source>
         <translation>此文件占用内存过多，已停止；文件可能已损坏。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="65"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="66"/>
         <source>Cancelled before it was finished.</source>
         <translation>未完成即已取消。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="67"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="68"/>
         <source>Already labelled with these settings in this folder; left as it is.</source>
         <translation>此文件夹中已用相同设置标识过，保持不变。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="71"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="72"/>
         <source>A file with this name is already in the output folder; left as it is.</source>
         <translation>输出文件夹中已有同名文件，保持不变。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="75"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="76"/>
         <source>No producer code: enter the code of the AI service that generated this file.</source>
         <translation>没有生成方代码：请填写生成此文件的 AI 服务的代码。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="80"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="81"/>
         <source>The labelling process crashed on this file; try it again alone.</source>
         <translation>处理此文件时标识进程崩溃，请单独重试。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="84"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="85"/>
         <source>The output disk is full; free some space and try again.</source>
         <translation>输出磁盘已满，请腾出空间后重试。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="88"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="89"/>
         <source>The output folder cannot be written to; choose another folder.</source>
         <translation>无法写入输出文件夹，请选择其他文件夹。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="92"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="93"/>
         <source>The output would replace the original; choose another output folder.</source>
         <translation>输出会覆盖原文件，请选择其他输出文件夹。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="96"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="97"/>
         <source>This picture uses 16 bits per channel; save it as 8 bits and try again.</source>
         <translation>此图片每通道 16 位，请另存为 8 位后重试。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="103"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="104"/>
         <source>This file type is not supported.</source>
         <translation>不支持此文件类型。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="106"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="107"/>
         <source>The file is damaged; export it again from the original software.</source>
         <translation>文件已损坏，请从原软件重新导出。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="109"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="110"/>
         <source>The file is too large to open safely.</source>
         <translation>文件过大，无法安全打开。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="112"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="113"/>
         <source>A value of the metadata record is not allowed (codes use A–Z, 0–9).</source>
         <translation>元数据记录中有不允许的值（代码只用 A–Z、0–9）。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="115"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="116"/>
         <source>A setting is not allowed; check the settings and try again.</source>
         <translation>有一项设置不被允许，请检查设置后重试。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="118"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="119"/>
         <source>This format cannot hold a metadata record; nothing was written.</source>
         <translation>此格式无法保存元数据记录，未写入任何内容。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="121"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="122"/>
         <source>The labelled copy could not be saved in the output folder.</source>
         <translation>无法在输出文件夹中保存带标识的副本。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="124"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="125"/>
         <source>The labelled copy did not check out and was not kept.</source>
         <translation>带标识的副本未通过校验，已丢弃。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="131"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="132"/>
         <source>Skipped.</source>
         <translation>已跳过。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="132"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="133"/>
         <source>This file could not be labelled; see the details.</source>
         <translation>无法标识此文件，请查看详细信息。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="140"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="141"/>
         <source>damaged file</source>
         <translation>文件已损坏</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="142"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="143"/>
         <source>too large to open safely</source>
         <translation>文件过大，无法安全打开</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="143"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="144"/>
         <source>not a supported file type</source>
         <translation>不支持的文件类型</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="162"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="163"/>
         <source>space</source>
         <translation>空格</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="165"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="166"/>
         <source>GB 45438 Annex E: only letters, digits and ASCII signs; not allowed here: {0}</source>
         <translation>GB 45438 附录 E：只能使用英文字母、数字和 ASCII 符号；此处不允许：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="173"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="174"/>
         <source>A provider code has 27 characters; this one has {0}.</source>
         <translation>服务提供者代码为 27 位，此处为 {0} 位。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="177"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="178"/>
         <source>A provider code starts with 0011 and uses only digits and capital letters.</source>
         <translation>服务提供者代码以 0011 开头，只含数字和大写字母。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="181"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="182"/>
         <source>The credit code inside (characters 5–22) has a wrong check character: a typing error?</source>
         <translation>其中的统一社会信用代码（第 5–22 位）校验位不对，是否输错了？</translation>
     </message>
