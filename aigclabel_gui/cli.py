@@ -1,33 +1,28 @@
-"""`aigclabel` command: label, check (and presets). Thin: parses, calls the engine, prints."""
+"""`aigclabel` command: label, check (and presets). Thin: parses, calls the engine, prints.
+
+Import cost: building the parser and `--help` load argparse and the engine's leaf modules only
+(`kinds`, `errors`); the batch runner, inspection, presets and the settings are imported inside
+the subcommand that needs them, so `aigclabel --help` starts about as fast as bare Python
+(bench/bench_fixed_costs.py; tests/cli/test_cli.py checks the modules `--help` loads).
+"""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import json
 import math
-import signal
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from aigclabel_gui import __version__
-from aigclabel_gui.engine.batch import (
-    ON_EXIST,
-    BatchFinished,
-    BatchProgress,
-    FileFinished,
-    Limits,
-    check_report_path,
-    plan_jobs,
-    run_batch,
-)
-from aigclabel_gui.engine.errors import AigcError, ExitCode, OutputError, batch_exit_code
-from aigclabel_gui.engine.events import CancelToken
-from aigclabel_gui.engine.inspect import VERDICT_WORDS, InspectReport, inspect_file
-from aigclabel_gui.engine.presets import delete_preset, list_presets, load_preset, save_preset
-from aigclabel_gui.engine.report import write_report
-from aigclabel_gui.engine.settings import ANCHORS, LabelSettings
+from aigclabel_gui.engine.errors import ExitCode
+from aigclabel_gui.engine.kinds import ANCHORS, ON_EXIST, JobStatus
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (startup time)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from aigclabel_gui.engine.inspect import InspectReport
+    from aigclabel_gui.engine.settings import LabelSettings
 
 
 # Option values are checked once, here, as usage errors (exit 2), not per file.
@@ -258,6 +253,10 @@ def settings_from_args(
     args: argparse.Namespace, base: LabelSettings | None = None
 ) -> LabelSettings:
     """`base` (a preset or the defaults) with every option given on the command line applied."""
+    import dataclasses
+
+    from aigclabel_gui.engine.settings import LabelSettings
+
     settings = base or LabelSettings()
     changes: dict[str | None, dict] = {}
     for dest, (section, name) in _OPTION_FIELDS.items():
@@ -297,6 +296,21 @@ def _reason(res) -> str:
 
 
 def cmd_label(args: argparse.Namespace) -> int:
+    import dataclasses
+    import signal
+
+    from aigclabel_gui.engine.batch import (
+        BatchFinished,
+        BatchProgress,
+        FileFinished,
+        Limits,
+        plan_jobs,
+        run_batch,
+    )
+    from aigclabel_gui.engine.errors import OutputError
+    from aigclabel_gui.engine.events import CancelToken
+    from aigclabel_gui.engine.presets import load_preset
+
     base = load_preset(args.preset).settings if args.preset else None
     settings = settings_from_args(args, base)
     missing = [p for p in args.inputs if not p.exists()]
@@ -325,8 +339,6 @@ def cmd_label(args: argparse.Namespace) -> int:
         if args.report
         else [args.output / "aigclabel-report.json", args.output / "aigclabel-report.csv"]
     )
-    for report in reports:  # never let a report overwrite an input or an output
-        check_report_path(report, jobs, args.output)
     limits = Limits(seconds=args.time_limit, memory_mb=args.memory_limit)
 
     cancel = CancelToken()
@@ -343,14 +355,15 @@ def cmd_label(args: argparse.Namespace) -> int:
 
     executor = _connected_executor(args, time_limit=args.time_limit)
     old = signal.signal(signal.SIGINT, on_sigint)
-    failed = len(missing)
     final = None
     try:
+        # run_batch refuses a report path that would overwrite an input or an output before
+        # anything runs (InvalidSettings: exit 2), and writes every report in `reports`.
         for ev in run_batch(
             jobs,
             workers=args.jobs,
             cancel=cancel,
-            report_path=reports[0],
+            report_paths=reports,
             on_exist=args.on_exist,
             outdir=args.output,
             limits=limits,
@@ -360,13 +373,12 @@ def cmd_label(args: argparse.Namespace) -> int:
                 res = ev.result
                 if interactive:
                     print("\r\033[K", end="", file=sys.stderr)
-                if res.status == "ok" and not args.quiet:
+                if res.status == JobStatus.OK and not args.quiet:
                     extra = f" ({'; '.join(res.warnings)})" if res.warnings else ""
                     print(f"ok: {res.src} -> {res.dst}{extra}")
-                elif res.status == "skipped" and not args.quiet:
+                elif res.status == JobStatus.SKIPPED and not args.quiet:
                     print(f"skipped: {res.src}: {_reason(res)}")
-                elif res.status in ("failed", "cancelled"):
-                    failed += res.status == "failed"
+                elif res.status in (JobStatus.FAILED, JobStatus.CANCELLED):
                     print(f"{res.status}: {res.src}: {_reason(res)}", file=sys.stderr)
             elif isinstance(ev, BatchProgress) and interactive:
                 bar = "#" * int(30 * ev.done / max(ev.total, 1))
@@ -382,45 +394,21 @@ def cmd_label(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, old)
         if executor is not None:
             executor.close()
-    if final is not None:
-        written = [Path(final.report_path)] if final.report_path else []
-        if final.report_error:
-            failed += 1
-            print(f"error: {final.report_error}", file=sys.stderr)
-        for extra_report in reports[1:]:
-            try:
-                write_report(final.results, extra_report)
-                written.append(extra_report)
-            except OSError as exc:
-                failed += 1
-                print(
-                    f"error: cannot write the report {extra_report}: {exc.strerror or exc}",
-                    file=sys.stderr,
-                )
-        counts = {
-            s: sum(r.status == s for r in final.results)
-            for s in ("ok", "skipped", "failed", "cancelled")
-        }
-        print(
-            f"{counts['ok']} labelled, {counts['skipped']} skipped, {counts['failed']} failed"
-            + (f", {counts['cancelled']} cancelled" if counts["cancelled"] else "")
-            + (
-                f"; report: {', '.join(str(r) for r in written)}"
-                if written
-                else "; no report written"
-            ),
-            file=sys.stderr,
-        )
-        if final.cancelled:
-            return ExitCode.CANCELLED
-        codes = [r.error or "failed" for r in final.results if r.status == "failed"]
-        if failed > len(codes):  # a missing input or a report that could not be written
-            codes.append("failed")
-        return batch_exit_code(codes)
-    return ExitCode.SOME_FAILED if failed else ExitCode.OK
+    if final is None:
+        return ExitCode.SOME_FAILED
+    # One summary (engine/report.py BatchSummary): the counts, the reports and the exit code.
+    summary = final.summary.with_errors([f"{m}: no such file or folder" for m in missing])
+    for error in final.summary.errors:
+        print(f"error: {error}", file=sys.stderr)
+    print(summary.line(), file=sys.stderr)
+    return summary.exit_code
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
+    import json
+
+    from aigclabel_gui.engine.presets import delete_preset, list_presets, load_preset, save_preset
+
     if args.action == "list":
         for p in list_presets():
             origin = "built-in" if p.builtin else "user"
@@ -438,6 +426,8 @@ def cmd_presets(args: argparse.Namespace) -> int:
 
 
 def _print_report(r: InspectReport, quiet: bool = False) -> None:
+    from aigclabel_gui.engine.inspect import VERDICT_WORDS
+
     info = r.info
     print(f"{r.path}: {r.verdict} — {VERDICT_WORDS[r.verdict]}")
     if quiet and r.complete and not r.warnings:
@@ -477,6 +467,8 @@ def _connected_executor(args: argparse.Namespace, time_limit: float | None = Non
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    import json
+
     from aigclabel_gui.engine.audit import (
         check_paths,
         check_targets,
@@ -528,6 +520,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace, compare, pair_folders) -> int:
+    import json
+
+    from aigclabel_gui.engine.inspect import inspect_file
+
     if args.against is not None:
         if len(args.files) != 1:
             print("error: --against ORIGINAL takes exactly one FILE to compare", file=sys.stderr)
@@ -638,6 +634,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from aigclabel_gui.engine.errors import AigcError
+
     try:
         return int(args.func(args))
     except AigcError as exc:

@@ -45,7 +45,8 @@ codecs load only when a file of their kind is labelled or inspected (bench/bench
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (startup time)
 
 # public name -> module that defines it (imported on first access)
 _EXPORTS: dict[str, str] = {
@@ -155,6 +156,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static type checkers and IDEs see the real definitions
+    from typing import Any
+
     from aigclabel_gui.engine.batch import (
         BatchFinished,
         BatchProgress,

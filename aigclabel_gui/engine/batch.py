@@ -45,6 +45,7 @@ from aigclabel_gui.engine.errors import (
     OutputError,
 )
 from aigclabel_gui.engine.events import CancelToken, FileProgress
+from aigclabel_gui.engine.kinds import ON_EXIST, JobStatus, MediaKind
 from aigclabel_gui.engine.naming import (
     check_template,
     inside,
@@ -54,14 +55,14 @@ from aigclabel_gui.engine.naming import (
 from aigclabel_gui.engine.pipeline import EXPLICIT_MODULES, label_file
 from aigclabel_gui.engine.realtime import demote_realtime_threads
 from aigclabel_gui.engine.registry import kind_of, supported_extensions
-from aigclabel_gui.engine.report import write_report
+from aigclabel_gui.engine.report import BatchSummary, write_reports
 from aigclabel_gui.engine.settings import LabelSettings
 
-# The resume journal: one JSON line per finished output, appended and fsync'd as each file ends,
-# so a run killed by SIGKILL/OOM still lets the rerun skip what was done.
+# The resume journal: one JSON line per finished output, appended and flushed as each file ends,
+# so a run killed by SIGKILL/OOM still lets the rerun skip what was done (see Manifest.record for
+# when it is fsync'd).
 MANIFEST = ".aigclabel-manifest.json"  # JSON lines (name kept from the one-object format)
 _TEMP_RE = re.compile(r"^\.aigclabel-[A-Za-z0-9_]{8}(\.[^.]+)?$")  # pipeline's mkstemp names
-ON_EXIST = ("skip", "overwrite", "rename")
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class Job:
 class JobResult:
     src: str
     dst: str
-    status: str  # "ok" | "skipped" | "failed" | "cancelled"
+    status: JobStatus  # OK, SKIPPED, FAILED or CANCELLED (a plain str in JSON and CSV)
     reason: str = ""
     kind: str = ""
     format: str = ""
@@ -106,7 +107,12 @@ class Limits:
 
     # kind -> (base seconds, seconds per MiB). Generous: the limit is there to end a file that
     # never ends, and a busy machine (or a 100-megapixel PNG that compresses to 1 MB) is slow.
-    _RATES = {"image": (300, 10), "audio": (300, 5), "video": (600, 20), "text": (300, 5)}
+    _RATES = {
+        MediaKind.IMAGE: (300, 10),
+        MediaKind.AUDIO: (300, 5),
+        MediaKind.VIDEO: (600, 20),
+        MediaKind.TEXT: (300, 5),
+    }
 
     def time_for(self, size: int, kind: str) -> float | None:
         if self.seconds is not None:
@@ -168,8 +174,15 @@ class BatchProgress:
 class BatchFinished:
     results: list[JobResult]
     cancelled: bool
-    report_path: str | None
-    report_error: str = ""  # the report could not be written: an error the summary must show
+    report_path: str | None  # the first report written (all of them: summary.reports)
+    report_error: str = ""  # a report could not be written: an error the summary must show
+    summary: BatchSummary | None = None  # counts, failures, exit code: what to show and return
+
+    def __post_init__(self) -> None:
+        if self.summary is None:  # built by hand (e.g. a GUI stopped by an error)
+            object.__setattr__(
+                self, "summary", BatchSummary.of(self.results, cancelled=self.cancelled)
+            )
 
 
 # --- planning ----------------------------------------------------------------------------------
@@ -197,11 +210,11 @@ def not_regular_reason(path: Path) -> str | None:
 
 def _kind_safely(src: Path) -> str:
     if not_regular_reason(src):
-        return "file"
+        return MediaKind.FILE
     try:
-        return kind_of(src) or "file"
+        return kind_of(src) or MediaKind.FILE
     except Exception:  # a hostile header must not stop planning: the file's own job reports it
-        return "file"
+        return MediaKind.FILE
 
 
 def walk_inputs(inputs: list[Path], *, outdir: Path | None = None) -> Iterator[tuple[Path, Path]]:
@@ -232,13 +245,16 @@ def plan_jobs(
     *,
     name_template: str = "{stem}{ext}",
     overrides: dict[Path, LabelSettings] | None = None,
+    kinds: dict[Path, str] | None = None,
 ) -> list[Job]:
     """One job per input file. Output = outdir / relative folder / rendered template.
     Refuses templates that escape `outdir`; an output never equals an input; two inputs that
     would land on one name get `name (2).ext`. Characters another OS forbids are replaced (see
-    naming.safe_component) and the job carries a note saying so."""
+    naming.safe_component) and the job carries a note saying so. `kinds`: media kinds the
+    caller already identified (e.g. the GUI's rows), so those files are not sniffed again."""
     check_template(name_template)
     overrides = overrides or {}
+    kinds = kinds or {}
     pairs = list(walk_inputs(inputs, outdir=outdir))
     sources = {p.resolve() for p, _ in pairs}
     taken: set[Path] = set()
@@ -286,7 +302,7 @@ def plan_jobs(
                     )))  # fmt: skip
             break
     for src, rel in pairs:
-        kind = _kind_safely(src)
+        kind = kinds.get(src) or _kind_safely(src)
         name, notes = render_name_noted(name_template, src, kind, folder=rel.parent)
         dst = outdir / Path(name)
         if not inside(outdir, dst):
@@ -375,14 +391,27 @@ def file_sha256(path: Path) -> str:
 
 class Manifest:
     """The resume journal in the output folder: per output (relative path) the fingerprint of
-    what produced it and the output's size and SHA-256. Appended and fsync'd as each file ends
-    (a killed run keeps what it finished); compacted at the end of a run."""
+    what produced it and the output's size and SHA-256. Appended and flushed as each file ends
+    (a killed run keeps what it finished), fsync'd in groups, compacted at the end of a run.
+
+    Why grouped fsyncs are safe: a process crash (SIGKILL, OOM) loses nothing that was flushed
+    to the kernel; only a power cut or kernel crash can lose the lines written since the last
+    fsync (an fsync follows every FSYNC_EVERY entries, the first entry FSYNC_EVERY_S seconds after
+    the last fsync, and the end of the run, cancelled or not). Those files are then simply
+    labelled again on the rerun. A line can never make a rerun skip a bad output either: every
+    entry is re-checked against the output's size and SHA-256 before it is trusted (`check`).
+    One fsync per small file cost more than labelling it (issue 11, fixed costs)."""
+
+    FSYNC_EVERY = 64  # entries
+    FSYNC_EVERY_S = 0.5  # seconds
 
     def __init__(self, outdir: Path):
         self.path = outdir / MANIFEST
         self.outdir = outdir
         self.entries: dict[str, dict] = {}
         self._fh = None
+        self._unsynced = 0
+        self._synced_at = time.monotonic()
         try:
             text = self.path.read_text("utf-8")
         except (OSError, UnicodeDecodeError):
@@ -431,14 +460,28 @@ class Manifest:
             if self._fh is None:
                 self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (kept open for the run)
             self._fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
-            self._fh.flush()
-            os.fsync(self._fh.fileno())
+            self._fh.flush()  # in the kernel now: survives a kill of this process
+            self._unsynced += 1
+            if (
+                self._unsynced >= self.FSYNC_EVERY
+                or time.monotonic() - self._synced_at >= self.FSYNC_EVERY_S
+            ):
+                self.sync()
         except OSError:
             pass  # a read-only or full output folder already fails its jobs with a clear reason
+
+    def sync(self) -> None:
+        """fsync the lines appended so far (also called by save() at the end of a run)."""
+        if self._fh is not None and self._unsynced:
+            with contextlib.suppress(OSError):
+                os.fsync(self._fh.fileno())
+        self._unsynced = 0
+        self._synced_at = time.monotonic()
 
     def save(self) -> None:
         """Compact the journal to one line per output (atomically)."""
         if self._fh is not None:
+            self.sync()
             with contextlib.suppress(OSError):
                 self._fh.close()
             self._fh = None
@@ -528,7 +571,7 @@ def _init_worker(
 
 def _worker_run(index: int, job: Job) -> JobResult:
     if _worker_cancel is not None and _worker_cancel.cancelled:  # queued before the cancel
-        return JobResult(str(job.src), str(job.dst), "cancelled", "cancelled before it started")
+        return JobResult(str(job.src), str(job.dst), JobStatus.CANCELLED, "cancelled before it started")
     if _worker_progress is not None:
         # Tells the parent which process runs this job and since when (time and memory limits).
         with contextlib.suppress(Exception):
@@ -612,13 +655,13 @@ def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobRe
     top-level function over picklable values, so any executor (process pool, Ray, a thread) can
     run it."""
     t0 = time.perf_counter()
-    res = JobResult(src=str(job.src), dst=str(job.dst), status="ok", kind=job.kind)
+    res = JobResult(src=str(job.src), dst=str(job.dst), status=JobStatus.OK, kind=job.kind)
     try:
         res.bytes = job.src.stat().st_size
     except OSError:
         pass
     if problem := not_regular_reason(job.src):
-        res.status, res.reason, res.error = "failed", problem, "unreadable-input"
+        res.status, res.reason, res.error = JobStatus.FAILED, problem, "unreadable-input"
         res.warnings = list(job.notes)
         return res
     try:
@@ -626,20 +669,20 @@ def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobRe
         check_free_space(job)
         out = label_file(job.src, job.dst, job.settings, cancel=cancel, progress=progress)
     except NoCarrier as exc:
-        res.status, res.reason = "skipped", str(exc)
+        res.status, res.reason = JobStatus.SKIPPED, str(exc)
     except Cancelled:
-        res.status, res.reason = "cancelled", "cancelled"
+        res.status, res.reason = JobStatus.CANCELLED, "cancelled"
     except AigcError as exc:
         blame = _output_blame(exc, job)
-        res.status, res.reason = "failed", blame or str(exc)
+        res.status, res.reason = JobStatus.FAILED, blame or str(exc)
         res.error = "output-error" if blame else exc.code
     except OSError as exc:
         blame = _output_blame(exc, job)
-        res.status, res.error = "failed", "output-error" if blame else "unreadable-input"
+        res.status, res.error = JobStatus.FAILED, "output-error" if blame else "unreadable-input"
         res.reason = blame or f"{exc.filename or job.src}: {exc.strerror or exc}"
     except MemoryError:
         res.status, res.error, res.reason = (
-            "failed",
+            JobStatus.FAILED,
             "corrupt-file",
             (
                 f"{job.src.name}: reading it needs more memory than is available "
@@ -648,7 +691,7 @@ def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobRe
         )
     except RecursionError:
         res.status, res.error, res.reason = (
-            "failed",
+            JobStatus.FAILED,
             "corrupt-file",
             (
                 f"{job.src.name}: its structure is nested too deeply to read "
@@ -657,7 +700,7 @@ def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobRe
         )
     except ImportError as exc:  # a library this format needs (pillow-heif, soundfile…)
         res.status, res.error, res.reason = (
-            "failed",
+            JobStatus.FAILED,
             "missing-dependency",
             (
                 f"{job.src.name}: {exc.name or exc} is not installed here "
@@ -666,10 +709,10 @@ def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobRe
         )
     except (*_DAMAGE_ERRORS, RuntimeError) as exc:  # a decoder choking on bytes it cannot read
         if isinstance(exc, RuntimeError) and "decod" not in str(exc).lower():
-            res.status, res.reason, res.error = "failed", _unexpected(job, exc), "internal-error"
+            res.status, res.reason, res.error = JobStatus.FAILED, _unexpected(job, exc), "internal-error"
         else:
             res.status, res.error, res.reason = (
-                "failed",
+                JobStatus.FAILED,
                 "corrupt-file",
                 (
                     f"{job.src.name}: the file is damaged or truncated ({type(exc).__name__}: {exc}); "
@@ -677,7 +720,7 @@ def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobRe
                 ),
             )
     except Exception as exc:  # one bad file must never stop the batch
-        res.status, res.reason, res.error = "failed", _unexpected(job, exc), "internal-error"
+        res.status, res.reason, res.error = JobStatus.FAILED, _unexpected(job, exc), "internal-error"
     else:
         res.kind, res.format, res.warnings = out.kind, out.format, out.warnings
         if out.record is not None:
@@ -704,7 +747,7 @@ def _pre_resolve(
     if problem := not_regular_reason(job.src):  # fingerprinting a FIFO would block forever
         return (
             job,
-            JobResult(str(job.src), str(job.dst), "failed", problem, error="unreadable-input"),
+            JobResult(str(job.src), str(job.dst), JobStatus.FAILED, problem, error="unreadable-input"),
             "",
             "",
         )
@@ -716,7 +759,7 @@ def _pre_resolve(
             JobResult(
                 str(job.src),
                 str(job.dst),
-                "failed",
+                JobStatus.FAILED,
                 f"cannot read: {exc.strerror or exc}",
                 error="unreadable-input",
             ),
@@ -733,7 +776,7 @@ def _pre_resolve(
             JobResult(
                 str(job.src),
                 str(job.dst),
-                "skipped",
+                JobStatus.SKIPPED,
                 "already labelled with these settings (resume; output verified)",
             ),
             fp,
@@ -747,7 +790,7 @@ def _pre_resolve(
         if on_exist == "skip":
             return (
                 job,
-                JobResult(str(job.src), str(job.dst), "skipped", "output exists (--on-exist skip)"),
+                JobResult(str(job.src), str(job.dst), JobStatus.SKIPPED, "output exists (--on-exist skip)"),
                 fp,
                 "",
             )
@@ -763,6 +806,7 @@ def run_batch(
     workers: int = 0,
     cancel: CancelToken | None = None,
     report_path: Path | None = None,
+    report_paths: list[Path] | tuple[Path, ...] = (),
     on_exist: str = "overwrite",
     outdir: Path | None = None,
     limits: Limits | None = None,
@@ -775,7 +819,9 @@ def run_batch(
     runs in this process. `resume` False: files labelled before with the same settings are done
     again (the user asked to overwrite). `executor(pending, cancel, finish)` (e.g.
     engine.cluster.RayExecutor) runs the pending (index, Job) pairs elsewhere instead of the
-    local pool, yielding the same events."""
+    local pool, yielding the same events. Every path in `report_paths` (and `report_path`)
+    gets the run report, JSON or CSV by its extension; `BatchFinished.summary` says which were
+    written and counts the results (the one BatchSummary the CLI and the GUI show)."""
     if on_exist not in ON_EXIST:
         raise InvalidSettings(f"on-exist policy {on_exist!r}: use skip, overwrite or rename")
     if not isinstance(workers, int) or workers < 0:
@@ -786,8 +832,9 @@ def run_batch(
     active = [j for j in jobs if not j.skip]
     if outdir is None and active:
         outdir = Path(os.path.commonpath([str(j.dst.parent) for j in active]))
-    if report_path is not None:
-        check_report_path(report_path, jobs, outdir)
+    reports = [*([report_path] if report_path is not None else []), *report_paths]
+    for report in reports:  # never let a report overwrite an input or an output
+        check_report_path(report, jobs, outdir)
     manifest = Manifest(outdir) if outdir else None
     # Temp files of a killed earlier run (SIGKILL, power loss) are never valid outputs.
     sweep_temps({j.dst.parent for j in active} | ({outdir} if outdir else set()))
@@ -815,7 +862,7 @@ def run_batch(
         results[i] = res
         done += 1
         bytes_done += sizes[i]
-        if res.status == "ok" and manifest and fps.get(i):
+        if res.status == JobStatus.OK and manifest and fps.get(i):
             manifest.record(Path(res.dst), fps[i], res.out_bytes, res.out_sha256)
         yield FileFinished(i, res)
         elapsed = time.perf_counter() - t0
@@ -829,7 +876,7 @@ def run_batch(
     pending: list[tuple[int, Job]] = []
     for i, job in enumerate(jobs):
         if job.skip:
-            skipped, fp, note = JobResult(str(job.src), "", "skipped", job.skip), "", ""
+            skipped, fp, note = JobResult(str(job.src), "", JobStatus.SKIPPED, job.skip), "", ""
         elif manifest:
             job, skipped, fp, note = _pre_resolve(job, on_exist, manifest, taken, resume)
         else:
@@ -841,7 +888,6 @@ def run_batch(
         else:
             pending.append((i, job))
 
-    report_error = ""
     try:
         if executor is not None:
             yield from executor(pending, cancel, finish)
@@ -854,19 +900,18 @@ def run_batch(
         for i, job in enumerate(jobs):
             if results[i] is None:
                 results[i] = JobResult(
-                    str(job.src), str(job.dst), "cancelled", "cancelled before it started"
+                    str(job.src), str(job.dst), JobStatus.CANCELLED, "cancelled before it started"
                 )
         if manifest:
             manifest.save()
         final = [r for r in results if r is not None]
-        written = None
-        if report_path is not None:
-            try:
-                write_report(final, report_path)
-                written = str(report_path)
-            except OSError as exc:
-                report_error = f"cannot write the report {report_path}: {exc.strerror or exc}"
-    yield BatchFinished(final, cancel.cancelled, written, report_error)
+        summary = BatchSummary.of(
+            final, cancelled=cancel.cancelled, elapsed_s=time.perf_counter() - t0
+        )
+        summary = write_reports(final, reports, summary)
+    written = summary.reports[0] if summary.reports else None
+    report_error = "; ".join(summary.errors)
+    yield BatchFinished(final, cancel.cancelled, written, report_error, summary)
 
 
 def _run_in_process(pending, cancel, finish) -> Iterator[object]:
@@ -941,7 +986,7 @@ def _run_pool(pending, workers, cancel, finish, caps=None) -> Iterator[object]:
             why = killed.pop(i)
             code = "time-limit" if "time limit" in why else "memory-limit"
             yield from done(
-                i, JobResult(str(job.src), str(job.dst), "failed", why, kind=job.kind, error=code)
+                i, JobResult(str(job.src), str(job.dst), JobStatus.FAILED, why, kind=job.kind, error=code)
             )
             return
         if counted:
@@ -952,7 +997,7 @@ def _run_pool(pending, workers, cancel, finish, caps=None) -> Iterator[object]:
                 JobResult(
                     str(job.src),
                     str(job.dst),
-                    "failed",
+                    JobStatus.FAILED,
                     "the worker process crashed while labelling this file (twice)",
                     error="worker-crashed",
                 ),
@@ -1042,7 +1087,7 @@ def _run_pool(pending, workers, cancel, finish, caps=None) -> Iterator[object]:
                         res = JobResult(
                             str(job.src),
                             str(job.dst),
-                            "failed",
+                            JobStatus.FAILED,
                             f"internal error: {exc}",
                             error="internal-error",
                         )

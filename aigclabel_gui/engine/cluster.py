@@ -36,6 +36,7 @@ from aigclabel_gui.engine.batch import (
 )
 from aigclabel_gui.engine.errors import AigcError, InvalidSettings
 from aigclabel_gui.engine.events import CancelToken, FileProgress
+from aigclabel_gui.engine.kinds import JobStatus
 
 _TEMP_PREFIX = ".aigclabel-"
 _POLL_S = 1.0  # how often a running task asks the driver's sink whether the batch was cancelled
@@ -142,7 +143,7 @@ def _label_one(
     if attempt and _committed_earlier(job.dst, stamp_ns):
         # The worker of an earlier attempt died after its rename (the commit) but before its
         # result reached the driver: the file is done, do not label it twice.
-        res = JobResult(str(job.src), str(job.dst), "ok")
+        res = JobResult(str(job.src), str(job.dst), JobStatus.OK)
         res.warnings.append(f"committed by attempt {attempt} before its worker was lost")
         with contextlib.suppress(OSError):
             res.bytes = job.src.stat().st_size
@@ -180,12 +181,12 @@ def _label_one(
         res = run_job(job, token, progress)
     finally:
         stop.set()
-    if not attempt and res.status == "ok" and job.src.name == os.environ.get(_FAULT_ENV):
+    if not attempt and res.status == JobStatus.OK and job.src.name == os.environ.get(_FAULT_ENV):
         os._exit(70)  # fault injection (tests only): the worker dies right after the commit
     if attempt:
         res.warnings.append(f"retried: the worker of attempt {attempt} was lost")
-    if timed_out.is_set() and res.status == "cancelled":
-        res.status = "failed"
+    if timed_out.is_set() and res.status == JobStatus.CANCELLED:
+        res.status = JobStatus.FAILED
         res.reason = f"time limit of {time_limit:g} s exceeded; nothing was written"
     return res
 
@@ -428,17 +429,17 @@ class RayExecutor:
                     return JobResult(
                         str(job.src),
                         str(job.dst),
-                        "failed",
+                        JobStatus.FAILED,
                         f"time limit of {limits[i]:g} s exceeded; the task was killed, nothing was written",
                     )
                 why = "cancelled" if i in started_at else "cancelled before it started"
-                return JobResult(str(job.src), str(job.dst), "cancelled", why)
+                return JobResult(str(job.src), str(job.dst), JobStatus.CANCELLED, why)
             except RayTaskError as exc:  # an exception escaped run_job on the worker: a bug
                 first = (str(exc.cause) if exc.cause else str(exc)).strip().splitlines()
                 return JobResult(
                     str(job.src),
                     str(job.dst),
-                    "failed",
+                    JobStatus.FAILED,
                     f"internal error on the worker: {first[0] if first else type(exc).__name__}",
                 )
             except Exception as exc:  # worker process or node lost, more than max_retries times
@@ -446,7 +447,7 @@ class RayExecutor:
                 return JobResult(
                     str(job.src),
                     str(job.dst),
-                    "failed",
+                    JobStatus.FAILED,
                     f"the Ray worker was lost {self.max_retries + 1} times while labelling this "
                     f"file ({type(exc).__name__})",
                 )
