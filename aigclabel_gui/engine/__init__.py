@@ -93,6 +93,9 @@ _EXPORTS: dict[str, str] = {
     "FileFinished": "batch",
     "BatchProgress": "batch",
     "BatchFinished": "batch",
+    "BatchSummary": "report",
+    "JobStatus": "kinds",
+    "MediaKind": "kinds",
     # on a Ray cluster (needs the `cluster` extra only when a batch actually runs)
     "RayExecutor": "cluster",
     "ClusterError": "cluster",
@@ -105,6 +108,7 @@ __all__ = [
     "BatchFinished",
     "BatchProgress",
     "BatchStarted",
+    "BatchSummary",
     "CancelToken",
     "Cancelled",
     "ClusterError",
@@ -122,8 +126,10 @@ __all__ = [
     "InvalidSettings",
     "Job",
     "JobResult",
+    "JobStatus",
     "LabelResult",
     "LabelSettings",
+    "MediaKind",
     "NoCarrier",
     "OutputError",
     "ProgressCallback",
@@ -191,8 +197,10 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the real definitions
         RecordFinding,
         inspect_file,
     )
+    from aigclabel_gui.engine.kinds import JobStatus, MediaKind
     from aigclabel_gui.engine.pipeline import ExplicitReport, LabelResult, label_file
     from aigclabel_gui.engine.record import AigcRecord
+    from aigclabel_gui.engine.report import BatchSummary
     from aigclabel_gui.engine.settings import (
         AudioSettings,
         ImplicitSettings,

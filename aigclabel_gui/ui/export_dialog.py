@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QThreadPool, QUrl, Signal
@@ -28,13 +30,16 @@ from PySide6.QtWidgets import (
 from aigclabel_gui.engine.batch import (
     BatchFinished,
     BatchProgress,
+    BatchStarted,
     FileFinished,
     FileProgressed,
     FileStarted,
     Job,
     run_batch,
 )
+from aigclabel_gui.engine.errors import AigcError
 from aigclabel_gui.engine.events import CancelToken
+from aigclabel_gui.engine.kinds import JobStatus
 from aigclabel_gui.ui.messages import friendly_reason
 from aigclabel_gui.ui.workers import GeneratorTask
 
@@ -70,14 +75,34 @@ class EtaEstimate:
         return per_file * left
 
 
+@dataclass(frozen=True)
+class PlanFailed:
+    """Planning the jobs was refused (e.g. an output would overwrite an input): the message."""
+
+    message: str
+
+
+def plan_then_run(plan: list[Job] | Callable[[], list[Job]], **run_kw) -> Iterator[object]:
+    """The export's events: plan the jobs (walking folders and identifying files takes seconds
+    for thousands of files, so it runs here, on the export's thread, never on the UI thread),
+    then run them."""
+    try:
+        jobs = plan() if callable(plan) else plan
+    except (AigcError, OSError) as exc:
+        yield PlanFailed(str(exc) if isinstance(exc, AigcError) else (exc.strerror or str(exc)))
+        return
+    yield from run_batch(jobs, **run_kw)
+
+
 class ExportDialog(QDialog):
     file_finished = Signal(object)  # JobResult
     batch_finished = Signal(object)  # BatchFinished
     retry_requested = Signal(list)  # [source Path] of the failed files
+    plan_failed = Signal(str)  # planning refused the export: the engine's message
 
     def __init__(
         self,
-        jobs: list[Job],
+        jobs: list[Job] | Callable[[], list[Job]],  # the jobs, or how to plan them (off the UI)
         outdir: Path,
         on_exist: str,
         workers: int = 0,
@@ -102,7 +127,7 @@ class ExportDialog(QDialog):
         self.file_bar = QProgressBar()
         self.overall = QLabel()
         self.bar = QProgressBar()
-        self.bar.setRange(0, len(jobs))
+        self.bar.setRange(0, len(jobs) if isinstance(jobs, list) else 0)  # 0: busy until planned
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setVisible(False)
@@ -153,7 +178,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.buttons)
         self.task = GeneratorTask(
             "export",
-            lambda: run_batch(
+            lambda: plan_then_run(
                 jobs,
                 workers=workers,
                 cancel=self.cancel_token,
@@ -204,7 +229,13 @@ class ExportDialog(QDialog):
             self.current.setText(self.tr("Labelling: {0}").format(", ".join(names)))
 
     def _on_event(self, _key, ev) -> None:
-        if isinstance(ev, FileStarted):
+        if isinstance(ev, BatchStarted):
+            self.bar.setRange(0, ev.total)
+        elif isinstance(ev, PlanFailed):
+            self.final = BatchFinished([], False, None, report_error=ev.message)
+            self.plan_failed.emit(ev.message)
+            self.reject()
+        elif isinstance(ev, FileStarted):
             self.running[ev.index] = Path(ev.src).name
             self._show_running()
             if len(self.running) == 1:
@@ -214,7 +245,7 @@ class ExportDialog(QDialog):
                 self.file_bar.setValue(int(ev.fraction * 100))
         elif isinstance(ev, FileFinished):
             self.running.pop(ev.index, None)
-            if ev.result.status in ("ok", "failed"):
+            if ev.result.status in (JobStatus.OK, JobStatus.FAILED):
                 self.eta.file_done()
             self.file_bar.setValue(100)
             self._show_running()
@@ -243,16 +274,13 @@ class ExportDialog(QDialog):
     def _finish(self, ev: BatchFinished) -> None:
         self.final = ev
         self.running.clear()
-        counts = {
-            s: sum(r.status == s for r in ev.results)
-            for s in ("ok", "skipped", "failed", "cancelled")
-        }
+        summary = ev.summary  # the engine's one BatchSummary (the CLI prints the same counts)
         head = self.tr("Done: {0} labelled, {1} skipped, {2} failed").format(
-            counts["ok"], counts["skipped"], counts["failed"]
+            summary.ok, summary.skipped, summary.failed
         )
         if ev.cancelled:
             head = self.tr("Cancelled: {0} labelled, {1} not started").format(
-                counts["ok"], counts["cancelled"]
+                summary.ok, summary.not_started
             )
         self.current.setText(head)
         self.overall.setText(self.tr("Output folder: {0}").format(self.outdir))
@@ -267,7 +295,9 @@ class ExportDialog(QDialog):
             notes.append(self.tr("Report: {0}").format(ev.report_path))
         self.summary.setText("\n".join(notes))
         self.summary.setVisible(bool(notes))
-        self.problems = [r for r in ev.results if r.status in ("failed", "skipped")]
+        self.problems = [
+            r for r in ev.results if r.status in (JobStatus.FAILED, JobStatus.SKIPPED)
+        ]
         self.failures.setRowCount(len(self.problems))
         for row, r in enumerate(self.problems):
             name = QTableWidgetItem(Path(r.src).name)
@@ -285,7 +315,7 @@ class ExportDialog(QDialog):
             self.resize(max(self.width(), 760), max(self.height(), 460))
         self.cancel_btn.setEnabled(True)
         self.cancel_btn.setText(self.tr("Close"))
-        self.retry_btn.setVisible(counts["failed"] > 0)
+        self.retry_btn.setVisible(summary.failed > 0)
         self.open_btn.setEnabled(True)
         self.report_btn.setEnabled(ev.report_path is not None)
         self.batch_finished.emit(ev)

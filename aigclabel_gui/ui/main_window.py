@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 import time
@@ -36,8 +37,11 @@ from PySide6.QtWidgets import (
 )
 
 from aigclabel_gui import __version__
-from aigclabel_gui.engine.batch import plan_jobs, walk_inputs
+from aigclabel_gui.engine import batch
+from aigclabel_gui.engine.batch import walk_inputs
 from aigclabel_gui.engine.errors import AigcError
+from aigclabel_gui.engine.kinds import JobStatus
+from aigclabel_gui.engine.naming import check_template
 from aigclabel_gui.engine.presets import (
     BUILTIN,
     delete_preset,
@@ -936,14 +940,7 @@ class MainWindow(QMainWindow):
             return None
         try:
             settings.validate()
-            overrides = {e.path: e.override for e in entries if e.override is not None}
-            jobs = plan_jobs(
-                [e.path for e in entries],
-                outdir,
-                settings,
-                name_template=self.panel.name_template,
-                overrides=overrides,
-            )
+            check_template(self.panel.name_template)  # a typo is said at once, not by the worker
             outdir.mkdir(parents=True, exist_ok=True)
         except AigcError as exc:
             self.show_message(self.tr("Export"), str(exc))
@@ -956,13 +953,25 @@ class MainWindow(QMainWindow):
             return None
         if self.panel.output_dir:
             self.qsettings.setValue("output_dir", self.panel.output_dir)
+        # Planning walks folders and identifies files (seconds for thousands): the export's worker
+        # does it (issue 11), with the kinds the rows already know so those are not sniffed again.
+        plan = functools.partial(
+            batch.plan_jobs,  # looked up on the module: tests watch which thread calls it
+            [e.path for e in entries],
+            outdir,
+            settings,
+            name_template=self.panel.name_template,
+            overrides={e.path: e.override for e in entries if e.override is not None},
+            kinds={e.path: e.kind for e in entries if e.kind},
+        )
         for e in entries:
-            e.status, e.status_reason = "running", ""
+            e.status, e.status_reason = JobStatus.RUNNING, ""
             self.model.entry_changed(e)
         unsupported = [e.path for e in self.model.entries if e.unsupported] if only is None else []
         dlg = ExportDialog(
-            jobs, outdir, self.panel.on_exist, workers, self, unsupported=unsupported
+            plan, outdir, self.panel.on_exist, workers, self, unsupported=unsupported
         )
+        dlg.plan_failed.connect(lambda message, es=entries: self._export_refused(es, message))
         dlg.file_finished.connect(self._export_file_done)
         dlg.batch_finished.connect(self._export_done)
         dlg.retry_requested.connect(lambda paths, w=workers: self.export(w, only=paths))
@@ -996,6 +1005,14 @@ class MainWindow(QMainWindow):
     def _export_visible_only(self) -> None:
         self.panel.write_record.setChecked(False)
         QTimer.singleShot(0, self.export)
+
+    def _export_refused(self, entries: list, message: str) -> None:
+        """Planning refused the export (e.g. an output name would be an input): nothing ran."""
+        for e in entries:
+            if e.status == JobStatus.RUNNING:
+                e.status, e.status_reason = "", ""
+                self.model.entry_changed(e)
+        self.show_message(self.tr("Export"), message)
 
     def _export_file_done(self, result) -> None:
         row = self.model.row_of(Path(result.src))

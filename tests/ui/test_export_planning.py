@@ -1,0 +1,73 @@
+"""Export plans its jobs off the UI thread (issue 11): the window hands the export's worker a
+plan, with the media kinds its rows already know, and a refused plan comes back as a message."""
+
+from __future__ import annotations
+
+import threading
+
+from aigclabel_gui.engine import batch
+from tests.conftest import PRODUCER
+from tests.ui.conftest import add_files, make_picture, wait_inspected
+
+
+def _prepare(qtbot, window, files, out):
+    add_files(qtbot, window, files)
+    qtbot.waitUntil(lambda: window.model.rowCount() == len(files), timeout=10000)
+    wait_inspected(qtbot, window)
+    window.panel.output_edit.setText(str(out))
+    window.panel.id_edits["producer"].setText(PRODUCER)
+    window.panel.id_edits["producer"].textEdited.emit(PRODUCER)
+
+
+def test_export_plans_on_the_worker_thread_with_the_rows_kinds(
+    qtbot, window, tmp_path, monkeypatch
+):
+    files = [make_picture(tmp_path / "in" / f"p{i}.png", seed=i) for i in range(3)]
+    _prepare(qtbot, window, files, tmp_path / "out")
+    calls: list[threading.Thread] = []
+    sniffed: list = []
+    real_plan, real_kind = batch.plan_jobs, batch._kind_safely
+
+    def spy_plan(*args, **kw):
+        calls.append(threading.current_thread())
+        return real_plan(*args, **kw)
+
+    def spy_kind(src):
+        sniffed.append(src)
+        return real_kind(src)
+
+    monkeypatch.setattr(batch, "plan_jobs", spy_plan)
+    monkeypatch.setattr(batch, "_kind_safely", spy_kind)
+    dlg = window.export(workers=1)
+    assert dlg is not None, window.last_message
+    assert calls == []  # export() returned without planning
+    qtbot.waitUntil(lambda: dlg.final is not None, timeout=60000)
+    assert len(calls) == 1
+    assert calls[0] is not threading.main_thread()
+    assert sniffed == []  # every row was identified already: no second sniff
+    assert [r.status for r in dlg.final.results] == ["ok"] * 3
+    assert [r.kind for r in dlg.final.results] == ["image"] * 3
+    assert dlg.bar.maximum() == 3  # the range comes from the planned batch
+    assert {e.status for e in window.model.entries} == {"ok"}
+    assert "3 labelled" in dlg.current.text()
+
+
+def test_a_refused_plan_is_said_and_nothing_runs(qtbot, window, tmp_path):
+    files = [make_picture(tmp_path / "in" / "a.png")]
+    # The output folder is the input folder: the copy would overwrite its own input.
+    _prepare(qtbot, window, files, tmp_path / "in")
+    dlg = window.export(workers=1)
+    assert dlg is not None
+    qtbot.waitUntil(lambda: dlg.final is not None, timeout=30000)
+    assert dlg.final.results == []
+    qtbot.waitUntil(lambda: "is an input" in (window.last_message or ""), timeout=5000)
+    assert window.model.entries[0].status == ""  # not left "labelling…"
+    assert sorted(p.name for p in (tmp_path / "in").iterdir()) == ["a.png"]
+
+
+def test_a_bad_name_template_is_refused_before_the_dialog(qtbot, window, tmp_path):
+    files = [make_picture(tmp_path / "in" / "a.png")]
+    _prepare(qtbot, window, files, tmp_path / "out")
+    window.panel.name_template = "{nope}{ext}"
+    assert window.export(workers=1) is None
+    assert "nope" in window.last_message
