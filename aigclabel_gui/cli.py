@@ -1,9 +1,9 @@
 """`aigclabel` command: label, check (and presets). Thin: parses, calls the engine, prints.
 
-Import cost: building the parser and `--help` load argparse and the engine's leaf modules only
-(`kinds`, `errors`); the batch runner, inspection, presets and the settings are imported inside
-the subcommand that needs them, so `aigclabel --help` starts about as fast as bare Python
-(bench/bench_fixed_costs.py; tests/cli/test_cli.py checks the modules `--help` loads).
+Import cost: `aigclabel --help` loads argparse and this module only; a subcommand builds only
+its own options, and the batch runner, inspection, presets and settings are imported inside the
+handler that needs them, so the command starts about as fast as bare Python
+(bench/bench_fixed_costs.py; tests/cli/test_cli_startup.py checks what `--help` loads).
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ import sys
 from pathlib import Path
 
 from aigclabel_gui import __version__
-from aigclabel_gui.engine.errors import ExitCode
-from aigclabel_gui.engine.kinds import ANCHORS, ON_EXIST, JobStatus
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (startup time)
 if TYPE_CHECKING:
@@ -59,11 +57,15 @@ def _audio_position(text: str) -> str:
     return text
 
 
-def _add_label_parser(sub: argparse._SubParsersAction) -> None:
+def _add_label_parser(sub: argparse._SubParsersAction, full: bool = True) -> None:
     # Option defaults are None: only options given on the command line override the preset.
     p = sub.add_parser(
         "label", help="write labelled copies of files (originals are never modified)"
     )
+    if not full:
+        return
+    from aigclabel_gui.engine.kinds import ON_EXIST
+
     p.add_argument("inputs", nargs="+", type=Path, help="files or folders (walked recursively)")
     p.add_argument("-o", "--output", required=True, type=Path, help="output folder")
     add_settings_options(p)
@@ -107,6 +109,8 @@ def _add_label_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def add_settings_options(p: argparse.ArgumentParser) -> None:
+    from aigclabel_gui.engine.kinds import ANCHORS
+
     p.add_argument(
         "--implicit-only", action="store_true", default=None, help="write the metadata label only"
     )
@@ -307,8 +311,9 @@ def cmd_label(args: argparse.Namespace) -> int:
         plan_jobs,
         run_batch,
     )
-    from aigclabel_gui.engine.errors import OutputError
+    from aigclabel_gui.engine.errors import ExitCode, OutputError
     from aigclabel_gui.engine.events import CancelToken
+    from aigclabel_gui.engine.kinds import JobStatus
     from aigclabel_gui.engine.presets import load_preset
 
     base = load_preset(args.preset).settings if args.preset else None
@@ -407,6 +412,7 @@ def cmd_label(args: argparse.Namespace) -> int:
 def cmd_presets(args: argparse.Namespace) -> int:
     import json
 
+    from aigclabel_gui.engine.errors import ExitCode
     from aigclabel_gui.engine.presets import delete_preset, list_presets, load_preset, save_preset
 
     if args.action == "list":
@@ -479,6 +485,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         verdict_counts,
         write_check_report,
     )
+    from aigclabel_gui.engine.errors import ExitCode
 
     if args.against is not None or args.before is not None:
         return _cmd_compare(args, compare, pair_folders)
@@ -522,6 +529,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace, compare, pair_folders) -> int:
     import json
 
+    from aigclabel_gui.engine.errors import ExitCode
     from aigclabel_gui.engine.inspect import inspect_file
 
     if args.against is not None:
@@ -572,7 +580,14 @@ EXIT_CODES_HELP = """exit codes:
   130  cancelled (Ctrl-C)"""
 
 
-def build_parser() -> argparse.ArgumentParser:
+COMMANDS = ("label", "check", "presets")
+
+
+def build_parser(command: str | None = "") -> argparse.ArgumentParser:
+    """The whole parser (`command` ""), or one whose subcommands other than `command` carry only
+    their one-line help: `aigclabel --help` then needs none of their options (which took most of
+    its start-up time), and `aigclabel label ...` builds the label options only."""
+    full = {c: command in ("", c) for c in COMMANDS}
     parser = argparse.ArgumentParser(
         prog="aigclabel",
         description="Label AI-generated media (GB 45438-2025).",
@@ -581,13 +596,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"aigclabel {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    _add_label_parser(sub)
+    _add_label_parser(sub, full["label"])
+    _add_check_parser(sub, full["check"])
+    _add_presets_parser(sub, full["presets"])
+    return parser
+
+
+def _add_check_parser(sub: argparse._SubParsersAction, full: bool = True) -> None:
     c = sub.add_parser(
         "check",
         help="show the labels files carry and whether they comply (folders walked recursively)",
         description="Verdicts: compliant, compliant-with-warnings (exit 0; --strict fails), "
         "not-compliant, no-label, cannot-tell, no-carrier, unsupported (exit 1).",
     )
+    if not full:
+        return
     c.add_argument("files", nargs="*", type=Path, help="files or folders (walked recursively)")
     c.add_argument("--json", action="store_true")
     c.add_argument(
@@ -616,7 +639,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--after", type=Path, metavar="DIR", help="compare folders: edited copies")
     c.set_defaults(func=cmd_check)
 
+
+def _add_presets_parser(sub: argparse._SubParsersAction, full: bool = True) -> None:
     pr = sub.add_parser("presets", help="list, show, save or delete named settings")
+    if not full:
+        return
     prs = pr.add_subparsers(dest="action", required=True)
     prs.add_parser("list")
     show = prs.add_parser("show")
@@ -628,13 +655,15 @@ def build_parser() -> argparse.ArgumentParser:
     delete = prs.add_parser("delete")
     delete.add_argument("name")
     pr.set_defaults(func=cmd_presets)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # The top-level options take no value: the first word is the subcommand (or none: --help).
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(command if command in COMMANDS else None)
     args = parser.parse_args(argv)
-    from aigclabel_gui.engine.errors import AigcError
+    from aigclabel_gui.engine.errors import AigcError, ExitCode
 
     try:
         return int(args.func(args))

@@ -595,7 +595,9 @@ def _init_worker(
 
 def _worker_run(index: int, job: Job) -> JobResult:
     if _worker_cancel is not None and _worker_cancel.cancelled:  # queued before the cancel
-        return JobResult(str(job.src), str(job.dst), JobStatus.CANCELLED, "cancelled before it started")
+        return JobResult(
+            str(job.src), str(job.dst), JobStatus.CANCELLED, "cancelled before it started"
+        )
     if _worker_progress is not None:
         # Tells the parent which process runs this job and since when (time and memory limits).
         with contextlib.suppress(Exception):
@@ -733,7 +735,11 @@ def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobRe
         )
     except (*_DAMAGE_ERRORS, RuntimeError) as exc:  # a decoder choking on bytes it cannot read
         if isinstance(exc, RuntimeError) and "decod" not in str(exc).lower():
-            res.status, res.reason, res.error = JobStatus.FAILED, _unexpected(job, exc), "internal-error"
+            res.status, res.reason, res.error = (
+                JobStatus.FAILED,
+                _unexpected(job, exc),
+                "internal-error",
+            )
         else:
             res.status, res.error, res.reason = (
                 JobStatus.FAILED,
@@ -744,7 +750,11 @@ def run_job(job: Job, cancel: CancelToken | None = None, progress=None) -> JobRe
                 ),
             )
     except Exception as exc:  # one bad file must never stop the batch
-        res.status, res.reason, res.error = JobStatus.FAILED, _unexpected(job, exc), "internal-error"
+        res.status, res.reason, res.error = (
+            JobStatus.FAILED,
+            _unexpected(job, exc),
+            "internal-error",
+        )
     else:
         res.kind, res.format, res.warnings = out.kind, out.format, out.warnings
         if out.record is not None:
@@ -776,7 +786,9 @@ def _pre_resolve(
     if problem := not_regular_reason(job.src):  # fingerprinting a FIFO would block forever
         return (
             job,
-            JobResult(str(job.src), str(job.dst), JobStatus.FAILED, problem, error="unreadable-input"),
+            JobResult(
+                str(job.src), str(job.dst), JobStatus.FAILED, problem, error="unreadable-input"
+            ),
             "",
             "",
         )
@@ -824,7 +836,9 @@ def _pre_resolve(
         if on_exist == "skip":
             return (
                 job,
-                JobResult(str(job.src), str(job.dst), JobStatus.SKIPPED, "output exists (--on-exist skip)"),
+                JobResult(
+                    str(job.src), str(job.dst), JobStatus.SKIPPED, "output exists (--on-exist skip)"
+                ),
                 fp,
                 "",
             )
@@ -1021,7 +1035,10 @@ def _run_pool(pending, workers, cancel, finish, caps=None) -> Iterator[object]:
             why = killed.pop(i)
             code = "time-limit" if "time limit" in why else "memory-limit"
             yield from done(
-                i, JobResult(str(job.src), str(job.dst), JobStatus.FAILED, why, kind=job.kind, error=code)
+                i,
+                JobResult(
+                    str(job.src), str(job.dst), JobStatus.FAILED, why, kind=job.kind, error=code
+                ),
             )
             return
         if counted:
