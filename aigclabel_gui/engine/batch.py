@@ -14,6 +14,7 @@ import contextlib
 import ctypes
 import dataclasses
 import errno
+import functools
 import hashlib
 import importlib
 import json
@@ -54,7 +55,7 @@ from aigclabel_gui.engine.naming import (
 )
 from aigclabel_gui.engine.pipeline import EXPLICIT_MODULES, label_file
 from aigclabel_gui.engine.realtime import demote_realtime_threads
-from aigclabel_gui.engine.registry import kind_of, supported_extensions
+from aigclabel_gui.engine.registry import all_containers, kind_of, supported_extensions
 from aigclabel_gui.engine.report import BatchSummary, write_reports
 from aigclabel_gui.engine.settings import LabelSettings
 
@@ -217,6 +218,28 @@ def _kind_safely(src: Path) -> str:
         return MediaKind.FILE
 
 
+@functools.cache
+def _kinds_by_extension() -> dict[str, str]:
+    """Extension -> media kind, for the extensions whose containers all share one kind."""
+    found: dict[str, set[str]] = {}
+    for c in all_containers():
+        for ext in c.extensions:
+            found.setdefault(ext, set()).add(c.kind)
+    return {ext: next(iter(ks)) for ext, ks in found.items() if len(ks) == 1}
+
+
+def _planned_kind(src: Path, sniff: bool) -> str:
+    """The kind a job is planned with. label_file identifies every file by its bytes anyway, so
+    planning only opens a file when the kind names the output ({kind} in the template) or the
+    extension does not say it; otherwise the extension's kind is enough for what planning uses
+    it for (time limits, which label modules a worker preloads, a failed file's report row)."""
+    if not sniff:
+        kind = _kinds_by_extension().get(src.suffix.lower())
+        if kind:
+            return kind
+    return _kind_safely(src)
+
+
 def _resolved(path: Path, folders: dict[Path, Path]) -> Path:
     """`path.resolve()`, resolving each folder once: thousands of files share a few folders, and
     resolve() lstat's every component of every path (7 per file made planning 1 s per 1,000)."""
@@ -268,6 +291,7 @@ def plan_jobs(
     check_template(name_template)
     overrides = overrides or {}
     kinds = kinds or {}
+    sniff = "{kind}" in name_template  # the output's name depends on what the bytes say
     pairs = list(walk_inputs(inputs, outdir=outdir))
     folders: dict[Path, Path] = {}
     out_res = outdir.resolve()
@@ -319,7 +343,7 @@ def plan_jobs(
                     )))  # fmt: skip
             break
     for src, rel in pairs:
-        kind = kinds.get(src) or _kind_safely(src)
+        kind = kinds.get(src) or _planned_kind(src, sniff)
         name, notes = render_name_noted(name_template, src, kind, folder=rel.parent)
         dst = outdir / Path(name)
         dst_res = _resolved(dst, folders)

@@ -134,3 +134,29 @@ def test_journal_lines_are_flushed_at_once_and_fsyncs_are_grouped(tmp_path, monk
     assert len(synced) >= 3
     again = Manifest(tmp_path)
     assert len(again.entries) == Manifest.FSYNC_EVERY * 2 + 5
+
+
+def test_each_input_is_identified_once_per_job(tmp_path, monkeypatch):
+    """Planning takes the kind from the extension; label_file identifies the bytes (issue 11:
+    identified twice before). A {kind} template still sniffs, since the name depends on it."""
+    from aigclabel_gui.engine import registry
+
+    src = _inputs(tmp_path)
+    (src / "truncated.png").unlink()
+    (src / "b.jpg").rename(src / "b.png")  # a JPEG named .png: label_file's sniff decides
+    sniffed: list[Path] = []
+    real = registry.sniff_format
+    monkeypatch.setattr(registry, "sniff_format", lambda p: (sniffed.append(Path(p)), real(p))[1])
+    out = tmp_path / "out"
+    jobs = plan_jobs([src], out, SETTINGS)
+    assert sniffed == [] and [j.kind for j in jobs] == ["image", "image"]
+    final = _finish(jobs, outdir=out)
+    assert [r.status for r in final.results] == ["ok", "ok"]
+    assert [r.format for r in final.results] == ["png", "jpeg"]  # the bytes decided
+    inputs = [p for p in sniffed if p.parent == src]
+    assert sorted(p.name for p in inputs) == ["a.png", "b.png"]  # once each
+
+    sniffed.clear()
+    jobs = plan_jobs([src], tmp_path / "by-kind", SETTINGS, name_template="{kind}/{stem}{ext}")
+    assert sorted(p.name for p in sniffed) == ["a.png", "b.png"]
+    assert {j.dst.parent.name for j in jobs} == {"image"}
