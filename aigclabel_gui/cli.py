@@ -60,7 +60,9 @@ def _audio_position(text: str) -> str:
 def _add_label_parser(sub: argparse._SubParsersAction, full: bool = True) -> None:
     # Option defaults are None: only options given on the command line override the preset.
     p = sub.add_parser(
-        "label", help="write labelled copies of files (originals are never modified)"
+        "label",
+        help="write labelled copies of files (originals are never modified)",
+        formatter_class=_HelpFormatter,
     )
     if not full:
         return
@@ -583,6 +585,30 @@ EXIT_CODES_HELP = """exit codes:
 COMMANDS = ("label", "check", "presets")
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's own, with the terminal width found without importing shutil (and with it
+    bz2, lzma, zlib: 10 % of `aigclabel --help`'s start-up). Same rule: $COLUMNS, else the
+    terminal, else 80 columns."""
+
+    def __init__(self, prog: str, indent_increment=2, max_help_position=24, width=None):
+        if width is None:
+            import os
+
+            try:
+                width = int(os.environ["COLUMNS"])
+            except (KeyError, ValueError):
+                try:
+                    width = os.get_terminal_size(sys.__stdout__.fileno()).columns
+                except (AttributeError, ValueError, OSError):
+                    width = 0
+            width = (width or 80) - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+class _RawDescriptionHelpFormatter(_HelpFormatter, argparse.RawDescriptionHelpFormatter):
+    pass
+
+
 def build_parser(command: str | None = "") -> argparse.ArgumentParser:
     """The whole parser (`command` ""), or one whose subcommands other than `command` carry only
     their one-line help: `aigclabel --help` then needs none of their options (which took most of
@@ -592,7 +618,7 @@ def build_parser(command: str | None = "") -> argparse.ArgumentParser:
         prog="aigclabel",
         description="Label AI-generated media (GB 45438-2025).",
         epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"aigclabel {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -608,6 +634,7 @@ def _add_check_parser(sub: argparse._SubParsersAction, full: bool = True) -> Non
         help="show the labels files carry and whether they comply (folders walked recursively)",
         description="Verdicts: compliant, compliant-with-warnings (exit 0; --strict fails), "
         "not-compliant, no-label, cannot-tell, no-carrier, unsupported (exit 1).",
+        formatter_class=_HelpFormatter,
     )
     if not full:
         return
@@ -641,7 +668,9 @@ def _add_check_parser(sub: argparse._SubParsersAction, full: bool = True) -> Non
 
 
 def _add_presets_parser(sub: argparse._SubParsersAction, full: bool = True) -> None:
-    pr = sub.add_parser("presets", help="list, show, save or delete named settings")
+    pr = sub.add_parser(
+        "presets", help="list, show, save or delete named settings", formatter_class=_HelpFormatter
+    )
     if not full:
         return
     prs = pr.add_subparsers(dest="action", required=True)
