@@ -160,3 +160,11 @@ def test_each_input_is_identified_once_per_job(tmp_path, monkeypatch):
     jobs = plan_jobs([src], tmp_path / "by-kind", SETTINGS, name_template="{kind}/{stem}{ext}")
     assert sorted(p.name for p in sniffed) == ["a.png", "b.png"]
     assert {j.dst.parent.name for j in jobs} == {"image"}
+
+
+def test_every_container_kind_is_a_media_kind():
+    from aigclabel_gui.engine.registry import all_containers
+
+    kinds = {c.kind for c in all_containers()}
+    assert kinds <= set(MediaKind) and MediaKind.FILE not in kinds, kinds
+    assert {MediaKind(k) for k in kinds} == set(MediaKind) - {MediaKind.FILE}
