@@ -73,9 +73,7 @@ def main(n: int = 500) -> None:
             time.sleep(0.005)
         elapsed = time.perf_counter() - t0
         drift = sys.getrefcount(True) - true_before
-        counts: dict[str, int] = {}
-        for r in dlg.final.results:
-            counts[r.status] = counts.get(r.status, 0) + 1
+        counts = {s: n for s, n in dlg.final.summary.counts.items() if n}
         window.close()
         QThreadPool.globalInstance().waitForDone(30000)
         gui_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
