@@ -295,9 +295,7 @@ class ExportDialog(QDialog):
             notes.append(self.tr("Report: {0}").format(ev.report_path))
         self.summary.setText("\n".join(notes))
         self.summary.setVisible(bool(notes))
-        self.problems = [
-            r for r in ev.results if r.status in (JobStatus.FAILED, JobStatus.SKIPPED)
-        ]
+        self.problems = [r for r in ev.results if r.status in (JobStatus.FAILED, JobStatus.SKIPPED)]
         self.failures.setRowCount(len(self.problems))
         for row, r in enumerate(self.problems):
             name = QTableWidgetItem(Path(r.src).name)
