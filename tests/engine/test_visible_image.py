@@ -213,7 +213,7 @@ def test_jpeg_psnr_outside_label_and_metadata_kept(tmp_path, quality, capsys):
     settings = LabelSettings(visible=VisibleSettings(jpeg_quality=quality))
     rep = apply_explicit(src, dst, None, settings)
     a, b = Image.open(src), Image.open(dst)
-    x0, y0, x1, y1 = map(int, rep.measurements["box"].split(","))
+    x0, y0, x1, y1 = rep.measurements["box"]
     # Mask the label box grown to whole 16 px MCUs: blocks it touches are re-encoded with it.
     mask = np.ones((900, 1200), bool)
     mask[y0 // 16 * 16 : -(-y1 // 16) * 16, x0 // 16 * 16 : -(-x1 // 16) * 16] = False
@@ -268,7 +268,7 @@ def test_animation_keeps_frames_durations_loop_and_labels_every_frame(tmp_path, 
         got.append(out.info["duration"])
         frame = out.convert("RGB")
         # Each frame carries the plate: the bottom-right label area is mostly near-black.
-        x0, y0, x1, y1 = map(int, rep.measurements["box"].split(","))
+        x0, y0, x1, y1 = rep.measurements["box"]
         region = np.asarray(frame.crop((x0 + 20, y0 + 3, x1 - 20, y1 - 3)).convert("L"))
         assert (region < 40).mean() > 0.5 and (region > 200).any()
     assert got == durations
@@ -290,7 +290,7 @@ def test_other_still_formats(tmp_path, ext):
     assert box is not None and box[2] > 350 and box[3] > 260
     if ext in ("tif", "bmp") or (ext == "webp"):  # lossless: nothing else moved
         a2, b2 = np.asarray(a.convert("RGB")).copy(), np.asarray(b.convert("RGB")).copy()
-        x0, y0, x1, y1 = map(int, rep.measurements["box"].split(","))
+        x0, y0, x1, y1 = rep.measurements["box"]
         a2[y0:y1, x0:x1] = 0
         b2[y0:y1, x0:x1] = 0
         assert (a2 == b2).all()
@@ -349,7 +349,7 @@ def test_preview_matches_the_written_label(tmp_path):
     assert pv.image.size == (533, 800)
     dst = tmp_path / "out.jpg"
     rep = apply_explicit(src, dst, None, SETTINGS)
-    full = tuple(map(int, rep.measurements["box"].split(",")))
+    full = rep.measurements["box"]
     scaled = tuple(round(v * pv.scale) for v in full)
     assert all(abs(p - q) <= 1 for p, q in zip(pv.overlay.box, scaled, strict=True))
     assert pv.composited().size == pv.image.size

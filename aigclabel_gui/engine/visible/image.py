@@ -15,6 +15,7 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from PIL import Image, ImageSequence
@@ -30,6 +31,7 @@ from aigclabel_gui.engine.errors import (
 from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback, no_progress
 from aigclabel_gui.engine.registry import FormatInfo
 from aigclabel_gui.engine.settings import LabelSettings, VisibleSettings
+from aigclabel_gui.engine.visible.base import Box, ExplicitReport, format_name
 from aigclabel_gui.engine.visible.placement import AutoPlacement, score_corners
 from aigclabel_gui.engine.visible.render import (
     LabelOverlay,
@@ -65,21 +67,35 @@ class ImagePreview:
     """What the GUI shows: the upright source scaled to fit, and the label in the same coordinates."""
 
     image: Image.Image  # RGB/RGBA, upright as viewed, scaled by `scale`
-    overlay: LabelOverlay  # in preview coordinates
+    overlay: LabelOverlay | None  # in preview coordinates; None: no visible label planned
     scale: float
     source_size: tuple[int, int]  # (w, h) as viewed
     position: str = ""  # the anchor used ("auto" resolved)
     auto: AutoPlacement | None = None
+    plan: ImagePlan | None = None  # the export's plan this preview draws
 
     def composited(self) -> Image.Image:
+        if self.overlay is None:
+            return self.image.copy()
         return composite(self.image.copy(), self.overlay)
 
 
 @dataclass
-class _Plan:
-    position: str
-    overlay: LabelOverlay  # upright coordinates, full size
-    auto: AutoPlacement | None
+class ImagePlan:
+    """Where the label goes on this picture, in its pixels as viewed (EXIF orientation applied)."""
+
+    kind: ClassVar[str] = "image"
+    fmt: str
+    visible: VisibleSettings
+    stored_size: tuple[int, int]  # (w, h) of the pixels as stored
+    orientation: int  # EXIF orientation 1..8 (1: upright)
+    upright_size: tuple[int, int]  # (w, h) as viewed
+    position: str  # the anchor used ("auto" resolved)
+    box: Box  # the label's box, upright, full size
+    ink_height: int  # measured glyph ink, px (GB 45438 §5.2)
+    ink_pct: float  # ... as % of the shorter side
+    overlay: LabelOverlay = field(compare=False, repr=False)  # upright, full size
+    auto: AutoPlacement | None = field(default=None, compare=False)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -181,29 +197,47 @@ def _to_stored(ov: LabelOverlay, orientation: int) -> LabelOverlay:
 # --- planning (shared by the file path and the preview) ---------------------------------------
 
 
-def _plan(upright_size: tuple[int, int], upright_frame, visible: VisibleSettings) -> _Plan:
-    """Resolve the position and render the overlay. `upright_frame` is a callable returning the
-    upright first frame (any size), only called for "auto"."""
-    w, h = upright_size
+def _plan_opened(im: Image.Image, src: Path, fmt: str, visible: VisibleSettings) -> ImagePlan:
+    """Resolve the position ("auto" scores the upright first frame) and render the overlay."""
+    _refuse_tiny(im.size, src)
+    depth = _depth_note(im, src)
+    orientation = _orientation(im)
+    upright = _upright_size(im.size, orientation)
+    w, h = upright
     auto = None
     position = visible.position
     if position == "auto":
-        frame = upright_frame()
         # The label is proportional to the frame, so a small copy scores the same corners.
-        auto = score_corners(frame, visible)
+        auto = score_corners(_analysis_frame(im, orientation), visible)
         position = auto.position
     overlay = render_label_overlay(w, h, visible, position=position)
     warnings = []
     if auto is not None and not auto.faces_checked:
         warnings.append("auto placement used edge density only: no face detector is available")
-    return _Plan(position, overlay, auto, warnings)
+    if depth:
+        warnings.append(depth)
+    return ImagePlan(
+        fmt=fmt,
+        visible=visible,
+        stored_size=im.size,
+        orientation=orientation,
+        upright_size=upright,
+        position=position,
+        box=overlay.box,
+        ink_height=overlay.ink_height,
+        ink_pct=overlay.ink_pct,
+        overlay=overlay,
+        auto=auto,
+        warnings=warnings,
+    )
 
 
 def _analysis_frame(
     im: Image.Image, orientation: int, side: int = 1024, src: Path | None = None
 ) -> Image.Image:
-    """A small upright copy of the first frame, for auto placement and the preview. The opened
-    image is never altered (a JPEG must stay as opened for quality="keep")."""
+    """A small upright copy of the first frame, for auto placement (decoded pixels, box
+    averaged) and the preview's picture (`src`: JPEG DCT scaling). The opened image is never
+    altered (a JPEG must stay as opened for quality="keep")."""
     if src is not None and im.format in ("JPEG", "MPO"):
         # Preview: a second decoder with DCT scaling (1/2..1/8 size from the coefficients).
         small = Image.open(src)
@@ -626,40 +660,84 @@ def _save_heif(
 # --- entry points -----------------------------------------------------------------------------
 
 
+class ImageLabeler:
+    """GB 45438 §5.2: a text label on an edge or in a corner of the picture."""
+
+    kind: ClassVar[str] = "image"
+    formats: ClassVar[tuple[str, ...]] = ("jpeg", "png", "webp", "gif", "tiff", "bmp", "heif")
+
+    def plan(self, path: Path, settings: LabelSettings, fmt: str | None = None) -> ImagePlan | None:
+        visible = settings.visible
+        if not visible.enabled or settings.implicit_only:
+            return None
+        src = Path(path)
+        with _errors(src, None):
+            fmt = format_name(src, fmt)
+            with _open(src) as im:
+                return _plan_opened(im, src, fmt, visible)
+
+    def apply(
+        self,
+        plan: ImagePlan,
+        src: Path,
+        dst: Path,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> ExplicitReport:
+        src, dst = Path(src), Path(dst)
+        progress = progress or no_progress
+        cancel = cancel or CancelToken()
+        with _errors(src, dst):
+            # Close the source promptly: batches open thousands, and Windows locks open files.
+            with _open(src) as im:
+                if im.size != plan.stored_size or _orientation(im) != plan.orientation:
+                    raise CorruptFile(
+                        f"{src.name}: the picture changed since the label was planned"
+                    )
+                report = _apply_opened(im, plan, src, dst, progress, cancel)
+        report.plan = plan
+        return report
+
+
+@contextlib.contextmanager
+def _errors(src: Path, dst: Path | None):
+    """Pillow signals damaged data with many exception types: the user needs the file and the
+    reason, and no half-written `dst`."""
+    try:
+        yield
+    except BaseException as exc:
+        if dst is not None:
+            _remove(dst)
+        if isinstance(exc, AigcError) or not isinstance(exc, Exception):
+            raise
+        if isinstance(exc, Image.DecompressionBombError):
+            raise InputTooLarge(f"{src.name}: {exc}") from exc
+        if isinstance(exc, MemoryError):
+            raise InputTooLarge(f"{src.name}: not enough memory to decode it") from exc
+        if isinstance(exc, (OSError, SyntaxError, ValueError, TypeError, EOFError, struct.error)):
+            if (
+                dst is not None
+                and isinstance(exc, OSError)
+                and exc.filename
+                and str(dst) in str(exc.filename)
+            ):
+                raise OutputError(f"{dst}: {exc.strerror or exc}") from exc
+            raise CorruptFile(f"{src.name}: cannot be decoded or re-encoded ({exc})") from exc
+        raise
+
+
 def apply_explicit(
     src: Path,
     dst: Path,
-    info: FormatInfo,
+    info: FormatInfo | None,
     settings: LabelSettings,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
-):
-    """Write `src` with the visible label to `dst` (a fresh temp path). None if disabled."""
-    from aigclabel_gui.engine.pipeline import ExplicitReport  # pipeline imports us lazily
-
-    visible = settings.visible
-    if not visible.enabled or settings.implicit_only:
-        return None
-    progress = progress or no_progress
-    cancel = cancel or CancelToken()
-    src, dst = Path(src), Path(dst)
-    try:
-        return _apply(src, dst, visible, progress, cancel, ExplicitReport)
-    except AigcError:
-        _remove(dst)
-        raise
-    except Image.DecompressionBombError as exc:
-        _remove(dst)
-        raise InputTooLarge(f"{src.name}: {exc}") from exc
-    except MemoryError as exc:
-        _remove(dst)
-        raise InputTooLarge(f"{src.name}: not enough memory to decode it") from exc
-    except (OSError, SyntaxError, ValueError, TypeError, EOFError, struct.error) as exc:
-        # Pillow signals damaged data with any of these; the user needs the file and the reason.
-        _remove(dst)
-        if isinstance(exc, OSError) and exc.filename and str(dst) in str(exc.filename):
-            raise OutputError(f"{dst}: {exc.strerror or exc}") from exc
-        raise CorruptFile(f"{src.name}: cannot be decoded or re-encoded ({exc})") from exc
+) -> ExplicitReport | None:
+    """plan() then apply(): `src` with the visible label to `dst`. None if disabled."""
+    labeler = ImageLabeler()
+    plan = labeler.plan(src, settings, info.name if info is not None else None)
+    return None if plan is None else labeler.apply(plan, src, dst, progress, cancel)
 
 
 def _remove(path: Path) -> None:
@@ -667,21 +745,11 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def _apply(src, dst, visible, progress, cancel, report_cls):
-    # Close the source promptly: batches open thousands, and Windows locks open files.
-    with _open(src) as im:
-        return _apply_opened(im, src, dst, visible, progress, cancel, report_cls)
-
-
-def _apply_opened(im, src, dst, visible, progress, cancel, report_cls):
+def _apply_opened(im, plan: ImagePlan, src, dst, progress, cancel) -> ExplicitReport:
     fmt = im.format
-    _refuse_tiny(im.size, src)
-    depth = _depth_note(im, src)
-    orientation = _orientation(im)
-    upright = _upright_size(im.size, orientation)
-    plan = _plan(upright, lambda: _analysis_frame(im, orientation), visible)
-    stored = _to_stored(plan.overlay, orientation)
-    warnings = list(plan.warnings) + ([depth] if depth else [])
+    visible = plan.visible
+    stored = _to_stored(plan.overlay, plan.orientation)
+    warnings = list(plan.warnings)
     cancel.raise_if_cancelled()
     if fmt in ("JPEG", "MPO"):
         if fmt == "MPO":
@@ -716,13 +784,13 @@ def _apply_opened(im, src, dst, visible, progress, cancel, report_cls):
             raise UnsupportedFormat(f"{src.name}: {fmt} images are not supported")
     cancel.raise_if_cancelled()
     ov = plan.overlay
-    measurements: dict[str, float | str] = {
+    measurements: dict = {
         "ink_height_px": ov.ink_height,
         "ink_height_pct": round(ov.ink_pct, 2),
         "position": plan.position,
-        "box": ",".join(map(str, ov.box)),
+        "box": plan.box,
         "frames": frames,
-        "orientation": orientation,
+        "orientation": plan.orientation,
         **extra,
     }
     if plan.auto is not None:
@@ -732,19 +800,22 @@ def _apply_opened(im, src, dst, visible, progress, cancel, report_cls):
         f"text height {ov.ink_pct:.1f}% of shorter side"
         + (f", {frames} frames" if frames > 1 else "")
     )
-    return report_cls("image", summary, measurements, warnings)
+    return ExplicitReport("image", summary, measurements, warnings)
 
 
-def render_preview(src: Path, settings: LabelSettings, max_side: int = 1600) -> ImagePreview:
-    """The upright image scaled to fit `max_side`, with the label that apply_explicit would draw
-    (same position resolution and renderer), scaled into preview coordinates."""
+def render_preview(
+    src: Path, settings: LabelSettings, max_side: int = 1600, plan: ImagePlan | None = None
+) -> ImagePreview:
+    """The upright image scaled to fit `max_side`, with the label of `plan` (the export's own
+    ImageLabeler.plan, made here when not given) scaled into preview coordinates."""
     src = Path(src)
+    if plan is None:
+        plan = ImageLabeler().plan(src, settings)  # refuses what the export refuses (tiny)
     with _open(src) as im:
-        return _preview_opened(im, src, settings, max_side)
+        return _preview_opened(im, src, plan, max_side)
 
 
-def _preview_opened(im, src: Path, settings: LabelSettings, max_side: int) -> ImagePreview:
-    _refuse_tiny(im.size, src)  # the preview says what the export would say
+def _preview_opened(im, src: Path, plan: ImagePlan | None, max_side: int) -> ImagePreview:
     try:
         im.seek(0)
         orientation = _orientation(im)
@@ -755,19 +826,19 @@ def _preview_opened(im, src: Path, settings: LabelSettings, max_side: int) -> Im
             small = small.convert("RGBA" if "A" in small.mode else "RGB")
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise CorruptFile(f"{src.name}: cannot be decoded ({exc})") from exc
-    plan = _plan(upright, lambda: small, settings.visible)
     scale = small.width / upright[0]
+    if plan is None:
+        return ImagePreview(small, None, scale, upright)
     ov = plan.overlay
-    x0, y0, x1, y1 = ov.box
-    px0, py0 = round(x0 * scale), round(y0 * scale)
-    pw = max(1, min(round(x1 * scale), small.width) - px0)
-    ph = max(1, min(round(y1 * scale), small.height) - py0)
+    x0, y0, x1, y1 = plan.box.scaled(scale)
+    pw = max(1, min(x1, small.width) - x0)
+    ph = max(1, min(y1, small.height) - y0)
     scaled = LabelOverlay(
         ov.image.resize((pw, ph), Image.Resampling.LANCZOS),
-        px0,
-        py0,
+        x0,
+        y0,
         max(1, round(ov.ink_height * scale)),
         small.size,
         ov.font_size,
     )
-    return ImagePreview(small, scaled, scale, upright, plan.position, plan.auto)
+    return ImagePreview(small, scaled, scale, upright, plan.position, plan.auto, plan)

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import ClassVar
 
 import av
 import numpy as np
@@ -32,6 +33,7 @@ from aigclabel_gui.engine.errors import (
 from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback, no_progress
 from aigclabel_gui.engine.realtime import demote_realtime_threads
 from aigclabel_gui.engine.settings import LabelSettings, VisibleSettings
+from aigclabel_gui.engine.visible.base import Box, ExplicitReport, format_name
 from aigclabel_gui.engine.visible.render import (
     LabelOverlay,
     overlay_to_stored,
@@ -43,7 +45,7 @@ from aigclabel_gui.engine.visible.video_blend import (
     blend_into,
     make_yuv_overlay,
 )
-from aigclabel_gui.engine.visible.video_cards import CardSchedule
+from aigclabel_gui.engine.visible.video_cards import CardSchedule, VideoTimeline, title_card
 
 T = Image.Transpose
 MAX_PIXELS = 8192 * 8192  # a larger frame is not a phone or camera video: refuse, not thrash
@@ -740,6 +742,112 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
+@dataclass
+class VideoPlan:
+    """What the export will do to this video (GB 45438 §5.4): the label's place in the picture
+    as viewed, the output timeline (inserted cards, when the label shows) and the encoder."""
+
+    kind: ClassVar[str] = "video"
+    fmt: str
+    out_format: str  # the muxer
+    position: str  # the anchor used ("auto" resolved)
+    box: Box  # the label's box in the picture as viewed, full size
+    ink_pct: float
+    timeline: VideoTimeline
+    encoder: EncoderChoice
+    mode: str  # "insert" (title cards added) or "overlay" (cards on the programme; smart render
+    # copies the untouched GOPs when the stream allows it)
+    settings: LabelSettings = field(compare=False, repr=False)
+    probe: Probe = field(compare=False, repr=False)
+    label: LabelPlan = field(compare=False, repr=False)
+    warnings: list[str] = field(default_factory=list)
+
+
+class VideoLabeler:
+    """GB 45438 §5.4: a text prompt in the picture from the start frame (start/end cards, a
+    persistent corner label, or inserted title cards)."""
+
+    kind: ClassVar[str] = "video"
+    formats: ClassVar[tuple[str, ...]] = tuple(OUT_FORMAT)
+
+    def plan(self, path: Path, settings: LabelSettings, fmt: str | None = None) -> VideoPlan | None:
+        v = settings.video
+        if not settings.visible.enabled or settings.implicit_only:
+            return None
+        if v.cards == "none" and not v.persistent:
+            return None
+        src = Path(path)
+        with _errors(src, None):
+            fmt = format_name(src, fmt)
+            out_format = OUT_FORMAT.get(fmt)
+            if out_format is None:
+                raise UnsupportedFormat(
+                    f"{src.name}: visible labels are written to MP4, MOV, MKV, WebM"
+                )
+            pr = probe(src)
+            label = plan_label(pr, settings.visible)
+            enc = choose_encoder(pr, out_format, v.crf)
+            warnings = [*pr.warnings, *label.warnings]
+            if enc.note:
+                warnings.append(enc.note)
+            if v.cards == "end" and not v.persistent:
+                warnings.append(
+                    "only an end card: GB 45438 §5.4 asks for the prompt in the picture from the "
+                    "start frame (add a start card or the persistent label)"
+                )
+            ov = label.overlay
+            return VideoPlan(
+                fmt=fmt,
+                out_format=out_format,
+                position=label.position,
+                box=ov.box,
+                ink_pct=ov.ink_pct,
+                timeline=VideoTimeline.from_settings(v, pr.duration, pr.rate),
+                encoder=enc,
+                mode="insert" if v.insert_card and v.cards != "none" else "overlay",
+                settings=settings,
+                probe=pr,
+                label=label,
+                warnings=warnings,
+            )
+
+    def apply(
+        self,
+        plan: VideoPlan,
+        src: Path,
+        dst: Path,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> ExplicitReport:
+        """Write `src` with the visible video label to `dst` (a fresh temp path)."""
+        src, dst = Path(src), Path(dst)
+        with _errors(src, dst):
+            report = _apply(plan, src, dst, progress or no_progress, cancel or CancelToken())
+        report.plan = plan
+        return report
+
+
+@contextlib.contextmanager
+def _errors(src: Path, dst: Path | None):
+    """Decoder and muxer errors as the user's one-line reasons; no half-written `dst`."""
+    try:
+        yield
+    except BaseException as exc:
+        if dst is not None:
+            _remove(dst)
+        if isinstance(exc, AigcError) or not isinstance(exc, Exception):
+            raise
+        if isinstance(exc, MemoryError):
+            raise InputTooLarge(f"{src.name}: not enough memory to decode it") from exc
+        if isinstance(exc, av.error.FFmpegError):
+            if dst is not None and isinstance(exc, OSError) and exc.errno == 28:
+                raise OutputError(f"{dst}: disk full") from exc
+            raise CorruptFile(f"{src.name}: cannot be decoded or re-encoded ({exc})") from exc
+        if isinstance(exc, (OSError, ValueError)):
+            raise CorruptFile(f"{src.name}: cannot be decoded or re-encoded ({exc})") from exc
+        raise
+
+
 def apply_explicit(
     src: Path,
     dst: Path,
@@ -747,82 +855,45 @@ def apply_explicit(
     settings: LabelSettings,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
-):
-    """Write `src` with the visible video label to `dst` (a fresh temp path). None if disabled."""
-    from aigclabel_gui.engine.pipeline import ExplicitReport  # pipeline imports us lazily
-
-    v = settings.video
-    if not settings.visible.enabled or settings.implicit_only:
-        return None
-    if v.cards == "none" and not v.persistent:
-        return None
-    progress = progress or no_progress
-    cancel = cancel or CancelToken()
-    src, dst = Path(src), Path(dst)
-    out_format = OUT_FORMAT.get(getattr(info, "name", ""), None)
-    if out_format is None:
-        raise UnsupportedFormat(f"{src.name}: visible labels are written to MP4, MOV, MKV, WebM")
-    try:
-        return _apply(src, dst, settings, out_format, progress, cancel, ExplicitReport)
-    except AigcError:
-        _remove(dst)
-        raise
-    except MemoryError as exc:
-        _remove(dst)
-        raise InputTooLarge(f"{src.name}: not enough memory to decode it") from exc
-    except av.error.FFmpegError as exc:
-        _remove(dst)
-        if isinstance(exc, OSError) and exc.errno == 28:
-            raise OutputError(f"{dst}: disk full") from exc
-        raise CorruptFile(f"{src.name}: cannot be decoded or re-encoded ({exc})") from exc
-    except (OSError, ValueError) as exc:
-        _remove(dst)
-        raise CorruptFile(f"{src.name}: cannot be decoded or re-encoded ({exc})") from exc
-    except BaseException:
-        _remove(dst)
-        raise
+) -> ExplicitReport | None:
+    """plan() then apply(). None when the settings add no visible video label."""
+    labeler = VideoLabeler()
+    fmt = getattr(info, "name", None) or None
+    plan = labeler.plan(src, settings, fmt)
+    return None if plan is None else labeler.apply(plan, src, dst, progress, cancel)
 
 
-def _apply(src, dst, settings, out_format, progress, cancel, report_cls):
+def _apply(plan: VideoPlan, src: Path, dst: Path, progress, cancel) -> ExplicitReport:
     t0 = time.perf_counter()
+    settings = plan.settings
     v = settings.video
-    pr = probe(src)
-    plan = plan_label(pr, settings.visible)
-    warnings = [*pr.warnings, *plan.warnings]
-    enc = choose_encoder(pr, out_format, v.crf)
-    if enc.note:
-        warnings.append(enc.note)
-    if v.cards == "end" and not v.persistent:
-        warnings.append(
-            "only an end card: GB 45438 §5.4 asks for the prompt in the picture from the start "
-            "frame (add a start card or the persistent label)"
-        )
+    pr, label, enc, out_format = plan.probe, plan.label, plan.encoder, plan.out_format
+    warnings = list(plan.warnings)
     cancel.raise_if_cancelled()
 
-    mode = "overlay"
-    if v.insert_card and v.cards != "none":
+    mode = plan.mode
+    if mode == "insert":
         from aigclabel_gui.engine.visible.video_insert import insert_cards_run
 
-        mode = "insert"
         stats, shown = insert_cards_run(
-            src, dst, pr, plan, settings, enc, out_format, progress, cancel, warnings
+            src, dst, pr, label, settings, enc, out_format, progress, cancel, warnings
         )
         check_complete(src, pr, stats)
     else:
-        schedule = CardSchedule.from_settings(v, pr.duration)
+        schedule = plan.timeline.schedule
         from aigclabel_gui.engine.visible.gop_splice import splice_run
 
         # Cards only: re-encode just the GOPs they touch when the stream allows it.
         stats = None
         if SMART_RENDER:
             stats = splice_run(
-                src, dst, pr, plan, schedule, enc, out_format, progress, cancel, warnings
+                src, dst, pr, label, schedule, enc, out_format, progress, cancel, warnings
             )
         if stats is not None:
             mode = "smart"
         else:
             stats = _overlay_run(
-                src, dst, pr, plan, schedule, enc, out_format, progress, cancel, warnings
+                src, dst, pr, label, schedule, enc, out_format, progress, cancel, warnings
             )
         check_complete(src, pr, stats)
         shown = schedule.shown_seconds()
@@ -833,16 +904,16 @@ def _apply(src, dst, settings, out_format, progress, cancel, report_cls):
                 + (" (GB 45438 §5.4 asks for at least 2 s)" if pr.duration < 2.0 else "")
             )
     cancel.raise_if_cancelled()
-    ov = plan.overlay
+    ov = label.overlay
     elapsed = time.perf_counter() - t0
     out_bytes = dst.stat().st_size
     out_seconds = pr.duration + (shown * (v.cards.count("+") + 1) if mode == "insert" else 0)
     out_rate = out_bytes * 8 / out_seconds if out_seconds else 0
-    measurements: dict[str, float | str] = {
+    measurements: dict = {
         "ink_height_px": ov.ink_height,
         "ink_height_pct": round(ov.ink_pct, 2),
         "position": plan.position,
-        "box": ",".join(map(str, ov.box)),
+        "box": plan.box,
         "mode": mode,
         "cards": v.cards,
         "persistent": "yes" if v.persistent else "no",
@@ -864,34 +935,40 @@ def _apply(src, dst, settings, out_format, progress, cancel, report_cls):
         f"{shown:.1f} s, text height {ov.ink_pct:.1f}% of shorter side"
     )
     progress(FileProgress(str(src), 0.95, f"{stats.frames} frames labelled and encoded"))
-    return report_cls("video", summary, measurements, warnings)
+    return ExplicitReport("video", summary, measurements, warnings)
 
 
 def render_card_frame(
-    src: Path, settings: LabelSettings, t: float, max_side: int = 960
+    src: Path,
+    settings: LabelSettings,
+    t: float,
+    max_side: int = 960,
+    plan: VideoPlan | None = None,
 ) -> Image.Image:
-    """The labelled frame at `t` seconds as a viewer sees it (rotation applied), drawn by the
-    same blend code as the file; an inserted card shows as the card itself."""
+    """The labelled frame at output time `t` as a viewer sees it (rotation applied), drawn by the
+    same blend code as the file from the export's `plan` (made here when not given); an inserted
+    card shows as the card itself."""
     src = Path(src)
-    v = settings.video
-    pr = probe(src)
-    plan = plan_label(pr, settings.visible)
-    from aigclabel_gui.engine.visible.video_cards import VideoTimeline, title_card
-
-    timeline = VideoTimeline.from_settings(v, pr.duration, pr.rate)
+    if plan is None:
+        plan = VideoLabeler().plan(src, settings)
+    if plan is None:  # no visible label with these settings: the frame as it is
+        pr = probe(src)
+        return _fit(_frame_at(src, pr, t, max_side), max_side)
+    pr, visible = plan.probe, plan.settings.visible
+    timeline = plan.timeline
     part, t = timeline.locate(t)
     if part == "start-card":
-        return _fit(title_card(_frame_at(src, pr, 0.0, max_side), settings.visible), max_side)
+        return _fit(title_card(_frame_at(src, pr, 0.0, max_side), visible), max_side)
     if part == "end-card":
         last = _frame_at(src, pr, pr.duration, max_side)
-        return _fit(title_card(last, settings.visible), max_side)
+        return _fit(title_card(last, visible), max_side)
     opacity = timeline.schedule.opacity(t)
     frame = _decode_at(src, pr, t)
     if opacity > 0:
         if frame.format.name not in PLANAR_YUV:
             frame = frame.reformat(format="yuv420p")
         frame.make_writable()
-        blend_into(frame, plan.yuv(frame), opacity)
+        blend_into(frame, plan.label.yuv(frame), opacity)
     return _fit(to_display(frame.to_image(), pr.orientation), max_side)
 
 
