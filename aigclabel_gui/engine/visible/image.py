@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import io
 import struct
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -20,6 +19,7 @@ from typing import ClassVar
 import numpy as np
 from PIL import Image, ImageSequence
 
+from aigclabel_gui.engine.containers.png import SIGNATURE, chunk_bytes, read_chunks
 from aigclabel_gui.engine.errors import (
     AigcError,
     CorruptFile,
@@ -426,26 +426,6 @@ _PNG_KEEP = {
 _PNG_FROM_PILLOW = {b"IHDR", b"PLTE", b"tRNS", b"bKGD", b"IDAT", b"acTL", b"fcTL", b"fdAT", b"IEND"}
 
 
-def _png_chunks(data: bytes, name: str) -> list[tuple[bytes, bytes]]:
-    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise CorruptFile(f"{name}: not a PNG stream")
-    pos, out = 8, []
-    while pos + 8 <= len(data):
-        length, typ = struct.unpack(">I4s", data[pos : pos + 8])
-        body = data[pos + 8 : pos + 8 + length]
-        if len(body) != length:
-            raise CorruptFile(f"{name}: truncated PNG chunk {typ!r}")
-        out.append((typ, body))
-        pos += 12 + length
-        if typ == b"IEND":
-            break
-    return out
-
-
-def _png_chunk(typ: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + typ + body + struct.pack(">I", zlib.crc32(typ + body))
-
-
 def _save_png(
     frames: list[Image.Image], infos: list[dict], src: Path, dst: Path, warnings: list[str]
 ) -> dict:
@@ -470,12 +450,14 @@ def _save_png(
             blend=[i.get("blend", 0) for i in timed],
         )
     first.save(buf, "PNG", **opts)
-    ours = _png_chunks(buf.getvalue(), "output")
-    theirs = _png_chunks(src.read_bytes(), src.name)
+    # One chunk walker for PNG: the container's (containers/png.py), on our output and the source.
+    ours = read_chunks(buf.getvalue(), "output", bodies=lambda t: True)
+    theirs = read_chunks(src, bodies=lambda t: t not in _PNG_FROM_PILLOW and t != b"caBX")
     # Keep the source's ancillary chunks where they were (before or after the image data);
     # unknown chunks only if marked safe-to-copy (PNG spec §5.4: bit 5 of the 4th byte).
     before, after, seen_idat = [], [], False
-    for typ, body in theirs:
+    for c in theirs:
+        typ = c.ctype
         if typ in (b"IDAT", b"fdAT"):
             seen_idat = True
             continue
@@ -485,33 +467,21 @@ def _save_png(
             warnings.append("the C2PA manifest was dropped: the labelled pixels invalidate it")
             continue
         if typ in _PNG_KEEP or typ[3] & 0x20:
-            (after if seen_idat else before).append(_png_chunk(typ, body))
-    parts = [b"\x89PNG\r\n\x1a\n", _png_chunk(*ours[0]), *before]
-    for typ, body in ours[1:]:
-        if typ == b"IEND":
+            (after if seen_idat else before).append(chunk_bytes(typ, c.data or b""))
+    parts = [SIGNATURE, chunk_bytes(ours[0].ctype, ours[0].data or b""), *before]
+    for c in ours[1:]:
+        if c.ctype == b"IEND":
             parts += after
-        parts.append(_png_chunk(typ, body))
+        parts.append(chunk_bytes(c.ctype, c.data or b""))
     dst.write_bytes(b"".join(parts))
     return {"png": "lossless"}
 
 
 def _webp_is_lossless(path: Path) -> bool:
-    """True when every image chunk is VP8L (lossless), walking RIFF chunks and ANMF frames."""
-    data = path.read_bytes()
-    kinds: set[bytes] = set()
+    """True when every image bitstream is VP8L (lossless), still or animated."""
+    from aigclabel_gui.engine.containers.webp import bitstream_kinds
 
-    def walk(pos: int, end: int) -> None:
-        while pos + 8 <= end:
-            typ = data[pos : pos + 4]
-            size = struct.unpack("<I", data[pos + 4 : pos + 8])[0]
-            if typ in (b"VP8 ", b"VP8L"):
-                kinds.add(typ)
-            elif typ == b"ANMF":
-                walk(pos + 8 + 16, min(end, pos + 8 + size))
-            pos += 8 + size + (size & 1)
-
-    walk(12, len(data))
-    return kinds == {b"VP8L"}
+    return bitstream_kinds(path) == {b"VP8L"}
 
 
 def _save_webp(
