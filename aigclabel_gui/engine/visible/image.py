@@ -19,6 +19,7 @@ from typing import ClassVar
 import numpy as np
 from PIL import Image, ImageSequence
 
+from aigclabel_gui.engine.containers.imgmeta import read_ifd, tiff_endian
 from aigclabel_gui.engine.containers.png import SIGNATURE, chunk_bytes, read_chunks
 from aigclabel_gui.engine.errors import (
     AigcError,
@@ -325,35 +326,28 @@ def _exif_without_thumbnail(raw: bytes, warnings: list[str]) -> bytes:
 
 def _unlink_ifd1(raw: bytes) -> bytes | None:
     """`raw` (an APP1 body, "Exif\\0\\0" + TIFF) with IFD1 unlinked and its table, values and
-    thumbnail zeroed; None when there is no IFD1."""
+    thumbnail zeroed; None when there is no IFD1. The IFDs are read with the containers' own
+    reader (imgmeta.read_ifd), which raises ValueError on a table outside the block."""
     head = 6 if raw.startswith(b"Exif\x00\x00") else 0
     tiff = bytearray(raw[head:])
-    order = {b"II": "<", b"MM": ">"}.get(bytes(tiff[:2]))
-    if order is None:
-        raise ValueError("not a TIFF header")
+    order = tiff_endian(tiff)
     (ifd0,) = struct.unpack_from(order + "I", tiff, 4)
-    (count,) = struct.unpack_from(order + "H", tiff, ifd0)
-    link = ifd0 + 2 + 12 * count
-    (ifd1,) = struct.unpack_from(order + "I", tiff, link)
+    entries0, ifd1 = read_ifd(tiff, ifd0, order)
     if ifd1 == 0:
         return None
-    if ifd1 + 2 > len(tiff):
-        raise ValueError("IFD1 lies outside the block")
-    (n1,) = struct.unpack_from(order + "H", tiff, ifd1)
-    sizes = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8}
-    spans = [(ifd1, ifd1 + 2 + 12 * n1 + 4)]
+    link = ifd0 + 2 + 12 * len(entries0)
+    entries1, _ = read_ifd(tiff, ifd1, order)
+    spans = [(ifd1, ifd1 + 2 + 12 * len(entries1) + 4)]
     thumb_at = thumb_len = 0
-    for i in range(n1):
-        e = ifd1 + 2 + 12 * i
-        tag, typ, cnt = struct.unpack_from(order + "HHI", tiff, e)
-        (value,) = struct.unpack_from(order + "I", tiff, e + 8)
-        size = sizes.get(typ, 1) * cnt
-        if size > 4:
-            spans.append((value, value + size))
-        if tag == 0x0201:
-            thumb_at = value
-        elif tag == 0x0202:
-            thumb_len = value
+    for e in entries1:
+        if e.size > 4:
+            spans.append((e.value_offset, e.value_offset + e.size))
+        elif e.tag in (0x0201, 0x0202):  # JPEGInterchangeFormat / …Length: one LONG each
+            (value,) = struct.unpack_from(order + "I", tiff, e.value_offset)
+            if e.tag == 0x0201:
+                thumb_at = value
+            else:
+                thumb_len = value
     if thumb_at and thumb_len:
         spans.append((thumb_at, thumb_at + thumb_len))
     struct.pack_into(order + "I", tiff, link, 0)
