@@ -22,6 +22,7 @@ import av
 
 from aigclabel_gui.engine.events import CancelToken
 from aigclabel_gui.engine.visible.video_blend import blend_into
+from aigclabel_gui.engine.visible.video_cards import CardSchedule
 from aigclabel_gui.engine.visible.video_encode import (
     PROFILES,
     EncoderChoice,
@@ -263,19 +264,32 @@ class _Segment:
             self.out.mux(q)
 
 
-def splice_run(job: VideoJob) -> RunStats | None:
-    """Label the cards re-encoding only the GOPs they touch; None (nothing written) when the
-    source does not qualify."""
-    pr, enc, schedule = job.probe, job.encoder, job.schedule
-    if (
+def qualifies(pr: Probe, enc: EncoderChoice, out_format: str, schedule: CardSchedule) -> bool:
+    """Whether the stream and the cards allow a smart render (the IDRs decide later)."""
+    return not (
         pr.codec != "h264"
         or enc.name != "libx264"
         or enc.pix_fmt != pr.pix_fmt
-        or job.out_format not in ("mp4", "mov", "matroska")
+        or out_format not in ("mp4", "mov", "matroska")
         or schedule.persistent
         or not (schedule.start or schedule.end)
         or not pr.duration_known
-    ):
+    )
+
+
+def reencoded_seconds(duration: float, schedule: CardSchedule, gop_s: float) -> float:
+    """Seconds a smart render re-encodes with GOPs of `gop_s`; the whole duration when that is
+    more than MAX_REENCODED_SHARE (then the full re-encode is used)."""
+    start = min(duration, schedule.last_labelled_time() + gop_s) if schedule.start else 0.0
+    end = min(duration, duration - schedule.first_end_time() + gop_s) if schedule.end else 0.0
+    redone = min(duration, start + end)
+    return duration if redone > MAX_REENCODED_SHARE * duration else redone
+
+
+def splice_run(job: VideoJob) -> RunStats | None:
+    """Label the cards re-encoding only the GOPs they touch; None (nothing written) when the
+    source does not qualify."""
+    if not qualifies(job.probe, job.encoder, job.out_format, job.schedule):
         return None
     try:
         return _splice(job)

@@ -27,7 +27,7 @@ from aigclabel_gui.engine.errors import (
 from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback, no_progress
 from aigclabel_gui.engine.settings import LabelSettings
 from aigclabel_gui.engine.visible.base import ExplicitReport, format_name
-from aigclabel_gui.engine.visible.gop_splice import splice_run
+from aigclabel_gui.engine.visible.gop_splice import qualifies, reencoded_seconds, splice_run
 from aigclabel_gui.engine.visible.video_blend import PLANAR_YUV, blend_into
 from aigclabel_gui.engine.visible.video_cards import VideoTimeline, title_card
 from aigclabel_gui.engine.visible.video_encode import (  # noqa: F401 (re-exported)
@@ -36,14 +36,20 @@ from aigclabel_gui.engine.visible.video_encode import (  # noqa: F401 (re-export
     PROFILES,
     EncoderChoice,
     choose_encoder,
+    faster,
+    speed_setting,
 )
 from aigclabel_gui.engine.visible.video_insert import insert_cards_run
 from aigclabel_gui.engine.visible.video_job import (  # noqa: F401 (re-exported)
+    GOP_GUESS_S,
+    LONG_JOB_S,
     TRUNCATION_SLACK,
     LabelPlan,
     RunStats,
     VideoJob,
     VideoPlan,
+    WorkEstimate,
+    estimate_work,
     plan_label,
 )
 from aigclabel_gui.engine.visible.video_overlay import overlay_run
@@ -99,10 +105,9 @@ class VideoLabeler:
                 )
             pr = probe(src)
             label = plan_label(pr, settings.visible)
-            enc = choose_encoder(pr, out_format, v.crf)
-            warnings = [*pr.warnings, *label.warnings]
-            if enc.note:
-                warnings.append(enc.note)
+            timeline = VideoTimeline.from_settings(v, pr.duration, pr.rate)
+            enc, estimate, notes = encoder_for(pr, out_format, v.crf, timeline)
+            warnings = [*pr.warnings, *label.warnings, *notes]
             if v.cards == "end" and not v.persistent:
                 warnings.append(
                     "only an end card: GB 45438 §5.4 asks for the prompt in the picture from the "
@@ -115,8 +120,9 @@ class VideoLabeler:
                 position=label.position,
                 box=ov.box,
                 ink_pct=ov.ink_pct,
-                timeline=VideoTimeline.from_settings(v, pr.duration, pr.rate),
+                timeline=timeline,
                 encoder=enc,
+                estimate=estimate,
                 mode="insert" if v.insert_card and v.cards != "none" else "overlay",
                 settings=settings,
                 probe=pr,
@@ -138,6 +144,35 @@ class VideoLabeler:
             report = _apply(plan, src, dst, progress or no_progress, cancel or CancelToken())
         report.plan = plan
         return report
+
+
+def encoder_for(
+    pr: Probe, out_format: str, crf: int, timeline: VideoTimeline
+) -> tuple[EncoderChoice, WorkEstimate, list[str]]:
+    """The encoder (choose_encoder) and the work it costs; a long job (over LONG_JOB_S) gets
+    the encoder's faster setting at the same CRF, said in the notes."""
+    enc = choose_encoder(pr, out_format, crf)
+    notes = [enc.note] if enc.note else []
+    estimate = _estimate(pr, enc, out_format, timeline)
+    if estimate.seconds > LONG_JOB_S and (quick := faster(enc)) is not None:
+        slow, enc = estimate, quick
+        estimate = _estimate(pr, enc, out_format, timeline)
+        notes.append(
+            f"long video: {enc.name} {speed_setting(enc)} instead of {slow.setting} at the same "
+            f"quality setting, a somewhat larger file ({estimate.describe()}; the default "
+            f"setting needs about {slow.seconds / 60:.0f} min)"
+        )
+    return enc, estimate, notes
+
+
+def _estimate(pr: Probe, enc: EncoderChoice, out_format: str, timeline: VideoTimeline):
+    """The up-front work estimate, counting only what smart render re-encodes when it applies."""
+    schedule = timeline.schedule
+    redone = pr.duration
+    if SMART_RENDER and not (timeline.before or timeline.after):
+        if qualifies(pr, enc, out_format, schedule):
+            redone = reencoded_seconds(pr.duration, schedule, GOP_GUESS_S)
+    return estimate_work(pr, enc, timeline, redone)
 
 
 @contextlib.contextmanager
@@ -184,6 +219,7 @@ def _apply(plan: VideoPlan, src: Path, dst: Path, progress, cancel) -> ExplicitR
     job = VideoJob(src, dst, plan, progress, cancel, warnings=list(plan.warnings))
     warnings = job.warnings
     cancel.raise_if_cancelled()
+    progress(FileProgress(str(src), 0.0, plan.estimate.describe()))
 
     mode = plan.mode
     if mode == "insert":
@@ -227,6 +263,9 @@ def _apply(plan: VideoPlan, src: Path, dst: Path, progress, cancel) -> ExplicitR
         "source_kbps": round(pr.bit_rate / 1000),
         "output_kbps_all_streams": round(out_rate / 1000),
         "fps": round(stats.frames / elapsed, 1) if elapsed > 0 else 0.0,
+        "estimated_s": round(plan.estimate.seconds, 2),
+        "estimated_reencoded_frames": plan.estimate.encoded_frames,
+        "elapsed_s": round(elapsed, 1),
     }
     what = "persistent label" if v.persistent else f"{v.cards} card"
     if mode == "insert":

@@ -6,6 +6,8 @@ made ready for the encoder. A leaf: it needs only the probe (video_probe.Probe).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,6 +165,65 @@ def choose_encoder(pr: Probe, out_format: str, crf: int = 0) -> EncoderChoice:
         opts["maxrate"] = str(int(pr.bit_rate * 1.5))
         opts["bufsize"] = str(int(pr.bit_rate * 3))
     return EncoderChoice(name, pix_fmt, opts, q, "; ".join(notes))
+
+
+# --- work estimate ----------------------------------------------------------------------------
+
+# Encoding speed in megapixels per second at our settings, measured with ffmpeg on the
+# development machine: 2 cores loaded at ~2.5× (about 0.8 of a core for the run), 720p
+# testsrc2. Scaled to this machine's cores by machine_factor(): an order of magnitude for the
+# up-front estimate, not a promise. Keyed by (encoder, speed setting).
+ENCODE_MPX_PER_S = {
+    ("libx264", "veryfast"): 40.0,
+    ("libx264", "superfast"): 55.0,
+    ("libx265", "veryfast"): 6.5,
+    ("libx265", "ultrafast"): 12.0,
+    ("libsvtav1", "10"): 35.0,
+    ("libsvtav1", "12"): 70.0,
+    ("libvpx-vp9", "5"): 5.0,
+    ("libvpx-vp9", "8"): 45.0,
+    ("libvpx", "5"): 8.0,
+    ("libvpx", "8"): 45.0,
+}
+DECODE_MPX_PER_S = 150.0  # H.264/HEVC/AV1 (dav1d) decoding, same run
+MEASURED_CORES = 0.8
+PER_FRAME_S = 0.002  # our per-frame work besides the codecs (reformat, blend, mux)
+REMUX_S_PER_FRAME = 0.0002  # a copied packet (smart render)
+# The next faster setting of each encoder, for long sources (same CRF: a somewhat larger file).
+_FASTER = {
+    "libx264": {"preset": "superfast"},
+    "libx265": {"preset": "ultrafast"},
+    "libsvtav1": {"preset": "12"},
+    "libvpx-vp9": {"deadline": "realtime", "cpu-used": "8"},
+    "libvpx": {"deadline": "realtime", "cpu-used": "8"},
+}
+
+
+def speed_setting(enc: EncoderChoice) -> str:
+    return enc.options.get("preset") or enc.options.get("cpu-used", "")
+
+
+def machine_factor(cores: int | None = None) -> float:
+    """This machine's speed against the measurement: cores at 75 % parallel efficiency."""
+    n = min(cores or os.cpu_count() or 1, 16)
+    return (1 + 0.75 * (n - 1)) / MEASURED_CORES
+
+
+def encode_rate(enc: EncoderChoice) -> float:
+    """Megapixels per second this encoder manages at its settings here (an estimate)."""
+    return ENCODE_MPX_PER_S.get((enc.name, speed_setting(enc)), 10.0) * machine_factor()
+
+
+def decode_rate() -> float:
+    return DECODE_MPX_PER_S * machine_factor()
+
+
+def faster(enc: EncoderChoice) -> EncoderChoice | None:
+    """The same encoder at its next faster setting, or None when it already runs at it."""
+    change = _FASTER.get(enc.name)
+    if change is None or all(enc.options.get(k) == v for k, v in change.items()):
+        return None
+    return dataclasses.replace(enc, options={**enc.options, **change})
 
 
 def add_video_output(

@@ -24,12 +24,24 @@ from aigclabel_gui.engine.visible.base import Box
 from aigclabel_gui.engine.visible.render import LabelOverlay, render_label_overlay
 from aigclabel_gui.engine.visible.video_blend import YuvOverlay, make_yuv_overlay
 from aigclabel_gui.engine.visible.video_cards import CardSchedule, VideoTimeline
-from aigclabel_gui.engine.visible.video_encode import EncoderChoice
+from aigclabel_gui.engine.visible.video_encode import (
+    PER_FRAME_S,
+    REMUX_S_PER_FRAME,
+    EncoderChoice,
+    decode_rate,
+    encode_rate,
+    speed_setting,
+)
 from aigclabel_gui.engine.visible.video_probe import Probe, open_input, to_coded
 
 # A start card exists to be read: the probe tolerates this much missing at the end of a stream
 # before calling the file truncated (container durations are rounded, audio may run longer).
 TRUNCATION_SLACK = 0.5
+# A job estimated longer than this gets the encoder's faster setting (issue: a 6-minute 4K AV1
+# clip took over 17 minutes at the default preset).
+LONG_JOB_S = 600.0
+# Smart render re-encodes from the IDR before a card's end: assume GOPs of this length.
+GOP_GUESS_S = 2.0
 
 
 # --- label plan -------------------------------------------------------------------------------
@@ -91,6 +103,48 @@ def plan_label(pr: Probe, visible: VisibleSettings) -> LabelPlan:
 # --- the plan and the job ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class WorkEstimate:
+    """The work a video label costs, known before the first frame: frames × pixels decoded and
+    re-encoded, and the wall time that takes at the encoder's calibrated rate
+    (video_encode.ENCODE_MPX_PER_S). For the report, the progress line and the GUI."""
+
+    frames: int  # of the programme
+    encoded_frames: int  # re-encoded (programme frames touched, plus inserted card frames)
+    megapixels: float  # re-encoded pixels, millions
+    seconds: float  # expected wall time on the development machine
+    encoder: str
+    setting: str  # preset / cpu-used
+
+    def describe(self) -> str:
+        minutes = self.seconds / 60
+        when = f"{minutes:.0f} min" if minutes >= 1.5 else f"{self.seconds:.0f} s"
+        return (
+            f"about {when} of work: {self.encoded_frames} of {self.frames} frames re-encoded "
+            f"({self.megapixels:,.0f} Mpx, {self.encoder} {self.setting})"
+        )
+
+
+def estimate_work(
+    pr: Probe, enc: EncoderChoice, timeline: VideoTimeline, reencoded_s: float
+) -> WorkEstimate:
+    """`reencoded_s`: seconds of the programme that are re-encoded (all of it, or what smart
+    render touches); inserted title cards (timeline.before/after) are encoded on top."""
+    rate = float(pr.rate or 25)
+    w, h = pr.coded_size
+    mpx = w * h / 1e6
+    frames = max(1, round(pr.duration * rate))
+    redone = min(frames, round(reencoded_s * rate))  # decoded and re-encoded; the rest copied
+    encoded = redone + round((timeline.before + timeline.after) * rate)
+    seconds = (
+        redone * mpx / decode_rate()
+        + encoded * mpx / encode_rate(enc)
+        + encoded * PER_FRAME_S
+        + (frames - redone) * REMUX_S_PER_FRAME
+    )
+    return WorkEstimate(frames, encoded, encoded * mpx, seconds, enc.name, speed_setting(enc))
+
+
 @dataclass
 class VideoPlan:
     """What the export will do to this video (GB 45438 §5.4): the label's place in the picture
@@ -104,6 +158,7 @@ class VideoPlan:
     ink_pct: float
     timeline: VideoTimeline
     encoder: EncoderChoice
+    estimate: WorkEstimate
     mode: str  # "insert" (title cards added) or "overlay" (cards on the programme; smart render
     # copies the untouched GOPs when the stream allows it)
     settings: LabelSettings = field(compare=False, repr=False)
