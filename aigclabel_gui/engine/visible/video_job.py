@@ -177,10 +177,19 @@ class RunStats:
 
 
 class Throttle:
-    """Progress at most every 0.2 s, with frames, speed and ETA."""
+    """Progress at most every 0.2 s, with frames, speed and ETA. Until 2 % is done the ETA comes
+    from the plan's up-front estimate (`estimate_s`), not from a few noisy first frames."""
 
-    def __init__(self, src: Path, progress: ProgressCallback, total: float, share: float = 0.95):
+    def __init__(
+        self,
+        src: Path,
+        progress: ProgressCallback,
+        total: float,
+        share: float = 0.95,
+        estimate_s: float = 0.0,
+    ):
         self.src, self.progress, self.total, self.share = str(src), progress, total, share
+        self.estimate_s = estimate_s
         self.t0 = time.perf_counter()
         self.last = 0.0
 
@@ -192,7 +201,10 @@ class Throttle:
         demote_realtime_threads()  # the AV1 encoder makes itself real-time as root (realtime.py)
         frac = min(1.0, max(0.0, t / self.total)) if self.total > 0 else 0.0
         elapsed = now - self.t0
-        eta = elapsed * (1 - frac) / frac if frac > 0.001 else float("nan")
+        if frac < 0.02 and self.estimate_s > 0:
+            eta = max(0.0, self.estimate_s - elapsed)
+        else:
+            eta = elapsed * (1 - frac) / frac if frac > 0.001 else float("nan")
         fps = frames / elapsed if elapsed > 0 else 0.0
         detail = f"frame {frames}, {fps:.0f} fps" + (f", ETA {eta:.0f} s" if eta == eta else "")
         self.progress(FileProgress(self.src, frac * self.share, detail))
@@ -240,7 +252,7 @@ class VideoJob:
     def start(self, total: float) -> Throttle:
         """Fresh statistics for a run (an abandoned attempt's do not count) and its progress."""
         self.stats = RunStats()
-        return Throttle(self.src, self.progress, total)
+        return Throttle(self.src, self.progress, total, estimate_s=self.plan.estimate.seconds)
 
     def check_complete(self) -> None:
         """A file cut short decodes without error but ends early: refuse it rather than label
