@@ -119,3 +119,18 @@ def test_estimate_is_in_the_plan_the_report_and_the_first_progress_event(tmp_pat
     assert m["estimated_s"] == round(plan.estimate.seconds, 2) > 0
     assert m["estimated_reencoded_frames"] == plan.estimate.encoded_frames
     assert "of work" in events[0].detail and events[0].fraction == 0.0
+
+
+def test_early_eta_comes_from_the_estimate(tmp_path):
+    import re
+
+    from aigclabel_gui.engine.visible.video_job import Throttle
+
+    events: list[FileProgress] = []
+    tick = Throttle(tmp_path / "v.mp4", events.append, total=600.0, estimate_s=300.0)
+    tick(1.0, 30)  # 1 s of 600: too early to extrapolate from the frames
+    (eta,) = re.findall(r"ETA (\d+) s", events[-1].detail)
+    assert 200 < int(eta) <= 300
+    plain = Throttle(tmp_path / "v.mp4", events.append, total=600.0)
+    plain(0.3, 9)
+    assert "ETA" not in events[-1].detail  # no estimate and under 0.1 %: none is made up
