@@ -330,12 +330,9 @@ def _explicit_step(
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> ExplicitReport | None:
-    labeler = labeler_for(info.kind)
     try:
-        plan = labeler.plan(src, settings, info.name)
-        if plan is None:  # these settings add no explicit label for this kind
-            return None
-        return labeler.apply(plan, src, dst, progress, cancel)
+        # plan() then apply() (visible/base.py); None when these settings add no explicit label
+        return labeler_for(info.kind).label(src, dst, settings, info.name, progress, cancel)
     finally:
         demote_realtime_threads()  # an AV1 encode may have made this thread real-time
 

@@ -16,7 +16,7 @@ from aigclabel_gui.engine.visible.base import HANDLERS, ExplicitLabeler, labeler
 def test_handler_declares_its_kind_and_the_protocol(kind):
     handler = labeler_for(kind)
     assert handler.kind == kind
-    for name in ("plan", "apply"):
+    for name in ("plan", "apply", "label"):
         ours = inspect.signature(getattr(handler, name))
         proto = inspect.signature(getattr(ExplicitLabeler, name))
         # Same parameters as the Protocol (minus self), in the same order.

@@ -35,12 +35,12 @@ from aigclabel_gui.engine.visible.audio_plan import (
 )
 from aigclabel_gui.engine.visible.audio_prompt import level_prompt, load_prompt
 from aigclabel_gui.engine.visible.audio_tags import copy_tags
-from aigclabel_gui.engine.visible.base import ExplicitReport, format_name
+from aigclabel_gui.engine.visible.base import ExplicitReport, Labeler, format_name
 
 __all__ = ["AudioLabeler", "apply_explicit", "load_prompt", "prompt_positions"]
 
 
-class AudioLabeler:
+class AudioLabeler(Labeler):
     """GB 45438 §5.3: a voice or rhythm prompt at the start, the end, both, or a given time."""
 
     kind: ClassVar[str] = "audio"
@@ -82,8 +82,9 @@ def apply_explicit(
 ) -> ExplicitReport | None:
     """plan() then apply(). None when the audible prompt is off."""
     labeler = AudioLabeler()
-    plan = labeler.plan(src, settings, info.name if info is not None else None)
-    return None if plan is None else labeler.apply(plan, src, dst, progress, cancel)
+    return labeler.label(
+        src, dst, settings, info.name if info is not None else None, progress, cancel
+    )
 
 
 def _source_bits(src: Path, fmt_name: str) -> int:

@@ -86,6 +86,39 @@ class ExplicitLabeler(Protocol):
         `dst` is left."""
         ...
 
+    def label(
+        self,
+        src: Path,
+        dst: Path,
+        settings: LabelSettings,
+        fmt: str | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> ExplicitReport | None:
+        """plan() then apply() (`Labeler.label`), as the export runs it."""
+        ...
+
+
+class Labeler:
+    """Base of the handlers: `label()` is plan() then apply(), what an export runs. A handler
+    may override it to share work between the two (the image handler decodes the picture once
+    for "auto" placement and the label); the result must equal plan() then apply()."""
+
+    def label(
+        self,
+        src: Path,
+        dst: Path,
+        settings: LabelSettings,
+        fmt: str | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> ExplicitReport | None:
+        """`src` labelled into `dst`; None (nothing written) when the settings add no label."""
+        plan = self.plan(src, settings, fmt)  # type: ignore[attr-defined]
+        if plan is None:
+            return None
+        return self.apply(plan, src, dst, progress, cancel)  # type: ignore[attr-defined]
+
 
 # media kind -> "module under engine.visible:class". Imported on first use: the image handler
 # pulls in OpenCV, the video handler PyAV, and `aigclabel --help` needs neither.

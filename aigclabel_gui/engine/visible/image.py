@@ -32,7 +32,7 @@ from aigclabel_gui.engine.errors import (
 from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback, no_progress
 from aigclabel_gui.engine.registry import FormatInfo
 from aigclabel_gui.engine.settings import LabelSettings, VisibleSettings
-from aigclabel_gui.engine.visible.base import Box, ExplicitReport, format_name
+from aigclabel_gui.engine.visible.base import Box, ExplicitReport, Labeler, format_name
 from aigclabel_gui.engine.visible.placement import AutoPlacement, score_corners
 from aigclabel_gui.engine.visible.render import (
     LabelOverlay,
@@ -624,7 +624,7 @@ def _save_heif(
 # --- entry points -----------------------------------------------------------------------------
 
 
-class ImageLabeler:
+class ImageLabeler(Labeler):
     """GB 45438 §5.2: a text label on an edge or in a corner of the picture."""
 
     kind: ClassVar[str] = "image"
@@ -659,6 +659,31 @@ class ImageLabeler:
                         f"{src.name}: the picture changed since the label was planned"
                     )
                 report = _apply_opened(im, plan, src, dst, progress, cancel)
+        report.plan = plan
+        return report
+
+    def label(
+        self,
+        src: Path,
+        dst: Path,
+        settings: LabelSettings,
+        fmt: str | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> ExplicitReport | None:
+        """plan() then apply() on one opened picture: "auto" placement scores the pixels the
+        label is drawn on, decoded once (as plan() alone decodes them)."""
+        visible = settings.visible
+        if not visible.enabled or settings.implicit_only:
+            return None
+        src, dst = Path(src), Path(dst)
+        with _errors(src, dst):
+            fmt = format_name(src, fmt)
+            with _open(src) as im:
+                plan = _plan_opened(im, src, fmt, visible)
+                report = _apply_opened(
+                    im, plan, src, dst, progress or no_progress, cancel or CancelToken()
+                )
         report.plan = plan
         return report
 
@@ -700,8 +725,9 @@ def apply_explicit(
 ) -> ExplicitReport | None:
     """plan() then apply(): `src` with the visible label to `dst`. None if disabled."""
     labeler = ImageLabeler()
-    plan = labeler.plan(src, settings, info.name if info is not None else None)
-    return None if plan is None else labeler.apply(plan, src, dst, progress, cancel)
+    return labeler.label(
+        src, dst, settings, info.name if info is not None else None, progress, cancel
+    )
 
 
 def _remove(path: Path) -> None:

@@ -28,7 +28,7 @@ from aigclabel_gui.engine.settings import (
     TextSettings,
     says_ai_generated,  # §5.1: "AI/人工智能" + "生成/合成"; defined once in settings
 )
-from aigclabel_gui.engine.visible.base import ExplicitReport, format_name
+from aigclabel_gui.engine.visible.base import ExplicitReport, Labeler, format_name
 
 POSITIONS = {"start": ("start",), "end": ("end",), "start+end": ("start", "end")}
 # PDF stamp: rendered at 288 dpi; ink height 1.6 % of the page's shorter side, at least 9 pt
@@ -87,7 +87,7 @@ class TextPlan:
     warnings: list[str] = field(default_factory=list)
 
 
-class TextLabeler:
+class TextLabeler(Labeler):
     """GB 45438 §5.1: a text prompt at the start and/or the end of a document."""
 
     kind: ClassVar[str] = "text"
@@ -127,8 +127,9 @@ def apply_explicit(
 ) -> ExplicitReport | None:
     """plan() then apply(). None when the text prompt is off."""
     labeler = TextLabeler()
-    plan = labeler.plan(src, settings, info.name if info is not None else None)
-    return None if plan is None else labeler.apply(plan, src, dst, progress, cancel)
+    return labeler.label(
+        src, dst, settings, info.name if info is not None else None, progress, cancel
+    )
 
 
 def _apply(

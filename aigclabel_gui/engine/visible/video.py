@@ -26,7 +26,7 @@ from aigclabel_gui.engine.errors import (
 )
 from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback, no_progress
 from aigclabel_gui.engine.settings import LabelSettings
-from aigclabel_gui.engine.visible.base import ExplicitReport, format_name
+from aigclabel_gui.engine.visible.base import ExplicitReport, Labeler, format_name
 from aigclabel_gui.engine.visible.gop_splice import qualifies, reencoded_seconds, splice_run
 from aigclabel_gui.engine.visible.video_blend import PLANAR_YUV, blend_into
 from aigclabel_gui.engine.visible.video_cards import VideoTimeline, title_card
@@ -82,7 +82,7 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-class VideoLabeler:
+class VideoLabeler(Labeler):
     """GB 45438 §5.4: a text prompt in the picture from the start frame (start/end cards, a
     persistent corner label, or inserted title cards)."""
 
@@ -206,9 +206,7 @@ def apply_explicit(
 ) -> ExplicitReport | None:
     """plan() then apply(). None when the settings add no visible video label."""
     labeler = VideoLabeler()
-    fmt = getattr(info, "name", None) or None
-    plan = labeler.plan(src, settings, fmt)
-    return None if plan is None else labeler.apply(plan, src, dst, progress, cancel)
+    return labeler.label(src, dst, settings, getattr(info, "name", None) or None, progress, cancel)
 
 
 def _apply(plan: VideoPlan, src: Path, dst: Path, progress, cancel) -> ExplicitReport:
