@@ -49,3 +49,24 @@ def test_disabled_settings_plan_nothing(tmp_path):
         # No file is opened when the settings add nothing: the path need not even exist.
         assert labeler_for(kind).plan(tmp_path / "missing", off, "x") is None
     assert labeler_for("text").plan(doc, LabelSettings()) is not None
+
+
+def test_a_pickled_report_leaves_its_plan_behind(tmp_path):
+    """Results cross process boundaries (pool, Ray): the plan's pixels and samples do not."""
+    import pickle
+
+    from aigclabel_gui.engine.pipeline import label_file
+    from aigclabel_gui.engine.settings import ImplicitSettings, LabelSettings
+    from tests.conftest import PRODUCER
+    from tests.ui.conftest import make_wav
+
+    src = make_wav(tmp_path / "a.wav", seconds=1.0)
+    res = label_file(
+        src, tmp_path / "out.wav", LabelSettings(implicit=ImplicitSettings(producer=PRODUCER))
+    )
+    assert res.explicit.plan is not None and res.explicit.plan.prompt.size > 0
+    back = pickle.loads(pickle.dumps(res))
+    assert back.explicit.plan is None
+    assert back.explicit.measurements == res.explicit.measurements
+    assert back.explicit.summary == res.explicit.summary
+    assert len(pickle.dumps(res)) < 20_000  # the 1.2 s prompt's samples are not in it

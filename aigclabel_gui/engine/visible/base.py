@@ -56,7 +56,13 @@ class ExplicitReport:
     summary: str  # e.g. "label 'AI生成' bottom-right, text height 6.1% of shorter side"
     measurements: dict[str, Measurement] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    plan: Any = None  # the handler's Plan this report carried out (ImagePlan, AudioPlan, …)
+    # The handler's Plan this report carried out (ImagePlan, AudioPlan, …). It holds pixels and
+    # samples (the label image, the prompt, a video's first frame), so it stays in the process
+    # that made it: a pickled report (process pool, Ray) has plan None.
+    plan: Any = None
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "plan": None}
 
 
 class Plan(Protocol):
