@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import importlib
 import os
 import tempfile
 import time
@@ -46,20 +45,12 @@ from aigclabel_gui.engine.settings import (
     label_text_problem,
     position_warning,
 )
+from aigclabel_gui.engine.visible.base import HANDLERS, ExplicitReport, labeler_for
 from aigclabel_gui.engine.xmp import DST_COMPOSITE, DST_TRAINED, source_type_is_ai
 
-# media kind -> module in engine.visible with `apply_explicit(src, dst, info, settings, progress, cancel)`
-EXPLICIT_MODULES = {"image": "image", "audio": "audio", "video": "video", "text": "text"}
-
-
-@dataclass
-class ExplicitReport:
-    """What the explicit step did, with the numbers the standard asks for."""
-
-    kind: str
-    summary: str  # e.g. "label 'AI生成' bottom-right, text height 6.1% of shorter side"
-    measurements: dict[str, float | str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+# media kind -> module under engine.visible, derived from the handler registry (visible/base.py);
+# kept for batch.py's worker warm-up import (visible.base.labeler_for(kind) does the same).
+EXPLICIT_MODULES = {kind: spec.split(":")[0] for kind, spec in HANDLERS.items()}
 
 
 @dataclass
@@ -339,9 +330,9 @@ def _explicit_step(
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> ExplicitReport | None:
-    module = importlib.import_module(f"aigclabel_gui.engine.visible.{EXPLICIT_MODULES[info.kind]}")
     try:
-        return module.apply_explicit(src, dst, info, settings, progress, cancel)
+        # plan() then apply() (visible/base.py); None when these settings add no explicit label
+        return labeler_for(info.kind).label(src, dst, settings, info.name, progress, cancel)
     finally:
         demote_realtime_threads()  # an AV1 encode may have made this thread real-time
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import os
 import struct
 from pathlib import Path
 
@@ -22,7 +22,6 @@ _HEIF_BRANDS = {
 }
 _M4A_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B "}
 _QT_TOP = {b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot"}
-_HDLR_VIDE = re.compile(rb"hdlr.{8}vide", re.S)
 _MD_EXT = {".md", ".markdown", ".mdown", ".mkd"}
 
 
@@ -141,31 +140,22 @@ def _iso_bmff(path: Path, head: bytes) -> str | None:
 
 
 def _has_video_track(path: Path) -> bool | None:
-    """True/False from the `moov` box's handler types; None if `moov` cannot be found."""
+    """True/False from the tracks' handler types in `moov`; None if `moov` cannot be found or
+    read. The boxes are walked by the MP4 container's own parser (containers/isobmff.py)."""
+    from aigclabel_gui.engine.containers.isobmff import iter_top_level, read_moov, track_handlers
+    from aigclabel_gui.engine.errors import AigcError
+
     try:
         with open(path, "rb") as f:
-            while True:
-                hdr = f.read(8)
-                if len(hdr) < 8:
-                    return None
-                size, typ = struct.unpack(">I4s", hdr)
-                if size == 1:
-                    size = struct.unpack(">Q", f.read(8))[0]
-                    body_size = size - 16
-                elif size == 0:
-                    body_size = -1
-                else:
-                    body_size = size - 8
-                if typ == b"moov":
-                    if body_size < 0 or body_size > 512 * 1024 * 1024:
-                        return None
-                    return bool(_HDLR_VIDE.search(f.read(body_size)))
-                if body_size < 0:
-                    return None
-                f.seek(body_size, 1)
-    # ValueError/OverflowError: a box size such as largesize = 2^64-1 that no seek can take.
-    except (OSError, struct.error, ValueError, OverflowError):
+            size = os.fstat(f.fileno()).st_size
+            for top in iter_top_level(f, size, path.name):
+                if top.type == b"moov":
+                    return b"vide" in track_handlers(read_moov(f, top, path.name))
+    # AigcError: a box past the end, a damaged or huge moov. ValueError/OverflowError: a box
+    # size such as largesize = 2^64-1 that no seek can take.
+    except (OSError, AigcError, struct.error, ValueError, OverflowError):
         return None
+    return None
 
 
 def _ooxml(head: bytes) -> str | None:

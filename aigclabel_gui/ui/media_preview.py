@@ -322,8 +322,11 @@ class VideoPreview(QWidget):
             return
         self._serial += 1
         t = self.current_time()
+        # The export's plan from video_info (probed once per file and settings), while current.
+        info = self.info
+        plan = info.plan if info is not None and info.settings is self.settings else None
         _run(
-            self, (self._serial, t), render_video_frame, self.path, self.settings, t,
+            self, (self._serial, t), render_video_frame, self.path, self.settings, t, 960, plan,
             on_result=self._frame_ready, on_error=self._frame_failed,
         )  # fmt: skip
 

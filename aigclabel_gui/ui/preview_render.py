@@ -1,5 +1,6 @@
-"""Preview rendering for the UI, run in the thread pool: calls the engine's own preview functions
-(the same code that writes the file) and turns their Pillow images into QImages.
+"""Preview rendering for the UI, run in the thread pool: asks the engine's explicit-label handler
+for its plan (`visible.base.labeler_for(kind).plan`, the very plan the export carries out), draws
+from it with the engine's own code, and turns the Pillow images into QImages.
 
 QPixmaps may only be made on the UI thread, so these functions return QImages in plain dataclasses.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtGui import QImage
@@ -31,6 +33,7 @@ class ImageRender:
     baked: bool = False  # the label is already in `image` (video): `label` is only a drag ghost
     source_size: tuple[int, int] = (0, 0)
     ink_pct: float = 0.0  # the label's measured text height, % of the shorter side (§5.2)
+    plan: Any = None  # the engine's ImagePlan / VideoPlan this was drawn from (None: no label)
 
 
 @dataclass
@@ -44,6 +47,7 @@ class AudioRender:
     gap_s: float = 0.0
     layout: list = field(default_factory=list)  # engine Segments, output timeline
     prompt_peaks: list[float] = field(default_factory=list)  # the prompt's waveform, 0..1
+    plan: Any = None  # the engine's AudioPlan the layout comes from (None: no prompt)
 
     @property
     def positions(self) -> list[float]:
@@ -64,14 +68,17 @@ class AudioRender:
 
 @dataclass
 class VideoInfo:
-    """The labelled video's timeline as the engine writes it (video_cards.VideoTimeline)."""
+    """The labelled video's timeline as the engine writes it (VideoPlan.timeline)."""
 
     duration: float  # of the programme
     settings: LabelSettings
     rate: float | None = None  # frames per second: inserted cards last whole frames
+    plan: Any = None  # the engine's VideoPlan (None: these settings add no visible label)
 
     @property
     def timeline(self):
+        if self.plan is not None:
+            return self.plan.timeline
         from aigclabel_gui.engine.visible.video_cards import VideoTimeline
 
         return VideoTimeline.from_settings(self.settings.video, self.duration, self.rate)
@@ -88,11 +95,21 @@ class VideoInfo:
 
     def label_shown(self, t: float) -> bool:
         """Whether the engine shows the label at `t` (GB 45438 §5.4 cards, persistent label)."""
-        return shows_label(self.settings) and self.timeline.opacity(t) > 0
+        return self.plan is not None and self.timeline.opacity(t) > 0
 
     def movable(self, t: float) -> bool:
         """The label can be dragged where it is drawn on the programme (not on a title card)."""
         return self.label_shown(t) and self.timeline.locate(t)[0] == "programme"
+
+
+@dataclass
+class TextInfo:
+    """The document's prompt as the engine writes it (TextPlan): the words, where, and how."""
+
+    prompt: str = ""
+    places: tuple[str, ...] = ()  # "start" and/or "end"
+    style: str = ""  # "line", "quote", "paragraph", "stamp", "header", "text box"
+    plan: Any = None
 
 
 def shows_label(settings: LabelSettings) -> bool:
@@ -102,43 +119,51 @@ def shows_label(settings: LabelSettings) -> bool:
 def render_image(path: Path, settings: LabelSettings, max_side: int = 1200) -> ImageRender:
     from aigclabel_gui.engine.visible.image import render_preview
 
-    pv = render_preview(path, settings, max_side)
-    out = ImageRender(pil_to_qimage(pv.image), source_size=pv.source_size)
-    if shows_label(settings) and pv.overlay is not None:
-        ov = pv.overlay
-        out.label, out.box, out.position = pil_to_qimage(ov.image), ov.box, pv.position
-        # Measured on the full-size label the file gets (the height does not depend on where).
-        from aigclabel_gui.engine.visible.render import render_label_overlay
-
-        w, h = pv.source_size
-        out.ink_pct = render_label_overlay(w, h, settings.visible, position="center").ink_pct
+    plan = _plan("image", path, settings)
+    pv = render_preview(path, settings, max_side, plan=plan)
+    out = ImageRender(pil_to_qimage(pv.image), source_size=pv.source_size, plan=plan)
+    if plan is not None and pv.overlay is not None:
+        out.label, out.box = pil_to_qimage(pv.overlay.image), pv.overlay.box
+        out.position = plan.position
+        out.ink_pct = plan.ink_pct  # measured on the full-size label the file gets
     return out
 
 
+def _plan(kind: str, path: Path, settings: LabelSettings, fmt: str | None = None):
+    """The export's plan for this file (None when the settings add no explicit label)."""
+    from aigclabel_gui.engine.visible.base import labeler_for
+
+    if not shows_label(settings) and kind in ("image", "video"):
+        return None
+    return labeler_for(kind).plan(Path(path), settings, fmt)
+
+
 def video_info(path: Path, settings: LabelSettings) -> VideoInfo:
+    plan = _plan("video", path, settings)
+    if plan is not None:
+        pr = plan.probe
+        return VideoInfo(pr.duration, settings, float(pr.rate) if pr.rate else None, plan)
     from aigclabel_gui.engine.visible.video import video_timing
 
-    duration, rate = video_timing(path)  # headers only: the frames are decoded by the renderer
+    duration, rate = video_timing(path)  # headers only: no label to plan
     return VideoInfo(float(duration or 0.0), settings, float(rate) if rate else None)
 
 
 def render_video_frame(
-    path: Path, settings: LabelSettings, t: float, max_side: int = 960
+    path: Path, settings: LabelSettings, t: float, max_side: int = 960, plan: Any = None
 ) -> ImageRender:
-    """The frame at `t` exactly as the labelled video shows it (the engine's own blend), plus the
-    label's box and image so it can be dragged."""
-    from aigclabel_gui.engine.visible.video import plan_label, probe, render_card_frame
+    """The frame at `t` exactly as the labelled video shows it (the engine's own blend, from the
+    export's plan: pass VideoInfo.plan to skip probing again), plus the label's box and image so
+    it can be dragged."""
+    from aigclabel_gui.engine.visible.video import render_card_frame
 
-    frame = render_card_frame(path, settings, t, max_side)
-    out = ImageRender(pil_to_qimage(frame), caption=f"{t:.1f} s", baked=True)
-    if shows_label(settings):
-        pr = probe(path)
-        plan = plan_label(pr, settings.visible)
-        scale = frame.width / pr.display_size[0]
-        ov = plan.overlay
-        x0, y0, x1, y1 = ov.box
-        out.box = (round(x0 * scale), round(y0 * scale), round(x1 * scale), round(y1 * scale))
-        out.label = pil_to_qimage(ov.image)
+    if plan is None:
+        plan = _plan("video", path, settings)
+    frame = render_card_frame(path, settings, t, max_side, plan=plan)
+    out = ImageRender(pil_to_qimage(frame), caption=f"{t:.1f} s", baked=True, plan=plan)
+    if plan is not None:
+        out.box = tuple(plan.box.scaled(frame.width / plan.probe.display_size[0]))
+        out.label = pil_to_qimage(plan.label.overlay.image)
         out.position = plan.position
     return out
 
@@ -149,26 +174,28 @@ def render_audio(path: Path, settings: LabelSettings) -> AudioRender:
 
     from aigclabel_gui.engine.thumbnails import audio_thumbnail, media_duration
 
-    duration = media_duration(path) or 0.0
+    plan = None if settings.implicit_only else _plan("audio", path, settings)
+    duration = plan.probe.duration_s if plan is not None else (media_duration(path) or 0.0)
     wave = audio_thumbnail(path, WAVE_W, seconds=max(duration, 1.0) + 1.0)
     wave = wave.resize((WAVE_W, WAVE_H), Image.Resampling.BILINEAR)
     out = AudioRender(pil_to_qimage(wave), duration)
-    if settings.implicit_only or not settings.audio.enabled or not duration:
+    if plan is None:
         return out
-    from aigclabel_gui.engine.visible.audio_plan import inserts_for, output_segments
-    from aigclabel_gui.engine.visible.audio_prompt import load_prompt
-
-    rate = 48000
-    prompt = load_prompt(settings.audio, rate, 1)
-    out.prompt_s = prompt.shape[-1] / rate
-    mono = np.abs(prompt).max(axis=0) if prompt.ndim == 2 else np.abs(prompt)
+    out.plan = plan
+    out.prompt_s, out.gap_s, out.layout = plan.prompt_s, plan.gap_s, list(plan.layout)
+    mono = np.abs(plan.prompt).max(axis=0)
     cols = np.array_split(mono, 200) if mono.size >= 200 else [mono]
     peak = float(mono.max()) or 1.0
     out.prompt_peaks = [float(c.max()) / peak if c.size else 0.0 for c in cols]
-    out.gap_s = settings.audio.gap_ms / 1000
-    inserts = inserts_for(settings.audio.position, duration, rate)
-    out.layout = output_segments(inserts, duration, out.prompt_s, out.gap_s, rate)
     return out
+
+
+def text_info(path: Path, settings: LabelSettings) -> TextInfo:
+    """The prompt the export adds to this document, and where (GB 45438 §5.1)."""
+    plan = None if settings.implicit_only else _plan("text", path, settings)
+    if plan is None:
+        return TextInfo()
+    return TextInfo(plan.prompt, plan.places, plan.style, plan)
 
 
 def playback_settings(settings: LabelSettings) -> LabelSettings:

@@ -72,3 +72,25 @@ def test_preset_name_with_trailing_newline_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("AIGCLABEL_CONFIG", str(tmp_path))
     with pytest.raises(InvalidSettings):
         save_preset("studio\n", LabelSettings())
+
+
+def test_iso_bmff_video_or_audio_from_the_track_handlers(tmp_path):
+    """An `isom` file is video or audio by its tracks' handlers (read with the MP4 container's
+    own box parser); a file cut inside `mdat` after a leading `moov` is still told apart."""
+    import subprocess
+
+    def ffmpeg(*args: str) -> None:
+        subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True)
+
+    audio, video = tmp_path / "a.mp4", tmp_path / "v.mp4"
+    ffmpeg("-f", "lavfi", "-i", "sine=d=1", "-c:a", "aac", "-movflags", "+faststart", str(audio))
+    ffmpeg("-f", "lavfi", "-i", "testsrc=d=1:s=64x48", "-c:v", "libx264", "-movflags",
+           "+faststart", str(video))  # fmt: skip
+    assert sniff_format(audio) == "m4a" and sniff_format(video) == "mp4"
+    for src in (audio, video):
+        cut = tmp_path / f"cut-{src.name}"
+        cut.write_bytes(src.read_bytes()[: src.stat().st_size - 200])
+        assert sniff_format(cut) == sniff_format(src)
+    junk = tmp_path / "junk.mp4"  # ftyp, then a box claiming more bytes than the file has
+    junk.write_bytes(b"\x00\x00\x00\x14ftypisom\x00\x00\x02\x00isom" + b"\xff\xff\xff\xf0moov")
+    assert sniff_format(junk) == "mp4"  # no readable moov: decided by the brands, no error

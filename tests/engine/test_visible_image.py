@@ -14,15 +14,11 @@ import pytest
 from PIL import Image, ImageCms, ImageDraw, ImageOps
 
 from aigclabel_gui import cli
+from aigclabel_gui.engine.containers.png import chunk_bytes, read_chunks
 from aigclabel_gui.engine.errors import CorruptFile, InputTooLarge, UnsupportedFormat
 from aigclabel_gui.engine.pipeline import label_file
 from aigclabel_gui.engine.settings import ImplicitSettings, LabelSettings, VisibleSettings
-from aigclabel_gui.engine.visible.image import (
-    _png_chunk,
-    _png_chunks,
-    apply_explicit,
-    render_preview,
-)
+from aigclabel_gui.engine.visible.image import apply_explicit, render_preview
 from aigclabel_gui.engine.visible.placement import score_corners
 from tests.conftest import PRODUCER, exiftool_json
 
@@ -139,7 +135,7 @@ def test_png_outside_the_label_is_identical_and_chunks_are_kept(tmp_path):
         dpi=(300, 300),
     )
     # Add chunks Pillow itself would not write back: gAMA, a tEXt comment, an XMP iTXt.
-    chunks = _png_chunks(src.read_bytes(), "src")
+    chunks = [(c.ctype, c.data) for c in read_chunks(src, bodies=lambda t: True)]
     xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:format>image/png</dc:format></rdf:Description></rdf:RDF></x:xmpmeta>'
     extra = [
         (b"gAMA", (45455).to_bytes(4, "big")),
@@ -147,7 +143,7 @@ def test_png_outside_the_label_is_identical_and_chunks_are_kept(tmp_path):
         (b"iTXt", b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + xmp),
     ]
     rebuilt = [chunks[0], *extra, *chunks[1:]]
-    src.write_bytes(b"\x89PNG\r\n\x1a\n" + b"".join(_png_chunk(t, b) for t, b in rebuilt))
+    src.write_bytes(b"\x89PNG\r\n\x1a\n" + b"".join(chunk_bytes(t, b) for t, b in rebuilt))
     dst = tmp_path / "out.png"
     apply_explicit(src, dst, None, SETTINGS)
     a, b = Image.open(src).convert("RGB"), Image.open(dst).convert("RGB")
@@ -165,7 +161,7 @@ def test_png_outside_the_label_is_identical_and_chunks_are_kept(tmp_path):
     assert "ICC_Profile:ProfileDescription" in meta
     assert meta["PNG-pHYs:PixelsPerUnitX"] == 11811  # 300 dpi
     # PNG spec §11.3.3.3: at most one iCCP (Pillow writes one from info, the source's is kept).
-    out_types = [t for t, _ in _png_chunks(dst.read_bytes(), "out")]
+    out_types = [c.ctype for c in read_chunks(dst)]
     assert out_types.count(b"iCCP") == 1 and out_types.count(b"pHYs") == 1, out_types
 
 
@@ -213,7 +209,7 @@ def test_jpeg_psnr_outside_label_and_metadata_kept(tmp_path, quality, capsys):
     settings = LabelSettings(visible=VisibleSettings(jpeg_quality=quality))
     rep = apply_explicit(src, dst, None, settings)
     a, b = Image.open(src), Image.open(dst)
-    x0, y0, x1, y1 = map(int, rep.measurements["box"].split(","))
+    x0, y0, x1, y1 = rep.measurements["box"]
     # Mask the label box grown to whole 16 px MCUs: blocks it touches are re-encoded with it.
     mask = np.ones((900, 1200), bool)
     mask[y0 // 16 * 16 : -(-y1 // 16) * 16, x0 // 16 * 16 : -(-x1 // 16) * 16] = False
@@ -268,10 +264,34 @@ def test_animation_keeps_frames_durations_loop_and_labels_every_frame(tmp_path, 
         got.append(out.info["duration"])
         frame = out.convert("RGB")
         # Each frame carries the plate: the bottom-right label area is mostly near-black.
-        x0, y0, x1, y1 = map(int, rep.measurements["box"].split(","))
+        x0, y0, x1, y1 = rep.measurements["box"]
         region = np.asarray(frame.crop((x0 + 20, y0 + 3, x1 - 20, y1 - 3)).convert("L"))
         assert (region < 40).mean() > 0.5 and (region > 200).any()
     assert got == durations
+
+
+@pytest.mark.parametrize("lossless", [True, False])
+def test_animated_webp_keeps_lossless_or_lossy_frames(tmp_path, lossless):
+    """The frames' bitstreams (VP8L / VP8 inside ANMF) decide: a lossless animation stays
+    lossless, pixel for pixel outside the label (checked by decoding both)."""
+    from aigclabel_gui.engine.containers.webp import bitstream_kinds
+
+    frames = [photo(320, 240, seed=i) for i in range(3)]
+    src, dst = tmp_path / "src.webp", tmp_path / "out.webp"
+    frames[0].save(src, save_all=True, append_images=frames[1:], duration=100, lossless=lossless)
+    assert bitstream_kinds(src) == ({b"VP8L"} if lossless else {b"VP8 "})
+    rep = apply_explicit(src, dst, None, SETTINGS)
+    assert rep.measurements["webp"] == ("lossless" if lossless else "lossy q92")
+    assert bitstream_kinds(dst) == bitstream_kinds(src)
+    if lossless:
+        x0, y0, x1, y1 = rep.measurements["box"]
+        a, b = Image.open(src), Image.open(dst)
+        for i in range(3):
+            a.seek(i)
+            b.seek(i)
+            na, nb = np.asarray(a.convert("RGB")).copy(), np.asarray(b.convert("RGB")).copy()
+            na[y0:y1, x0:x1] = nb[y0:y1, x0:x1] = 0
+            assert (na == nb).all()
 
 
 @pytest.mark.parametrize("ext", ["tif", "bmp", "webp", "heic", "avif"])
@@ -290,7 +310,7 @@ def test_other_still_formats(tmp_path, ext):
     assert box is not None and box[2] > 350 and box[3] > 260
     if ext in ("tif", "bmp") or (ext == "webp"):  # lossless: nothing else moved
         a2, b2 = np.asarray(a.convert("RGB")).copy(), np.asarray(b.convert("RGB")).copy()
-        x0, y0, x1, y1 = map(int, rep.measurements["box"].split(","))
+        x0, y0, x1, y1 = rep.measurements["box"]
         a2[y0:y1, x0:x1] = 0
         b2[y0:y1, x0:x1] = 0
         assert (a2 == b2).all()
@@ -349,7 +369,7 @@ def test_preview_matches_the_written_label(tmp_path):
     assert pv.image.size == (533, 800)
     dst = tmp_path / "out.jpg"
     rep = apply_explicit(src, dst, None, SETTINGS)
-    full = tuple(map(int, rep.measurements["box"].split(",")))
+    full = rep.measurements["box"]
     scaled = tuple(round(v * pv.scale) for v in full)
     assert all(abs(p - q) <= 1 for p, q in zip(pv.overlay.box, scaled, strict=True))
     assert pv.composited().size == pv.image.size
@@ -371,7 +391,7 @@ def test_bad_inputs_raise_engine_errors_and_leave_no_output(tmp_path):
     # A PNG header claiming 100000 x 100000 pixels: refused before any decoding.
     bomb = tmp_path / "bomb.png"
     ihdr = (100000).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
-    bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IEND", b""))
+    bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk_bytes(b"IHDR", ihdr) + chunk_bytes(b"IEND", b""))
     with pytest.raises(InputTooLarge):
         apply_explicit(bomb, tmp_path / "b.png", None, SETTINGS)
     # Tiny images (thumbnails, icons): no legible label fits; refused with the reason.

@@ -1,6 +1,7 @@
 """The preview draws from the engine's own plan: where the audible prompt goes, how long inserted
-title cards last and when the video label shows, where the picture label sits. Each test exports
-the file and compares what was written with what the preview said."""
+title cards last and when the video label shows, where the picture label sits, which prompt a
+document gets. Each test exports the file and checks that the plan the export carried out
+(`ExplicitReport.plan`) equals the preview's, and that what was written matches it."""
 
 from __future__ import annotations
 
@@ -11,9 +12,18 @@ from aigclabel_gui.engine.settings import (
     AudioSettings,
     ImplicitSettings,
     LabelSettings,
+    TextSettings,
     VideoSettings,
+    VisibleSettings,
 )
-from aigclabel_gui.ui.preview_render import render_audio, render_image, video_info
+from aigclabel_gui.engine.visible.base import Box
+from aigclabel_gui.ui.preview_render import (
+    render_audio,
+    render_image,
+    render_video_frame,
+    text_info,
+    video_info,
+)
 from tests.conftest import PRODUCER, ffprobe_json
 from tests.ui.conftest import make_mp4, make_picture, make_wav
 
@@ -28,7 +38,9 @@ def test_audio_preview_layout_is_the_exported_layout(tmp_path, position):
     )
     preview = render_audio(src, settings)
     out = label_file(src, tmp_path / "out.wav", settings)
-    written = [float(t) for t in out.explicit.measurements["prompt_at_s"].split(",")]
+    assert preview.plan is not None and preview.plan == out.explicit.plan
+    assert preview.layout == list(out.explicit.plan.layout)
+    written = out.explicit.measurements["prompt_at_s"]
     assert preview.positions == pytest.approx(written, abs=0.011)  # a middle cut may move 10 ms
     duration = float(ffprobe_json(tmp_path / "out.wav")["format"]["duration"])
     assert preview.total == pytest.approx(duration, abs=0.02)
@@ -43,7 +55,8 @@ def test_video_preview_timeline_is_the_exported_timeline(tmp_path, cards):
         video=VideoSettings(cards=cards, card_seconds=2.03, insert_card=True),
     )
     info = video_info(src, settings)
-    label_file(src, tmp_path / "out.mp4", settings)
+    out = label_file(src, tmp_path / "out.mp4", settings)
+    assert info.plan is not None and info.plan == out.explicit.plan
     probe = ffprobe_json(tmp_path / "out.mp4")
     video = next(s for s in probe["streams"] if s["codec_type"] == "video")
     frames = int(video["nb_frames"])
@@ -55,12 +68,56 @@ def test_video_preview_timeline_is_the_exported_timeline(tmp_path, cards):
     assert info.label_shown(info.inserted[0] + 0.5) is False
 
 
-def test_picture_preview_box_is_the_exported_box(tmp_path):
+@pytest.mark.slow
+def test_video_preview_box_is_the_exported_box(tmp_path):
+    src = make_mp4(tmp_path / "in.mp4", seconds=1.0, size=(320, 180), fps=15)
+    settings = LabelSettings(
+        implicit=IMPLICIT,
+        visible=VisibleSettings(position="top-left"),
+        video=VideoSettings(cards="start", card_seconds=2.0),
+    )
+    info = video_info(src, settings)
+    frame = render_video_frame(src, settings, 0.5, max_side=160, plan=info.plan)
+    out = label_file(src, tmp_path / "out.mp4", settings)
+    assert frame.plan == info.plan == out.explicit.plan
+    written = out.explicit.measurements["box"]
+    assert isinstance(written, Box) and written == info.plan.box
+    assert frame.box == written.scaled(0.5)  # the 320 px frame drawn at 160 px
+    assert info.label_shown(0.5) and info.movable(0.5)
+
+
+@pytest.mark.parametrize("position", ["bottom-right", "auto"])
+def test_picture_preview_box_is_the_exported_box(tmp_path, position):
     src = make_picture(tmp_path / "in.png", size=(1000, 700))
-    settings = LabelSettings(implicit=IMPLICIT)
+    settings = LabelSettings(implicit=IMPLICIT, visible=VisibleSettings(position=position))
     preview = render_image(src, settings)
     out = label_file(src, tmp_path / "out.png", settings)
-    box = out.explicit.measurements["box"]
-    written = tuple(int(v) for v in box.split(",")) if isinstance(box, str) else tuple(box)
-    assert preview.box == written
-    assert preview.position == out.explicit.measurements.get("position", preview.position)
+    assert preview.plan is not None and preview.plan == out.explicit.plan
+    written = out.explicit.measurements["box"]
+    assert isinstance(written, Box)
+    assert preview.box == written  # at most 1200 px: the preview is the picture's own size
+    assert preview.position == out.explicit.measurements["position"] == preview.plan.position
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "position"),
+    [
+        ("doc.txt", "Hello.\nSecond line.\n", "start"),
+        ("doc.md", "---\ntitle: t\n---\n# Heading\n\nText.\n", "start+end"),
+    ],
+)
+def test_text_preview_prompt_is_the_exported_prompt(tmp_path, name, body, position):
+    src = tmp_path / name
+    src.write_text(body, encoding="utf-8")
+    settings = LabelSettings(implicit=IMPLICIT, text=TextSettings(position=position))
+    info = text_info(src, settings)
+    out = label_file(src, tmp_path / f"out-{name}", settings)
+    assert info.plan is not None and info.plan == out.explicit.plan
+    lines = [ln for ln in (tmp_path / f"out-{name}").read_text("utf-8").splitlines() if ln.strip()]
+    if lines[0] == "---":  # Markdown front matter stays first; the prompt follows it
+        lines = lines[lines.index("---", 1) + 1 :]
+    shown = {"line": info.prompt, "quote": f"> {info.prompt}"}[info.style]
+    # The prompt the preview names is the one written, at the places it names.
+    assert (lines[0] == shown) == ("start" in info.places)
+    assert (lines[-1] == shown) == ("end" in info.places)
+    assert "+".join(info.places) == out.explicit.measurements["position"] == position

@@ -57,7 +57,12 @@ class TopBox:
 
 def read_top_level(f: BinaryIO, file_size: int, name: str) -> list[TopBox]:
     """Every top-level box of the file; a box that runs past the end means a truncated file."""
-    boxes: list[TopBox] = []
+    return list(iter_top_level(f, file_size, name))
+
+
+def iter_top_level(f: BinaryIO, file_size: int, name: str) -> Iterator[TopBox]:
+    """The top-level boxes one by one: a caller looking for one box (sniff: `moov`) stops there,
+    and a damaged box further on is only reported when reached (CorruptFile)."""
     pos = 0
     while pos < file_size:
         f.seek(pos)
@@ -79,9 +84,8 @@ def read_top_level(f: BinaryIO, file_size: int, name: str) -> list[TopBox]:
             raise CorruptFile(
                 f"{name}: box {_show(typ)} at byte {pos} runs past the end of the file (truncated)"
             )
-        boxes.append(TopBox(typ, pos, size, header))
+        yield TopBox(typ, pos, size, header)
         pos += size
-    return boxes
 
 
 def _show(typ: bytes) -> str:
@@ -198,6 +202,17 @@ def read_moov(f: BinaryIO, top: TopBox, name: str) -> Box:
     if len(boxes) != 1 or boxes[0].type != b"moov":
         raise CorruptFile(f"{name}: the moov box is damaged")
     return boxes[0]
+
+
+def track_handlers(moov: Box) -> list[bytes]:
+    """The handler type of each track (`trak/mdia/hdlr`): b"vide", b"soun", b"text", …"""
+    types = []
+    for trak in moov.all(b"trak"):
+        mdia = trak.first(b"mdia")
+        hdlr = mdia.first(b"hdlr") if mdia is not None else None
+        if hdlr is not None and len(hdlr.payload) >= 12:
+            types.append(hdlr.payload[8:12])
+    return types
 
 
 # --- absolute offsets --------------------------------------------------------------------------

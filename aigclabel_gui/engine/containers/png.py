@@ -8,10 +8,14 @@ in its own wrapping style, so the file keeps exactly one record (GB 45438 §6.1 
 
 from __future__ import annotations
 
+import io
+import os
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from aigclabel_gui.engine.containers.base import Container, FoundRecord, MetadataScan
 from aigclabel_gui.engine.containers.id3 import looks_like_record
@@ -30,6 +34,7 @@ SIGNATURE = b"\x89PNG\r\n\x1a\n"
 XMP_KEYWORD = "XML:com.adobe.xmp"
 TEXT_TYPES = (b"tEXt", b"zTXt", b"iTXt")
 _READ_TYPES = {*TEXT_TYPES, b"eXIf"}
+_IMAGE_DATA = {b"IDAT", b"fdAT"}  # pixels: only read when asked (the label writer's own output)
 MAX_META_CHUNK = 64 * 1024 * 1024  # metadata chunks are read into memory; IDAT never is
 MAX_INFLATE = 64 * 1024 * 1024  # a compressed text chunk may not inflate beyond this (zip bomb)
 
@@ -109,38 +114,47 @@ def decode_text_chunk(chunk: Chunk, name: str) -> TextChunk:
     return TextChunk(b"iTXt", kw, body.decode("utf-8", "replace"), compressed, lang, translated)
 
 
-def read_chunks(path: Path) -> list[Chunk]:
-    """Walk the chunks. Raises CorruptFile when one runs past the end or IEND is missing."""
-    name = path.name
+def read_chunks(
+    source: Path | bytes, name: str = "", *, bodies: Callable[[bytes], bool] | None = None
+) -> list[Chunk]:
+    """Walk the chunks of a file or of PNG bytes in memory. Raises CorruptFile when one runs past
+    the end, IHDR is not first, IEND is missing or there is no IDAT.
+
+    `bodies(ctype)` says which chunks' data to read (default: text and eXIf, at most
+    MAX_META_CHUNK each); the visible label's writer reads every ancillary chunk to copy it."""
+    if isinstance(source, bytes):
+        f: BinaryIO = io.BytesIO(source)
+        return _walk(f, len(source), name or "PNG data", bodies)
+    with open(source, "rb") as f:
+        return _walk(f, os.fstat(f.fileno()).st_size, name or source.name, bodies)
+
+
+def _walk(f: BinaryIO, size: int, name: str, bodies: Callable[[bytes], bool] | None) -> list[Chunk]:
     chunks: list[Chunk] = []
-    with open(path, "rb") as f:
-        f.seek(0, 2)
-        size = f.tell()
-        f.seek(0)
-        if size == 0:
-            raise UnsupportedFormat(f"{name} is empty")
-        if f.read(8) != SIGNATURE:
-            raise CorruptFile(f"{name}: not a PNG (bad signature)")
-        pos = 8
-        while pos < size:
-            f.seek(pos)
-            head = f.read(8)
-            if len(head) < 8:
-                raise CorruptFile(f"{name}: truncated chunk header at byte {pos}")
-            length, ctype = struct.unpack(">I4s", head)
-            if pos + 12 + length > size:
-                raise CorruptFile(
-                    f"{name}: chunk {ctype.decode('latin-1')!r} runs past the end of the file (truncated)"
-                )
-            data = None
-            if ctype in _READ_TYPES:
-                if length > MAX_META_CHUNK:
-                    raise InputTooLarge(f"{name}: a {ctype.decode()} chunk is {length >> 20} MiB")
-                data = f.read(length)
-            chunks.append(Chunk(ctype, pos, length, data))
-            pos += 12 + length
-            if ctype == b"IEND":
-                break
+    if size == 0:
+        raise UnsupportedFormat(f"{name} is empty")
+    if f.read(8) != SIGNATURE:
+        raise CorruptFile(f"{name}: not a PNG (bad signature)")
+    pos = 8
+    while pos < size:
+        f.seek(pos)
+        head = f.read(8)
+        if len(head) < 8:
+            raise CorruptFile(f"{name}: truncated chunk header at byte {pos}")
+        length, ctype = struct.unpack(">I4s", head)
+        if pos + 12 + length > size:
+            raise CorruptFile(
+                f"{name}: chunk {ctype.decode('latin-1')!r} runs past the end of the file (truncated)"
+            )
+        data = None
+        if ctype in _READ_TYPES if bodies is None else bodies(ctype):
+            if length > MAX_META_CHUNK and ctype not in _IMAGE_DATA:
+                raise InputTooLarge(f"{name}: a {ctype.decode()} chunk is {length >> 20} MiB")
+            data = f.read(length)
+        chunks.append(Chunk(ctype, pos, length, data))
+        pos += 12 + length
+        if ctype == b"IEND":
+            break
     if not chunks or chunks[0].ctype != b"IHDR":
         raise CorruptFile(f"{name}: the first chunk is not IHDR")
     if chunks[-1].ctype != b"IEND":

@@ -79,31 +79,49 @@ def read_layout(path: Path) -> WebpLayout:
                 raise CorruptFile(
                     f"{name}: the RIFF header declares {riff_end} bytes but the file has {size} (truncated)"
                 )
-            chunks: list[Chunk] = []
-            pos = 12
-            while pos + 8 <= riff_end:
-                fourcc, csize = struct.unpack_from("<4sI", mm, pos)
-                data_end = pos + 8 + csize
-                if data_end > riff_end:
-                    raise CorruptFile(
-                        f"{name}: chunk {fourcc.decode('latin-1')!r} runs past the end of the file (truncated)"
-                    )
-                data = None
-                if fourcc in _READ:
-                    if csize > MAX_META_CHUNK:
-                        raise InputTooLarge(f"{name}: a {fourcc!r} chunk is {csize >> 20} MiB")
-                    data = bytes(mm[pos + 8 : data_end])
-                pad_missing = bool(csize & 1) and data_end == riff_end
-                chunk = Chunk(
-                    fourcc, pos, csize, bytes(mm[pos + 8 : pos + 8 + 16]), data, pad_missing
-                )
-                chunks.append(chunk)
-                pos = chunk.end
+            chunks, pos = _walk(mm, 12, riff_end, name)
     if not chunks or chunks[0].fourcc not in (VP8X_ID, b"VP8 ", b"VP8L"):
         raise CorruptFile(f"{name}: the first WebP chunk is not VP8X, VP8 or VP8L")
     if chunks[0].fourcc == VP8X_ID and chunks[0].size < 10:
         raise CorruptFile(f"{name}: the VP8X chunk is too short")
     return WebpLayout(chunks, min(pos, riff_end), size)
+
+
+def _walk(mm, pos: int, end: int, name: str) -> tuple[list[Chunk], int]:
+    """The chunks in mm[pos:end] (the RIFF body, or the frame data of an ANMF chunk), and where
+    the walk stopped. A chunk running past `end` means a truncated file."""
+    chunks: list[Chunk] = []
+    while pos + 8 <= end:
+        fourcc, csize = struct.unpack_from("<4sI", mm, pos)
+        data_end = pos + 8 + csize
+        if data_end > end:
+            raise CorruptFile(
+                f"{name}: chunk {fourcc.decode('latin-1')!r} runs past the end of the file (truncated)"
+            )
+        data = None
+        if fourcc in _READ:
+            if csize > MAX_META_CHUNK:
+                raise InputTooLarge(f"{name}: a {fourcc!r} chunk is {csize >> 20} MiB")
+            data = bytes(mm[pos + 8 : data_end])
+        pad_missing = bool(csize & 1) and data_end == end
+        chunk = Chunk(fourcc, pos, csize, bytes(mm[pos + 8 : pos + 8 + 16]), data, pad_missing)
+        chunks.append(chunk)
+        pos = chunk.end
+    return chunks, pos
+
+
+def bitstream_kinds(path: Path) -> set[bytes]:
+    """The image bitstreams of the file, b"VP8 " (lossy) and/or b"VP8L" (lossless), of the still
+    image or of every animation frame (ANMF: a 16-byte frame header, then its own chunks)."""
+    layout = read_layout(path)
+    kinds = {c.fourcc for c in layout.chunks if c.fourcc in (b"VP8 ", b"VP8L")}
+    frames = [c for c in layout.chunks if c.fourcc == b"ANMF"]
+    if frames:
+        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            for c in frames:
+                inner, _ = _walk(mm, c.offset + 8 + 16, c.offset + 8 + c.size, path.name)
+                kinds |= {i.fourcc for i in inner if i.fourcc in (b"VP8 ", b"VP8L")}
+    return kinds
 
 
 def vp8x_for_simple(chunk: Chunk, name: str) -> bytes:

@@ -11,53 +11,80 @@ import contextlib
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from mutagen import MutagenError
 from mutagen.flac import FLAC
 from mutagen.mp4 import MP4
 
-from aigclabel_gui.engine.errors import UnsupportedFormat
-from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback
-from aigclabel_gui.engine.pipeline import ExplicitReport
+from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback, no_progress
 from aigclabel_gui.engine.registry import FormatInfo
-from aigclabel_gui.engine.settings import DEFAULT_LONG_TEXT, AudioSettings, LabelSettings
+from aigclabel_gui.engine.settings import DEFAULT_LONG_TEXT, LabelSettings
 from aigclabel_gui.engine.visible.audio_detect import prompts_already_there
 from aigclabel_gui.engine.visible.audio_mp3 import DECODER_DELAY, ENCODER_DELAY, join_mp3
 from aigclabel_gui.engine.visible.audio_pcm import reencode, splice_wav
 from aigclabel_gui.engine.visible.audio_plan import (
+    AudioPlan,
     AudioProbe,
     Insert,
     measure_programme,
     output_segments,
-    plan_inserts,
-    probe_audio,
+    plan_audio,
     prompt_positions,
 )
-from aigclabel_gui.engine.visible.audio_prompt import level_prompt, load_prompt, prompt_samples
+from aigclabel_gui.engine.visible.audio_prompt import level_prompt, load_prompt
 from aigclabel_gui.engine.visible.audio_tags import copy_tags
+from aigclabel_gui.engine.visible.base import ExplicitReport, Labeler, format_name
 
-__all__ = ["apply_explicit", "load_prompt", "prompt_positions"]
+__all__ = ["AudioLabeler", "apply_explicit", "load_prompt", "prompt_positions"]
+
+
+class AudioLabeler(Labeler):
+    """GB 45438 §5.3: a voice or rhythm prompt at the start, the end, both, or a given time."""
+
+    kind: ClassVar[str] = "audio"
+    formats: ClassVar[tuple[str, ...]] = ("mp3", "wav", "flac", "ogg", "opus", "oggflac", "m4a")
+
+    def plan(self, path: Path, settings: LabelSettings, fmt: str | None = None) -> AudioPlan | None:
+        if not settings.audio.enabled:
+            return None
+        path = Path(path)
+        return plan_audio(path, format_name(path, fmt), settings.audio)
+
+    def apply(
+        self,
+        plan: AudioPlan,
+        src: Path,
+        dst: Path,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> ExplicitReport:
+        """Write `src` with the audible prompt to `dst`. On any failure `dst` is removed."""
+        try:
+            report = _apply(plan, Path(src), Path(dst), progress or no_progress,
+                            cancel or CancelToken())  # fmt: skip
+        except BaseException:
+            with contextlib.suppress(OSError):
+                Path(dst).unlink()
+            raise
+        report.plan = plan
+        return report
 
 
 def apply_explicit(
     src: Path,
     dst: Path,
-    info: FormatInfo,
+    info: FormatInfo | None,
     settings: LabelSettings,
-    progress: ProgressCallback,
-    cancel: CancelToken,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
 ) -> ExplicitReport | None:
-    """Write `src` with the audible prompt to `dst`. On any failure `dst` is removed."""
-    a = settings.audio
-    if not a.enabled:
-        return None
-    try:
-        return _apply(Path(src), Path(dst), info, a, progress, cancel)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(dst).unlink()
-        raise
+    """plan() then apply(). None when the audible prompt is off."""
+    labeler = AudioLabeler()
+    return labeler.label(
+        src, dst, settings, info.name if info is not None else None, progress, cancel
+    )
 
 
 def _source_bits(src: Path, fmt_name: str) -> int:
@@ -73,18 +100,15 @@ def _source_bits(src: Path, fmt_name: str) -> int:
 
 
 def _apply(
+    plan: AudioPlan,
     src: Path,
     dst: Path,
-    info: FormatInfo,
-    a: AudioSettings,
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> ExplicitReport:
-    probe = probe_audio(src)
-    if info.name == "mp3" and not probe.codec.startswith("mp3"):
-        raise UnsupportedFormat(f"{src.name}: {probe.codec} audio, not MP3")
+    a, probe, fmt = plan.audio, plan.probe, plan.fmt
     rate, nch = probe.sample_rate, probe.channels
-    inserts = plan_inserts(a.position, probe)
+    inserts = list(plan.inserts)
     # Re-labelling: a prompt already at the start/end (an earlier label) is not added again.
     there = prompts_already_there(src, probe, a, inserts)
     kept_notes = [
@@ -103,7 +127,7 @@ def _apply(
         )
     measured = measure_programme(src, probe, inserts)
     progress(FileProgress(str(src), 0.05, "prompt"))
-    lev = level_prompt(prompt_samples(a, rate, probe.layout), rate, measured.level_db)
+    lev = level_prompt(plan.prompt, rate, measured.level_db)
     gap = np.zeros((nch, round(a.gap_ms * rate / 1000)), np.float32)
 
     def segment(ins: Insert) -> np.ndarray:
@@ -115,7 +139,7 @@ def _apply(
 
     notes: list[str] = kept_notes + ([lev.note] if lev.note else [])
     cancel.raise_if_cancelled()
-    if info.name == "mp3":
+    if fmt == "mp3":
         res = join_mp3(src, dst, probe, inserts, segment, progress, cancel)
         how, notes = res.how, notes + res.notes
         at = [
@@ -127,13 +151,13 @@ def _apply(
     else:
         # A middle cut moves to the quietest sample nearby: no click, samples untouched.
         inserts = [replace(i, at=measured.cuts.get(i.at, i.at)) for i in inserts]
-        if info.name == "wav":
+        if fmt == "wav":
             splice_wav(src, dst, inserts, segment, progress, cancel)
             how = "PCM spliced, programme bytes unchanged"
         else:
-            bits = _source_bits(src, info.name)
-            how = reencode(src, dst, info.name, probe, bits, inserts, segment, progress, cancel)
-            notes += copy_tags(src, dst, info.name)
+            bits = _source_bits(src, fmt)
+            how = reencode(src, dst, fmt, probe, bits, inserts, segment, progress, cancel)
+            notes += copy_tags(src, dst, fmt)
         at = _pcm_positions(inserts, probe, gap.shape[1], lev.samples.shape[1])
         added = sum(segment(i).shape[1] for i in inserts) / rate
     progress(FileProgress(str(src), 0.95, "audio written"))
@@ -169,7 +193,7 @@ def _report(a, probe, lev, programme_db, at, added, how, notes) -> ExplicitRepor
         measurements={
             "prompt": a.prompt if a.prompt in ("voice", "rhythm") else "file",
             "prompt_s": round(prompt_s, 4),
-            "prompt_at_s": ",".join(f"{t:.4f}" for t in at),
+            "prompt_at_s": tuple(round(t, 4) for t in at),
             "added_s": round(added, 4),
             "gap_ms": float(a.gap_ms),
             "programme_level_dbfs": "silent" if programme_db is None else round(programme_db, 2),

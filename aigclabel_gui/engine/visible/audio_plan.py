@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import ClassVar
 
 import av
 import numpy as np
@@ -172,6 +173,63 @@ def prompt_positions(
     inserts = inserts_for(settings.position, duration_s, rate)
     segs = output_segments(inserts, duration_s, prompt_s, settings.gap_ms / 1000.0, rate)
     return [s.start for s in segs if s.kind == "prompt"]
+
+
+@dataclass
+class AudioPlan:
+    """Where the audible prompt goes (GB 45438 §5.3), in the programme's samples and seconds, and
+    the labelled output's layout: what the writer splices and what the GUI's timeline draws."""
+
+    kind: ClassVar[str] = "audio"
+    fmt: str
+    audio: AudioSettings
+    probe: AudioProbe
+    inserts: tuple[Insert, ...]  # programme order; `at` in samples at probe.sample_rate
+    prompt_s: float  # the unlevelled prompt's length at the programme's rate
+    gap_s: float
+    layout: tuple[Segment, ...]  # the output timeline, seconds
+    prompt: np.ndarray = field(compare=False, repr=False)  # (channels, n) float32, unlevelled
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def inserts_s(self) -> tuple[float, ...]:
+        """Programme seconds before which each prompt goes (the end: the duration)."""
+        rate = self.probe.sample_rate
+        return tuple(self.probe.duration_s if i.at is None else i.at / rate for i in self.inserts)
+
+    @property
+    def prompt_at_s(self) -> tuple[float, ...]:
+        """Prompt starts on the output timeline, seconds."""
+        return tuple(s.start for s in self.layout if s.kind == "prompt")
+
+    @property
+    def total_s(self) -> float:
+        return self.layout[-1].end if self.layout else self.probe.duration_s
+
+
+def plan_audio(path: Path, fmt: str, settings: AudioSettings) -> AudioPlan:
+    """Probe the programme and place the prompt; nothing is decoded beyond the probe."""
+    from aigclabel_gui.engine.visible.audio_prompt import prompt_samples
+
+    probe = probe_audio(path)
+    if fmt == "mp3" and not probe.codec.startswith("mp3"):
+        raise UnsupportedFormat(f"{path.name}: {probe.codec} audio, not MP3")
+    rate = probe.sample_rate
+    inserts = plan_inserts(settings.position, probe)
+    prompt = prompt_samples(settings, rate, probe.layout)
+    gap_n = round(settings.gap_ms * rate / 1000)
+    total = round(probe.duration_s * rate) / rate
+    layout = output_segments(inserts, total, prompt.shape[1] / rate, gap_n / rate, rate)
+    return AudioPlan(
+        fmt=fmt,
+        audio=settings,
+        probe=probe,
+        inserts=tuple(inserts),
+        prompt_s=prompt.shape[1] / rate,
+        gap_s=gap_n / rate,
+        layout=tuple(layout),
+        prompt=prompt,
+    )
 
 
 @dataclass

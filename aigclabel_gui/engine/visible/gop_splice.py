@@ -20,14 +20,12 @@ from pathlib import Path
 
 import av
 
-from aigclabel_gui.engine.events import CancelToken, ProgressCallback
-from aigclabel_gui.engine.visible.video import (
+from aigclabel_gui.engine.events import CancelToken
+from aigclabel_gui.engine.visible.video_blend import blend_into
+from aigclabel_gui.engine.visible.video_cards import CardSchedule
+from aigclabel_gui.engine.visible.video_encode import (
+    PROFILES,
     EncoderChoice,
-    LabelPlan,
-    Probe,
-    RunStats,
-    Throttle,
-    _open_input,
     add_copied_streams,
     close_quietly,
     copy_container_metadata,
@@ -35,8 +33,8 @@ from aigclabel_gui.engine.visible.video import (
     open_output,
     prepare_frame,
 )
-from aigclabel_gui.engine.visible.video_blend import blend_into
-from aigclabel_gui.engine.visible.video_cards import CardSchedule
+from aigclabel_gui.engine.visible.video_job import RunStats, VideoJob
+from aigclabel_gui.engine.visible.video_probe import Probe, open_input
 
 NAL_IDR, NAL_SEI, NAL_SPS, NAL_PPS, NAL_AUD = 5, 6, 7, 8, 9
 # Not worth it when most of the stream would be re-encoded anyway.
@@ -152,7 +150,7 @@ class Key:
 def _index_keyframes(src: Path, pr: Probe, length_size: int, cancel: CancelToken) -> list[Key]:
     """IDR packets of the video stream (a demux pass: no decoding)."""
     keys: list[Key] = []
-    with _open_input(src) as inp:
+    with open_input(src) as inp:
         vin = inp.streams[pr.stream_index]
         i = 0
         for packet in inp.demux(vin):
@@ -180,8 +178,6 @@ def _make_encoder(
     ctx.colorspace = pr.colorspace
     ctx.color_primaries = pr.color_primaries
     ctx.color_trc = pr.color_trc
-    from aigclabel_gui.engine.visible.video import PROFILES
-
     opts = dict(enc.options)
     profile = PROFILES["libx264"].get(pr.profile or "")
     if profile:
@@ -210,17 +206,32 @@ def _parameter_sets(pr: Probe, enc: EncoderChoice, sps_id: int) -> tuple[bytes, 
     return sps[0], pps[0]
 
 
+@dataclass(frozen=True)
+class _Splice:
+    """What every re-encoded segment shares: the source stream, our parameter sets and their
+    IDs, the NAL length size of the avcC, and the output stream."""
+
+    job: VideoJob
+    vin: av.video.stream.VideoStream
+    sps_id: int
+    ours: tuple[bytes, bytes]  # our SPS and PPS
+    length_size: int
+    out: av.container.OutputContainer
+    vout: av.video.stream.VideoStream
+
+
 class _Segment:
     """Decode a run of source packets from an IDR, label, encode, mux as length-prefixed NALs."""
 
-    def __init__(self, vin, pr, enc, sps_id, delay, length_size, ours, out, vout):
-        self.dec = av.CodecContext.create(vin.codec_context.name, "r")
-        self.dec.extradata = vin.codec_context.extradata
+    def __init__(self, sp: _Splice, delay: int):
+        codec = sp.vin.codec_context
+        self.dec = av.CodecContext.create(codec.name, "r")
+        self.dec.extradata = codec.extradata
         self.dec.thread_type = "AUTO"
-        self.enc = _make_encoder(pr, enc, sps_id)
-        self.pix_fmt = enc.pix_fmt
-        self.delay, self.length_size, self.ours = delay, length_size, ours
-        self.out, self.vout = out, vout
+        self.enc = _make_encoder(sp.job.probe, sp.job.encoder, sp.sps_id)
+        self.pix_fmt = sp.job.encoder.pix_fmt
+        self.delay, self.length_size, self.ours = delay, sp.length_size, sp.ours
+        self.out, self.vout = sp.out, sp.vout
 
     def feed(self, packet, on_frame) -> None:
         for frame in self.dec.decode(packet):
@@ -253,19 +264,9 @@ class _Segment:
             self.out.mux(q)
 
 
-def splice_run(
-    src: Path,
-    dst: Path,
-    pr: Probe,
-    plan: LabelPlan,
-    schedule: CardSchedule,
-    enc: EncoderChoice,
-    out_format: str,
-    progress: ProgressCallback,
-    cancel: CancelToken,
-    warnings: list[str],
-) -> RunStats | None:
-    if (
+def qualifies(pr: Probe, enc: EncoderChoice, out_format: str, schedule: CardSchedule) -> bool:
+    """Whether the stream and the cards allow a smart render (the IDRs decide later)."""
+    return not (
         pr.codec != "h264"
         or enc.name != "libx264"
         or enc.pix_fmt != pr.pix_fmt
@@ -273,23 +274,39 @@ def splice_run(
         or schedule.persistent
         or not (schedule.start or schedule.end)
         or not pr.duration_known
-    ):
+    )
+
+
+def reencoded_seconds(duration: float, schedule: CardSchedule, gop_s: float) -> float:
+    """Seconds a smart render re-encodes with GOPs of `gop_s`; the whole duration when that is
+    more than MAX_REENCODED_SHARE (then the full re-encode is used)."""
+    start = min(duration, schedule.last_labelled_time() + gop_s) if schedule.start else 0.0
+    end = min(duration, duration - schedule.first_end_time() + gop_s) if schedule.end else 0.0
+    redone = min(duration, start + end)
+    return duration if redone > MAX_REENCODED_SHARE * duration else redone
+
+
+def splice_run(job: VideoJob) -> RunStats | None:
+    """Label the cards re-encoding only the GOPs they touch; None (nothing written) when the
+    source does not qualify."""
+    if not qualifies(job.probe, job.encoder, job.out_format, job.schedule):
         return None
     try:
-        return _splice(src, dst, pr, plan, schedule, enc, out_format, progress, cancel, warnings)
+        return _splice(job)
     except SpliceAbort:
         with contextlib.suppress(OSError):
-            dst.unlink()
+            job.dst.unlink()
         return None
 
 
-def _splice(src, dst, pr, plan, schedule, enc, out_format, progress, cancel, warnings):
-    with _open_input(src) as inp:
+def _splice(job: VideoJob) -> RunStats:
+    pr, enc, schedule, cancel = job.probe, job.encoder, job.schedule, job.cancel
+    with job.open_input() as inp:
         extradata = inp.streams[pr.stream_index].codec_context.extradata or b""
     avcc = AvcC.parse(extradata)
     sps_ids, pps_ids = avcc.ids()
     sps_id = next(i for i in range(1, 32) if i not in sps_ids and i not in pps_ids)
-    keys = _index_keyframes(src, pr, avcc.length_size, cancel)
+    keys = _index_keyframes(job.src, pr, avcc.length_size, cancel)
     tb = pr.time_base
     start_ticks = round(pr.start / tb)
 
@@ -321,11 +338,11 @@ def _splice(src, dst, pr, plan, schedule, enc, out_format, progress, cancel, war
         [*avcc.pps, ours[1]],
         avcc.tail,
     )
-    stats = RunStats()
-    tick = Throttle(src, progress, pr.duration)
-    with _open_input(src) as inp:
+    tick = job.start(pr.duration)
+    stats = job.stats
+    with job.open_input() as inp:
         vin = inp.streams[pr.stream_index]
-        out = open_output(dst, out_format)
+        out = open_output(job.dst, job.out_format)
         try:
             copy_container_metadata(inp, out)
             vout = out.add_stream_from_template(vin)
@@ -333,7 +350,7 @@ def _splice(src, dst, pr, plan, schedule, enc, out_format, progress, cancel, war
             for k, v in vin.metadata.items():
                 if k.lower() != "encoder":
                     vout.metadata[k] = v
-            copies = add_copied_streams(inp, out, vin, warnings)
+            copies = add_copied_streams(inp, out, vin, job.warnings)
             streams = [vin, *(inp.streams[i] for i in copies)]
 
             def label(frame: av.VideoFrame) -> av.VideoFrame:
@@ -342,13 +359,14 @@ def _splice(src, dst, pr, plan, schedule, enc, out_format, progress, cancel, war
                 opacity = schedule.opacity(t)
                 if opacity > 0:
                     frame.make_writable()
-                    blend_into(frame, plan.yuv(frame), opacity)
+                    blend_into(frame, job.label.yuv(frame), opacity)
                     stats.labelled += 1
                 return frame
 
+            sp = _Splice(job, vin, sps_id, ours, avcc.length_size, out, vout)
+
             def segment(key: Key) -> _Segment:
-                return _Segment(vin, pr, enc, sps_id, delay_of(key.pts, key.dts), avcc.length_size,
-                                ours, out, vout)  # fmt: skip
+                return _Segment(sp, delay_of(key.pts, key.dts))
 
             first = keys[0] if keys else None
             seg = segment(first) if k_start and first else None

@@ -12,13 +12,15 @@ from __future__ import annotations
 import contextlib
 import io
 import struct
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from PIL import Image, ImageSequence
 
+from aigclabel_gui.engine.containers.imgmeta import read_ifd, tiff_endian
+from aigclabel_gui.engine.containers.png import SIGNATURE, chunk_bytes, read_chunks
 from aigclabel_gui.engine.errors import (
     AigcError,
     CorruptFile,
@@ -30,6 +32,7 @@ from aigclabel_gui.engine.errors import (
 from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback, no_progress
 from aigclabel_gui.engine.registry import FormatInfo
 from aigclabel_gui.engine.settings import LabelSettings, VisibleSettings
+from aigclabel_gui.engine.visible.base import Box, ExplicitReport, Labeler, format_name
 from aigclabel_gui.engine.visible.placement import AutoPlacement, score_corners
 from aigclabel_gui.engine.visible.render import (
     LabelOverlay,
@@ -65,21 +68,35 @@ class ImagePreview:
     """What the GUI shows: the upright source scaled to fit, and the label in the same coordinates."""
 
     image: Image.Image  # RGB/RGBA, upright as viewed, scaled by `scale`
-    overlay: LabelOverlay  # in preview coordinates
+    overlay: LabelOverlay | None  # in preview coordinates; None: no visible label planned
     scale: float
     source_size: tuple[int, int]  # (w, h) as viewed
     position: str = ""  # the anchor used ("auto" resolved)
     auto: AutoPlacement | None = None
+    plan: ImagePlan | None = None  # the export's plan this preview draws
 
     def composited(self) -> Image.Image:
+        if self.overlay is None:
+            return self.image.copy()
         return composite(self.image.copy(), self.overlay)
 
 
 @dataclass
-class _Plan:
-    position: str
-    overlay: LabelOverlay  # upright coordinates, full size
-    auto: AutoPlacement | None
+class ImagePlan:
+    """Where the label goes on this picture, in its pixels as viewed (EXIF orientation applied)."""
+
+    kind: ClassVar[str] = "image"
+    fmt: str
+    visible: VisibleSettings
+    stored_size: tuple[int, int]  # (w, h) of the pixels as stored
+    orientation: int  # EXIF orientation 1..8 (1: upright)
+    upright_size: tuple[int, int]  # (w, h) as viewed
+    position: str  # the anchor used ("auto" resolved)
+    box: Box  # the label's box, upright, full size
+    ink_height: int  # measured glyph ink, px (GB 45438 §5.2)
+    ink_pct: float  # ... as % of the shorter side
+    overlay: LabelOverlay = field(compare=False, repr=False)  # upright, full size
+    auto: AutoPlacement | None = field(default=None, compare=False)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -181,29 +198,47 @@ def _to_stored(ov: LabelOverlay, orientation: int) -> LabelOverlay:
 # --- planning (shared by the file path and the preview) ---------------------------------------
 
 
-def _plan(upright_size: tuple[int, int], upright_frame, visible: VisibleSettings) -> _Plan:
-    """Resolve the position and render the overlay. `upright_frame` is a callable returning the
-    upright first frame (any size), only called for "auto"."""
-    w, h = upright_size
+def _plan_opened(im: Image.Image, src: Path, fmt: str, visible: VisibleSettings) -> ImagePlan:
+    """Resolve the position ("auto" scores the upright first frame) and render the overlay."""
+    _refuse_tiny(im.size, src)
+    depth = _depth_note(im, src)
+    orientation = _orientation(im)
+    upright = _upright_size(im.size, orientation)
+    w, h = upright
     auto = None
     position = visible.position
     if position == "auto":
-        frame = upright_frame()
         # The label is proportional to the frame, so a small copy scores the same corners.
-        auto = score_corners(frame, visible)
+        auto = score_corners(_analysis_frame(im, orientation), visible)
         position = auto.position
     overlay = render_label_overlay(w, h, visible, position=position)
     warnings = []
     if auto is not None and not auto.faces_checked:
         warnings.append("auto placement used edge density only: no face detector is available")
-    return _Plan(position, overlay, auto, warnings)
+    if depth:
+        warnings.append(depth)
+    return ImagePlan(
+        fmt=fmt,
+        visible=visible,
+        stored_size=im.size,
+        orientation=orientation,
+        upright_size=upright,
+        position=position,
+        box=overlay.box,
+        ink_height=overlay.ink_height,
+        ink_pct=overlay.ink_pct,
+        overlay=overlay,
+        auto=auto,
+        warnings=warnings,
+    )
 
 
 def _analysis_frame(
     im: Image.Image, orientation: int, side: int = 1024, src: Path | None = None
 ) -> Image.Image:
-    """A small upright copy of the first frame, for auto placement and the preview. The opened
-    image is never altered (a JPEG must stay as opened for quality="keep")."""
+    """A small upright copy of the first frame, for auto placement (decoded pixels, box
+    averaged) and the preview's picture (`src`: JPEG DCT scaling). The opened image is never
+    altered (a JPEG must stay as opened for quality="keep")."""
     if src is not None and im.format in ("JPEG", "MPO"):
         # Preview: a second decoder with DCT scaling (1/2..1/8 size from the coefficients).
         small = Image.open(src)
@@ -291,35 +326,28 @@ def _exif_without_thumbnail(raw: bytes, warnings: list[str]) -> bytes:
 
 def _unlink_ifd1(raw: bytes) -> bytes | None:
     """`raw` (an APP1 body, "Exif\\0\\0" + TIFF) with IFD1 unlinked and its table, values and
-    thumbnail zeroed; None when there is no IFD1."""
+    thumbnail zeroed; None when there is no IFD1. The IFDs are read with the containers' own
+    reader (imgmeta.read_ifd), which raises ValueError on a table outside the block."""
     head = 6 if raw.startswith(b"Exif\x00\x00") else 0
     tiff = bytearray(raw[head:])
-    order = {b"II": "<", b"MM": ">"}.get(bytes(tiff[:2]))
-    if order is None:
-        raise ValueError("not a TIFF header")
+    order = tiff_endian(tiff)
     (ifd0,) = struct.unpack_from(order + "I", tiff, 4)
-    (count,) = struct.unpack_from(order + "H", tiff, ifd0)
-    link = ifd0 + 2 + 12 * count
-    (ifd1,) = struct.unpack_from(order + "I", tiff, link)
+    entries0, ifd1 = read_ifd(tiff, ifd0, order)
     if ifd1 == 0:
         return None
-    if ifd1 + 2 > len(tiff):
-        raise ValueError("IFD1 lies outside the block")
-    (n1,) = struct.unpack_from(order + "H", tiff, ifd1)
-    sizes = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8}
-    spans = [(ifd1, ifd1 + 2 + 12 * n1 + 4)]
+    link = ifd0 + 2 + 12 * len(entries0)
+    entries1, _ = read_ifd(tiff, ifd1, order)
+    spans = [(ifd1, ifd1 + 2 + 12 * len(entries1) + 4)]
     thumb_at = thumb_len = 0
-    for i in range(n1):
-        e = ifd1 + 2 + 12 * i
-        tag, typ, cnt = struct.unpack_from(order + "HHI", tiff, e)
-        (value,) = struct.unpack_from(order + "I", tiff, e + 8)
-        size = sizes.get(typ, 1) * cnt
-        if size > 4:
-            spans.append((value, value + size))
-        if tag == 0x0201:
-            thumb_at = value
-        elif tag == 0x0202:
-            thumb_len = value
+    for e in entries1:
+        if e.size > 4:
+            spans.append((e.value_offset, e.value_offset + e.size))
+        elif e.tag in (0x0201, 0x0202):  # JPEGInterchangeFormat / …Length: one LONG each
+            (value,) = struct.unpack_from(order + "I", tiff, e.value_offset)
+            if e.tag == 0x0201:
+                thumb_at = value
+            else:
+                thumb_len = value
     if thumb_at and thumb_len:
         spans.append((thumb_at, thumb_at + thumb_len))
     struct.pack_into(order + "I", tiff, link, 0)
@@ -392,26 +420,6 @@ _PNG_KEEP = {
 _PNG_FROM_PILLOW = {b"IHDR", b"PLTE", b"tRNS", b"bKGD", b"IDAT", b"acTL", b"fcTL", b"fdAT", b"IEND"}
 
 
-def _png_chunks(data: bytes, name: str) -> list[tuple[bytes, bytes]]:
-    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise CorruptFile(f"{name}: not a PNG stream")
-    pos, out = 8, []
-    while pos + 8 <= len(data):
-        length, typ = struct.unpack(">I4s", data[pos : pos + 8])
-        body = data[pos + 8 : pos + 8 + length]
-        if len(body) != length:
-            raise CorruptFile(f"{name}: truncated PNG chunk {typ!r}")
-        out.append((typ, body))
-        pos += 12 + length
-        if typ == b"IEND":
-            break
-    return out
-
-
-def _png_chunk(typ: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + typ + body + struct.pack(">I", zlib.crc32(typ + body))
-
-
 def _save_png(
     frames: list[Image.Image], infos: list[dict], src: Path, dst: Path, warnings: list[str]
 ) -> dict:
@@ -436,12 +444,14 @@ def _save_png(
             blend=[i.get("blend", 0) for i in timed],
         )
     first.save(buf, "PNG", **opts)
-    ours = _png_chunks(buf.getvalue(), "output")
-    theirs = _png_chunks(src.read_bytes(), src.name)
+    # One chunk walker for PNG: the container's (containers/png.py), on our output and the source.
+    ours = read_chunks(buf.getvalue(), "output", bodies=lambda t: True)
+    theirs = read_chunks(src, bodies=lambda t: t not in _PNG_FROM_PILLOW and t != b"caBX")
     # Keep the source's ancillary chunks where they were (before or after the image data);
     # unknown chunks only if marked safe-to-copy (PNG spec §5.4: bit 5 of the 4th byte).
     before, after, seen_idat = [], [], False
-    for typ, body in theirs:
+    for c in theirs:
+        typ = c.ctype
         if typ in (b"IDAT", b"fdAT"):
             seen_idat = True
             continue
@@ -451,33 +461,21 @@ def _save_png(
             warnings.append("the C2PA manifest was dropped: the labelled pixels invalidate it")
             continue
         if typ in _PNG_KEEP or typ[3] & 0x20:
-            (after if seen_idat else before).append(_png_chunk(typ, body))
-    parts = [b"\x89PNG\r\n\x1a\n", _png_chunk(*ours[0]), *before]
-    for typ, body in ours[1:]:
-        if typ == b"IEND":
+            (after if seen_idat else before).append(chunk_bytes(typ, c.data or b""))
+    parts = [SIGNATURE, chunk_bytes(ours[0].ctype, ours[0].data or b""), *before]
+    for c in ours[1:]:
+        if c.ctype == b"IEND":
             parts += after
-        parts.append(_png_chunk(typ, body))
+        parts.append(chunk_bytes(c.ctype, c.data or b""))
     dst.write_bytes(b"".join(parts))
     return {"png": "lossless"}
 
 
 def _webp_is_lossless(path: Path) -> bool:
-    """True when every image chunk is VP8L (lossless), walking RIFF chunks and ANMF frames."""
-    data = path.read_bytes()
-    kinds: set[bytes] = set()
+    """True when every image bitstream is VP8L (lossless), still or animated."""
+    from aigclabel_gui.engine.containers.webp import bitstream_kinds
 
-    def walk(pos: int, end: int) -> None:
-        while pos + 8 <= end:
-            typ = data[pos : pos + 4]
-            size = struct.unpack("<I", data[pos + 4 : pos + 8])[0]
-            if typ in (b"VP8 ", b"VP8L"):
-                kinds.add(typ)
-            elif typ == b"ANMF":
-                walk(pos + 8 + 16, min(end, pos + 8 + size))
-            pos += 8 + size + (size & 1)
-
-    walk(12, len(data))
-    return kinds == {b"VP8L"}
+    return bitstream_kinds(path) == {b"VP8L"}
 
 
 def _save_webp(
@@ -626,40 +624,110 @@ def _save_heif(
 # --- entry points -----------------------------------------------------------------------------
 
 
+class ImageLabeler(Labeler):
+    """GB 45438 §5.2: a text label on an edge or in a corner of the picture."""
+
+    kind: ClassVar[str] = "image"
+    formats: ClassVar[tuple[str, ...]] = ("jpeg", "png", "webp", "gif", "tiff", "bmp", "heif")
+
+    def plan(self, path: Path, settings: LabelSettings, fmt: str | None = None) -> ImagePlan | None:
+        visible = settings.visible
+        if not visible.enabled or settings.implicit_only:
+            return None
+        src = Path(path)
+        with _errors(src, None):
+            fmt = format_name(src, fmt)
+            with _open(src) as im:
+                return _plan_opened(im, src, fmt, visible)
+
+    def apply(
+        self,
+        plan: ImagePlan,
+        src: Path,
+        dst: Path,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> ExplicitReport:
+        src, dst = Path(src), Path(dst)
+        progress = progress or no_progress
+        cancel = cancel or CancelToken()
+        with _errors(src, dst):
+            # Close the source promptly: batches open thousands, and Windows locks open files.
+            with _open(src) as im:
+                if im.size != plan.stored_size or _orientation(im) != plan.orientation:
+                    raise CorruptFile(
+                        f"{src.name}: the picture changed since the label was planned"
+                    )
+                report = _apply_opened(im, plan, src, dst, progress, cancel)
+        report.plan = plan
+        return report
+
+    def label(
+        self,
+        src: Path,
+        dst: Path,
+        settings: LabelSettings,
+        fmt: str | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> ExplicitReport | None:
+        """plan() then apply() on one opened picture: "auto" placement scores the pixels the
+        label is drawn on, decoded once (as plan() alone decodes them)."""
+        visible = settings.visible
+        if not visible.enabled or settings.implicit_only:
+            return None
+        src, dst = Path(src), Path(dst)
+        with _errors(src, dst):
+            fmt = format_name(src, fmt)
+            with _open(src) as im:
+                plan = _plan_opened(im, src, fmt, visible)
+                report = _apply_opened(
+                    im, plan, src, dst, progress or no_progress, cancel or CancelToken()
+                )
+        report.plan = plan
+        return report
+
+
+@contextlib.contextmanager
+def _errors(src: Path, dst: Path | None):
+    """Pillow signals damaged data with many exception types: the user needs the file and the
+    reason, and no half-written `dst`."""
+    try:
+        yield
+    except BaseException as exc:
+        if dst is not None:
+            _remove(dst)
+        if isinstance(exc, AigcError) or not isinstance(exc, Exception):
+            raise
+        if isinstance(exc, Image.DecompressionBombError):
+            raise InputTooLarge(f"{src.name}: {exc}") from exc
+        if isinstance(exc, MemoryError):
+            raise InputTooLarge(f"{src.name}: not enough memory to decode it") from exc
+        if isinstance(exc, (OSError, SyntaxError, ValueError, TypeError, EOFError, struct.error)):
+            if (
+                dst is not None
+                and isinstance(exc, OSError)
+                and exc.filename
+                and str(dst) in str(exc.filename)
+            ):
+                raise OutputError(f"{dst}: {exc.strerror or exc}") from exc
+            raise CorruptFile(f"{src.name}: cannot be decoded or re-encoded ({exc})") from exc
+        raise
+
+
 def apply_explicit(
     src: Path,
     dst: Path,
-    info: FormatInfo,
+    info: FormatInfo | None,
     settings: LabelSettings,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
-):
-    """Write `src` with the visible label to `dst` (a fresh temp path). None if disabled."""
-    from aigclabel_gui.engine.pipeline import ExplicitReport  # pipeline imports us lazily
-
-    visible = settings.visible
-    if not visible.enabled or settings.implicit_only:
-        return None
-    progress = progress or no_progress
-    cancel = cancel or CancelToken()
-    src, dst = Path(src), Path(dst)
-    try:
-        return _apply(src, dst, visible, progress, cancel, ExplicitReport)
-    except AigcError:
-        _remove(dst)
-        raise
-    except Image.DecompressionBombError as exc:
-        _remove(dst)
-        raise InputTooLarge(f"{src.name}: {exc}") from exc
-    except MemoryError as exc:
-        _remove(dst)
-        raise InputTooLarge(f"{src.name}: not enough memory to decode it") from exc
-    except (OSError, SyntaxError, ValueError, TypeError, EOFError, struct.error) as exc:
-        # Pillow signals damaged data with any of these; the user needs the file and the reason.
-        _remove(dst)
-        if isinstance(exc, OSError) and exc.filename and str(dst) in str(exc.filename):
-            raise OutputError(f"{dst}: {exc.strerror or exc}") from exc
-        raise CorruptFile(f"{src.name}: cannot be decoded or re-encoded ({exc})") from exc
+) -> ExplicitReport | None:
+    """plan() then apply(): `src` with the visible label to `dst`. None if disabled."""
+    labeler = ImageLabeler()
+    return labeler.label(
+        src, dst, settings, info.name if info is not None else None, progress, cancel
+    )
 
 
 def _remove(path: Path) -> None:
@@ -667,21 +735,11 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def _apply(src, dst, visible, progress, cancel, report_cls):
-    # Close the source promptly: batches open thousands, and Windows locks open files.
-    with _open(src) as im:
-        return _apply_opened(im, src, dst, visible, progress, cancel, report_cls)
-
-
-def _apply_opened(im, src, dst, visible, progress, cancel, report_cls):
+def _apply_opened(im, plan: ImagePlan, src, dst, progress, cancel) -> ExplicitReport:
     fmt = im.format
-    _refuse_tiny(im.size, src)
-    depth = _depth_note(im, src)
-    orientation = _orientation(im)
-    upright = _upright_size(im.size, orientation)
-    plan = _plan(upright, lambda: _analysis_frame(im, orientation), visible)
-    stored = _to_stored(plan.overlay, orientation)
-    warnings = list(plan.warnings) + ([depth] if depth else [])
+    visible = plan.visible
+    stored = _to_stored(plan.overlay, plan.orientation)
+    warnings = list(plan.warnings)
     cancel.raise_if_cancelled()
     if fmt in ("JPEG", "MPO"):
         if fmt == "MPO":
@@ -716,13 +774,13 @@ def _apply_opened(im, src, dst, visible, progress, cancel, report_cls):
             raise UnsupportedFormat(f"{src.name}: {fmt} images are not supported")
     cancel.raise_if_cancelled()
     ov = plan.overlay
-    measurements: dict[str, float | str] = {
+    measurements: dict = {
         "ink_height_px": ov.ink_height,
         "ink_height_pct": round(ov.ink_pct, 2),
         "position": plan.position,
-        "box": ",".join(map(str, ov.box)),
+        "box": plan.box,
         "frames": frames,
-        "orientation": orientation,
+        "orientation": plan.orientation,
         **extra,
     }
     if plan.auto is not None:
@@ -732,19 +790,22 @@ def _apply_opened(im, src, dst, visible, progress, cancel, report_cls):
         f"text height {ov.ink_pct:.1f}% of shorter side"
         + (f", {frames} frames" if frames > 1 else "")
     )
-    return report_cls("image", summary, measurements, warnings)
+    return ExplicitReport("image", summary, measurements, warnings)
 
 
-def render_preview(src: Path, settings: LabelSettings, max_side: int = 1600) -> ImagePreview:
-    """The upright image scaled to fit `max_side`, with the label that apply_explicit would draw
-    (same position resolution and renderer), scaled into preview coordinates."""
+def render_preview(
+    src: Path, settings: LabelSettings, max_side: int = 1600, plan: ImagePlan | None = None
+) -> ImagePreview:
+    """The upright image scaled to fit `max_side`, with the label of `plan` (the export's own
+    ImageLabeler.plan, made here when not given) scaled into preview coordinates."""
     src = Path(src)
+    if plan is None:
+        plan = ImageLabeler().plan(src, settings)  # refuses what the export refuses (tiny)
     with _open(src) as im:
-        return _preview_opened(im, src, settings, max_side)
+        return _preview_opened(im, src, plan, max_side)
 
 
-def _preview_opened(im, src: Path, settings: LabelSettings, max_side: int) -> ImagePreview:
-    _refuse_tiny(im.size, src)  # the preview says what the export would say
+def _preview_opened(im, src: Path, plan: ImagePlan | None, max_side: int) -> ImagePreview:
     try:
         im.seek(0)
         orientation = _orientation(im)
@@ -755,19 +816,19 @@ def _preview_opened(im, src: Path, settings: LabelSettings, max_side: int) -> Im
             small = small.convert("RGBA" if "A" in small.mode else "RGB")
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise CorruptFile(f"{src.name}: cannot be decoded ({exc})") from exc
-    plan = _plan(upright, lambda: small, settings.visible)
     scale = small.width / upright[0]
+    if plan is None:
+        return ImagePreview(small, None, scale, upright)
     ov = plan.overlay
-    x0, y0, x1, y1 = ov.box
-    px0, py0 = round(x0 * scale), round(y0 * scale)
-    pw = max(1, min(round(x1 * scale), small.width) - px0)
-    ph = max(1, min(round(y1 * scale), small.height) - py0)
+    x0, y0, x1, y1 = plan.box.scaled(scale)
+    pw = max(1, min(x1, small.width) - x0)
+    ph = max(1, min(y1, small.height) - y0)
     scaled = LabelOverlay(
         ov.image.resize((pw, ph), Image.Resampling.LANCZOS),
-        px0,
-        py0,
+        x0,
+        y0,
         max(1, round(ov.ink_height * scale)),
         small.size,
         ov.font_size,
     )
-    return ImagePreview(small, scaled, scale, upright, plan.position, plan.auto)
+    return ImagePreview(small, scaled, scale, upright, plan.position, plan.auto, plan)

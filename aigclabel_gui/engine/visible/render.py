@@ -17,6 +17,7 @@ from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from aigclabel_gui.engine.errors import InvalidSettings
 from aigclabel_gui.engine.settings import ANCHORS, MIN_SIZE_PCT, VisibleSettings, parse_xy
+from aigclabel_gui.engine.visible.base import Box
 from aigclabel_gui.resources import default_font
 
 # A pixel counts as ink when the glyph covers at least half of it: the fringe of anti-aliasing
@@ -41,8 +42,8 @@ class LabelOverlay:
     font_size: int = 0
 
     @property
-    def box(self) -> tuple[int, int, int, int]:
-        return (self.x, self.y, self.x + self.image.width, self.y + self.image.height)
+    def box(self) -> Box:
+        return Box(self.x, self.y, self.x + self.image.width, self.y + self.image.height)
 
     @property
     def ink_pct(self) -> float:

@@ -13,14 +13,14 @@ import math
 import re
 import shutil
 import zlib
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import ClassVar
 
 from aigclabel_gui.engine.containers.frontmatter import TextDoc, parse_front_matter
 from aigclabel_gui.engine.containers.textenc import check_encodable, read_encoded_text
 from aigclabel_gui.engine.errors import CorruptFile, InvalidSettings, UnsupportedFormat
-from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback
-from aigclabel_gui.engine.pipeline import ExplicitReport
+from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback, no_progress
 from aigclabel_gui.engine.registry import FormatInfo
 from aigclabel_gui.engine.settings import (
     DEFAULT_LONG_TEXT,
@@ -28,6 +28,7 @@ from aigclabel_gui.engine.settings import (
     TextSettings,
     says_ai_generated,  # §5.1: "AI/人工智能" + "生成/合成"; defined once in settings
 )
+from aigclabel_gui.engine.visible.base import ExplicitReport, Labeler, format_name
 
 POSITIONS = {"start": ("start",), "end": ("end",), "start+end": ("start", "end")}
 # PDF stamp: rendered at 288 dpi; ink height 1.6 % of the page's shorter side, at least 9 pt
@@ -61,43 +62,102 @@ def find_text_prompt(path: Path) -> str | None:
     return None
 
 
+# How the prompt is carried, per format (what the preview tells the user).
+STYLES = {
+    "txt": "line",
+    "markdown": "quote",
+    "docx": "paragraph",
+    "pdf": "stamp",
+    "xlsx": "header",
+    "pptx": "text box",
+}
+
+
+@dataclass
+class TextPlan:
+    """The prompt and where it goes: a line / quote / paragraph / stamp / header / text box at the
+    start and/or the end of the document (GB 45438 §5.1)."""
+
+    kind: ClassVar[str] = "text"
+    fmt: str
+    prompt: str
+    places: tuple[str, ...]  # ("start",), ("end",) or ("start", "end")
+    style: str  # STYLES[fmt]; "" when this format gets no prompt yet
+    settings: LabelSettings = field(compare=False, repr=False)  # the PDF stamp's plate, margin
+    warnings: list[str] = field(default_factory=list)
+
+
+class TextLabeler(Labeler):
+    """GB 45438 §5.1: a text prompt at the start and/or the end of a document."""
+
+    kind: ClassVar[str] = "text"
+    formats: ClassVar[tuple[str, ...]] = tuple(STYLES)
+
+    def plan(self, path: Path, settings: LabelSettings, fmt: str | None = None) -> TextPlan | None:
+        ts = settings.text
+        if not ts.enabled:
+            return None
+        if ts.position not in POSITIONS:
+            raise InvalidSettings(f"text position {ts.position!r}: use start, end or start+end")
+        prompt = prompt_text(ts)
+        fmt = format_name(Path(path), fmt)
+        return TextPlan(fmt, prompt, POSITIONS[ts.position], STYLES.get(fmt, ""), settings)
+
+    def apply(
+        self,
+        plan: TextPlan,
+        src: Path,
+        dst: Path,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> ExplicitReport:
+        report = _apply(plan, Path(src), Path(dst), progress or no_progress,
+                        cancel or CancelToken())  # fmt: skip
+        report.plan = plan
+        return report
+
+
 def apply_explicit(
     src: Path,
     dst: Path,
-    info: FormatInfo,
+    info: FormatInfo | None,
     settings: LabelSettings,
-    progress: ProgressCallback,
-    cancel: CancelToken,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
 ) -> ExplicitReport | None:
-    ts = settings.text
-    if not ts.enabled:
-        return None
-    if ts.position not in POSITIONS:
-        raise InvalidSettings(f"text position {ts.position!r}: use start, end or start+end")
-    prompt = prompt_text(ts)
-    wanted = POSITIONS[ts.position]
+    """plan() then apply(). None when the text prompt is off."""
+    labeler = TextLabeler()
+    return labeler.label(
+        src, dst, settings, info.name if info is not None else None, progress, cancel
+    )
+
+
+def _apply(
+    plan: TextPlan, src: Path, dst: Path, progress: ProgressCallback, cancel: CancelToken
+) -> ExplicitReport:
+    prompt, wanted, fmt, settings = plan.prompt, plan.places, plan.fmt, plan.settings
     cancel.raise_if_cancelled()
     progress(FileProgress(str(src), 0.1, "text prompt"))
-    if info.name in ("txt", "markdown"):
-        added = _label_lines(src, dst, prompt, wanted, markdown=info.name == "markdown")
-    elif info.name == "docx":
+    if fmt in ("txt", "markdown"):
+        added = _label_lines(src, dst, prompt, wanted, markdown=fmt == "markdown")
+    elif fmt == "docx":
         added = _label_docx(src, dst, prompt, wanted)
-    elif info.name == "pdf":
+    elif fmt == "pdf":
         added = _label_pdf(src, dst, prompt, wanted, settings, cancel)
-    elif info.name in ("xlsx", "pptx"):
+    elif fmt in ("xlsx", "pptx"):
         # A page header/footer of the first sheet, a text box on the first/last slide: the parts
         # are edited as XML, every other member copied raw (ooxml.py).
         from aigclabel_gui.engine.containers.ooxml import add_office_prompt
 
-        added = add_office_prompt(src, dst, info.name, prompt, wanted)
+        added = add_office_prompt(src, dst, fmt, prompt, wanted)
     else:
         shutil.copyfile(src, dst)
         return ExplicitReport(
             kind="text",
             summary="no explicit prompt",
-            warnings=[f"explicit prompt not supported for {info.name} yet: add it in the content"],
+            warnings=[f"explicit prompt not supported for {fmt} yet: add it in the content"],
         )
-    return _report(prompt, wanted, added, info.name)
+    return _report(prompt, wanted, added, fmt)
 
 
 def _report(prompt: str, wanted: tuple[str, ...], added: dict, fmt: str) -> ExplicitReport:
@@ -110,7 +170,7 @@ def _report(prompt: str, wanted: tuple[str, ...], added: dict, fmt: str) -> Expl
         )
     where = " and ".join(wanted)
     summary = f"text prompt {prompt!r} at the {where}" + ("" if done else " (already present)")
-    measurements: dict[str, float | str] = {"position": "+".join(wanted), "added": "+".join(done)}
+    measurements: dict = {"position": "+".join(wanted), "added": "+".join(done)}
     measurements.update({k: v for k, v in added.items() if not isinstance(v, bool)})
     return ExplicitReport(
         kind="text", summary=summary, measurements=measurements, warnings=warnings

@@ -9,31 +9,24 @@ from __future__ import annotations
 
 import contextlib
 from fractions import Fraction
-from pathlib import Path
 
 import av
 import numpy as np
 from PIL import Image
 
-from aigclabel_gui.engine.events import CancelToken, ProgressCallback
-from aigclabel_gui.engine.settings import LabelSettings
 from aigclabel_gui.engine.visible.render import inverse_transpose
-from aigclabel_gui.engine.visible.video import (
+from aigclabel_gui.engine.visible.video_blend import blend_into
+from aigclabel_gui.engine.visible.video_cards import card_frames, title_card
+from aigclabel_gui.engine.visible.video_encode import (
     EncoderChoice,
-    LabelPlan,
-    Probe,
-    RunStats,
-    Throttle,
-    _open_input,
     add_video_output,
     close_quietly,
     copy_container_metadata,
     open_output,
     prepare_frame,
-    to_display,
 )
-from aigclabel_gui.engine.visible.video_blend import blend_into
-from aigclabel_gui.engine.visible.video_cards import card_frames, title_card
+from aigclabel_gui.engine.visible.video_job import RunStats, VideoJob
+from aigclabel_gui.engine.visible.video_probe import Probe, to_display
 
 # Source audio codec -> encoder (the native Vorbis encoder is experimental: Opus replaces it).
 AUDIO_ENCODER = {
@@ -138,38 +131,32 @@ def _card_frames(card: Image.Image, pr: Probe, enc: EncoderChoice, count: int, f
         yield frame
 
 
-def insert_cards_run(
-    src: Path,
-    dst: Path,
-    pr: Probe,
-    plan: LabelPlan,
-    settings: LabelSettings,
-    enc: EncoderChoice,
-    out_format: str,
-    progress: ProgressCallback,
-    cancel: CancelToken,
-    warnings: list[str],
-) -> tuple[RunStats, float]:
-    v = settings.video
-    n = v.card_seconds
+def insert_cards_run(job: VideoJob) -> tuple[RunStats, float]:
+    """Write the programme with title cards before/after it; (stats, seconds of one card)."""
+    pr, enc, cancel, out_format, warnings = (
+        job.probe, job.encoder, job.cancel, job.out_format, job.warnings
+    )  # fmt: skip
+    v = job.settings.video
+    visible = job.settings.visible
     at_start = v.cards in ("start", "start+end")
     at_end = v.cards in ("end", "start+end")
     rate = pr.rate or Fraction(25)
-    count, card_len = card_frames(n, rate)  # whole frames: the card lasts at least N s
+    # Whole frames: the card lasts at least N s (as in the plan's timeline).
+    count, card_len = card_frames(v.card_seconds, rate)
     tb = pr.time_base
     start_ticks = round(pr.start / tb)
     offset = round(card_len / tb) if at_start else 0
-    stats = RunStats()
-    tick = Throttle(src, progress, pr.duration + card_len * (at_start + at_end))
+    tick = job.start(pr.duration + card_len * (at_start + at_end))
+    stats = job.stats
     display_size = pr.display_size
 
     def upright(img: Image.Image) -> Image.Image:
         return img.resize(display_size, Image.Resampling.BILINEAR)
 
-    with _open_input(src) as inp:
+    with job.open_input() as inp:
         vin = inp.streams[pr.stream_index]
         vin.thread_type = "AUTO"
-        out = open_output(dst, out_format)
+        out = open_output(job.dst, out_format)
         try:
             copy_container_metadata(inp, out)
             with contextlib.suppress(AttributeError, av.error.FFmpegError, ValueError):
@@ -205,7 +192,7 @@ def insert_cards_run(
                 tick(float((frame.pts - start_ticks) * tb), stats.frames)
 
             if at_start:
-                card = title_card(upright(pr.first_frame), settings.visible)
+                card = title_card(upright(pr.first_frame), visible)
                 for frame in _card_frames(card, pr, enc, count, start_ticks):
                     cancel.raise_if_cancelled()
                     encode(frame)
@@ -241,7 +228,7 @@ def insert_cards_run(
                     last_pts = frame.pts
                     if v.persistent:
                         frame.make_writable()
-                        blend_into(frame, plan.yuv(frame), 1.0)
+                        blend_into(frame, job.label.yuv(frame), 1.0)
                         stats.labelled += 1
                     encode(frame)
                     stats.last_time = float((frame.pts - offset - start_ticks) * tb)
@@ -249,7 +236,7 @@ def insert_cards_run(
                 if last_frame is None:
                     raise av.error.InvalidDataError(0, "no video frame")
                 still = to_display(last_frame.to_image(), pr.orientation)
-                card = title_card(still, settings.visible)
+                card = title_card(still, visible)
                 step = round(1 / (rate * tb))
                 for frame in _card_frames(card, pr, enc, count, last_pts + step):
                     cancel.raise_if_cancelled()
