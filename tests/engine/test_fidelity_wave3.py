@@ -6,6 +6,7 @@ pdffonts, pdftoppm), qpdf through pikepdf, exiftool -validate, ffprobe."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -15,8 +16,10 @@ import pytest
 from fontTools.ttLib import TTFont
 from PIL import Image
 
+from aigclabel_gui.engine.errors import UnsupportedFormat
 from aigclabel_gui.engine.pipeline import label_file
 from aigclabel_gui.engine.settings import (
+    AudioSettings,
     ImplicitSettings,
     LabelSettings,
     TextSettings,
@@ -218,3 +221,186 @@ def test_pdf_prompt_with_a_truetype_font(tmp_path):
     assert any("DejaVuSans" in ln and "CID TrueType" in ln for ln in fonts.splitlines()), fonts
     with pikepdf.open(out) as pdf:
         assert pdf.check_pdf_syntax() == []
+
+
+# --- audio-only Matroska/WebM, Opus/DTS in MP4, codecs without a decoder ------------------------
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True)
+
+
+def tone(seconds: float = 3.0) -> list[str]:
+    return ["-f", "lavfi", "-i", f"sine=f=440:d={seconds}"]
+
+
+def audio_label(position: str = "start") -> LabelSettings:
+    return LabelSettings(
+        implicit=ImplicitSettings(producer=PRODUCER),
+        audio=AudioSettings(prompt="rhythm", position=position),
+    )
+
+
+def probe(path: Path, entries: str) -> list[dict]:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-of", "json", "-show_entries", entries, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out)
+
+
+def rhythm_at(path: Path) -> tuple[float, float]:
+    from tests.engine.test_audio_label import decode, find_prompt, rhythm_template
+
+    x, rate = decode(path)
+    return find_prompt(x, rhythm_template(rate), rate)
+
+
+@pytest.mark.parametrize(
+    ("name", "codec"),
+    [("a.webm", "libopus"), ("a.webm", "libvorbis"), ("a.mka", "flac"), ("a.mkv", "aac")],
+)
+def test_audio_only_matroska_gets_the_audible_prompt(tmp_path, name, codec):
+    src, out = tmp_path / name, tmp_path / "out" / name
+    out.parent.mkdir()
+    ffmpeg(*tone(), "-c:a", codec, "-metadata:s:a:0", "language=jpn", "-metadata", "title=Song",
+           str(src))  # fmt: skip
+    res = label_file(src, out, audio_label())
+    m = res.explicit.measurements
+    assert res.explicit.kind == "audio" and m["prompt_at_s"] == "0.0000"
+    at, score = rhythm_at(out)  # an independent decode finds the Morse "AI" at the start
+    assert at < 0.05 and score > 0.8, (at, score)
+    before = probe(src, "stream=codec_name,codec_type:stream_tags=language:format_tags=title")
+    after = probe(out, "stream=codec_name,codec_type:stream_tags=language:format_tags=title")
+    assert after["streams"] == before["streams"]  # same codec, one audio track, language kept
+    assert after["format"]["tags"]["title"] == "Song"
+    dur = [float(probe(p, "format=duration")["format"]["duration"]) for p in (src, out)]
+    assert abs(dur[1] - dur[0] - m["added_s"]) < 0.1, (dur, m["added_s"])
+    assert probe(out, "format_tags=AIGC")["format"]["tags"]["AIGC"] == res.record.to_json()
+    assert ffmpeg_errors(out) == ""
+    # Labelled again: the prompt is found and not added twice.
+    (tmp_path / "again").mkdir()
+    again = label_file(out, tmp_path / "again" / name, audio_label())
+    assert again.explicit.measurements["method"] == "kept"
+
+
+def ffmpeg_errors(path: Path) -> str:
+    r = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+    )
+    return r.stderr.strip()
+
+
+def test_audio_only_mka_keeps_attachments_cover_and_moves_chapters(tmp_path):
+    Image.new("RGB", (32, 32), (200, 10, 10)).save(tmp_path / "cover.jpg")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("liner notes\n")
+    meta = tmp_path / "chapters.txt"
+    meta.write_text(";FFMETADATA1\ntitle=Album\n"
+                    "[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=2000\ntitle=One\n"
+                    "[CHAPTER]\nTIMEBASE=1/1000\nSTART=2000\nEND=4000\ntitle=Two\n")  # fmt: skip
+    src, out = tmp_path / "a.mka", tmp_path / "out" / "a.mka"
+    out.parent.mkdir()
+    ffmpeg(*tone(4), "-i", str(meta), "-map", "0", "-map_metadata", "1", "-map_chapters", "1",
+           "-c:a", "libopus", "-attach", str(tmp_path / "cover.jpg"), "-attach", str(notes),
+           "-metadata:s:t:0", "mimetype=image/jpeg", "-metadata:s:t:1", "mimetype=text/plain",
+           str(src))  # fmt: skip
+    res = label_file(src, out, audio_label())
+    shift = res.explicit.measurements["added_s"]
+    ch = probe(out, "chapter=start_time,end_time:chapter_tags=title")["chapters"]
+    assert [c["tags"]["title"] for c in ch] == ["One", "Two"]
+    assert float(ch[0]["start_time"]) == 0.0  # the prompt belongs to the first chapter
+    assert abs(float(ch[1]["start_time"]) - (2.0 + shift)) < 0.01  # the programme's 2 s mark
+    streams = probe(out, "stream=codec_type:stream_tags=filename,mimetype")["streams"]
+    assert sorted(s["tags"].get("filename", "") for s in streams[1:]) == ["cover.jpg", "notes.txt"]
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-dump_attachment:t", "", "-i", str(out)],
+                   cwd=dump, capture_output=True)  # fmt: skip
+    assert (dump / "notes.txt").read_bytes() == notes.read_bytes()
+
+
+def test_audio_only_matroska_with_two_tracks_is_refused_clearly(tmp_path):
+    src = tmp_path / "a.mka"
+    ffmpeg(*tone(), *tone(), "-map", "0", "-map", "1", "-c:a", "flac", str(src))
+    (tmp_path / "out").mkdir()
+    with pytest.raises(UnsupportedFormat, match="with 2 tracks: the audible prompt is added only"):
+        label_file(src, tmp_path / "out" / "a.mka", audio_label())
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_opus_in_mp4_gets_the_prompt_in_an_mp4_not_ipod(tmp_path):
+    src, out = tmp_path / "a.mp4", tmp_path / "out" / "a.mp4"
+    out.parent.mkdir()
+    ffmpeg(*tone(), "-c:a", "libopus", "-metadata", "title=Song", str(src))
+    res = label_file(src, out, audio_label())
+    assert res.explicit.kind == "audio"
+    info = probe(out, "stream=codec_name,codec_tag_string:format_tags=title")
+    assert [(s["codec_name"], s["codec_tag_string"]) for s in info["streams"]] == [("opus", "Opus")]
+    assert info["format"]["tags"]["title"] == "Song"
+    at, score = rhythm_at(out)
+    assert at < 0.05 and score > 0.8
+    assert ffmpeg_errors(out) == ""
+
+
+def no_decoder_mp4(tmp_path: Path, fourcc: bytes, video: bool) -> Path:
+    """An MP4 whose audio sample entry says AC-4 / MPEG-H (no FFmpeg decoder): an AAC file with
+    the entry renamed and its esds hidden, as FFmpeg cannot write either codec."""
+    aac = tmp_path / "aac.mp4"
+    args = ["-f", "lavfi", "-i", "testsrc=s=64x48:d=2"] if video else []
+    ffmpeg(*args, *tone(2), *(["-c:v", "libx264"] if video else []), "-c:a", "aac", "-shortest",
+           str(aac))  # fmt: skip
+    data = aac.read_bytes()
+    assert data.count(b"mp4a") == 1 and data.count(b"esds") == 1
+    cfg = b"dac4" if fourcc == b"ac-4" else b"free"
+    out = tmp_path / f"{fourcc.decode()}{'-v' if video else ''}.mp4"
+    out.write_bytes(data.replace(b"mp4a", fourcc).replace(b"esds", cfg))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("fourcc", "name"), [(b"ac-4", "AC-4 audio"), (b"mhm1", "MPEG-H 3D Audio")]
+)
+def test_audio_without_decoder_is_refused_with_its_name_and_kept_metadata_only(
+    tmp_path, fourcc, name
+):
+    for video in (False, True):
+        src = no_decoder_mp4(tmp_path, fourcc, video)
+        out = tmp_path / "out"
+        out.mkdir(exist_ok=True)
+        with pytest.raises(UnsupportedFormat, match=f"{src.name}: {name} has no decoder in FFmpeg"):
+            label_file(src, out / src.name, text_label() if video else audio_label())
+        assert not (out / src.name).exists()
+        # Metadata-only never decodes: the track is kept as it was.
+        res = label_file(src, out / src.name, LabelSettings(
+            implicit=ImplicitSettings(producer=PRODUCER), implicit_only=True))  # fmt: skip
+        assert res.record is not None
+        tags = [s["codec_tag_string"] for s in probe(out / src.name, "stream=codec_tag_string")[
+            "streams"]]  # fmt: skip
+        assert fourcc.decode() in tags
+        (out / src.name).unlink()
+
+
+def test_dts_audio_in_mp4_is_refused_before_decoding_and_copied_beside_video(tmp_path):
+    src = tmp_path / "dts.mp4"
+    ffmpeg(*tone(2), "-ac", "2", "-c:a", "dca", "-strict", "-2", str(src))
+    (tmp_path / "out").mkdir()
+    with pytest.raises(UnsupportedFormat, match="DTS audio in M4A cannot be written back"):
+        label_file(src, tmp_path / "out" / "dts.mp4", audio_label())
+    # With a picture, the visible label is on the video and the DTS packets are copied as they are.
+    vsrc = tmp_path / "v.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc=s=64x48:d=2", *tone(2), "-ac", "2", "-c:v", "libx264",
+           "-c:a", "dca", "-strict", "-2", "-shortest", str(vsrc))  # fmt: skip
+    label_file(vsrc, tmp_path / "out" / "v.mp4", text_label())
+
+    def audio_md5(p: Path) -> str:
+        return subprocess.run(
+            ["ffmpeg", "-v", "error", "-i", str(p), "-map", "0:a", "-c", "copy", "-f", "md5", "-"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+
+    assert audio_md5(tmp_path / "out" / "v.mp4") == audio_md5(vsrc)

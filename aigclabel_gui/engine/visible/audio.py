@@ -22,6 +22,7 @@ from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallb
 from aigclabel_gui.engine.pipeline import ExplicitReport
 from aigclabel_gui.engine.registry import FormatInfo
 from aigclabel_gui.engine.settings import DEFAULT_LONG_TEXT, AudioSettings, LabelSettings
+from aigclabel_gui.engine.visible.audio_codecs import refuse_undecodable, refuse_unwritable
 from aigclabel_gui.engine.visible.audio_detect import prompts_already_there
 from aigclabel_gui.engine.visible.audio_mp3 import DECODER_DELAY, ENCODER_DELAY, join_mp3
 from aigclabel_gui.engine.visible.audio_pcm import reencode, splice_wav
@@ -80,7 +81,9 @@ def _apply(
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> ExplicitReport:
+    refuse_undecodable(src)  # AC-4, MPEG-H: say which codec (not "damaged")
     probe = probe_audio(src)
+    refuse_unwritable(src, info.name, probe.codec)  # DTS: before any decoding
     if info.name == "mp3" and not probe.codec.startswith("mp3"):
         raise UnsupportedFormat(f"{src.name}: {probe.codec} audio, not MP3")
     rate, nch = probe.sample_rate, probe.channels

@@ -750,12 +750,19 @@ def apply_explicit(
 ):
     """Write `src` with the visible video label to `dst` (a fresh temp path). None if disabled."""
     from aigclabel_gui.engine.pipeline import ExplicitReport  # pipeline imports us lazily
+    from aigclabel_gui.engine.visible import audio_codecs, audio_matroska
 
+    if getattr(info, "name", "") in ("mkv", "webm") and audio_matroska.is_audio_only(Path(src)):
+        # .mka / music .webm: no picture to label, so the audible prompt (§5.3) instead
+        return audio_matroska.apply_explicit(
+            src, dst, info, settings, progress or no_progress, cancel or CancelToken()
+        )
     v = settings.video
     if not settings.visible.enabled or settings.implicit_only:
         return None
     if v.cards == "none" and not v.persistent:
         return None
+    audio_codecs.refuse_dropped_audio(Path(src))  # AC-4/MPEG-H tracks cannot be copied by PyAV
     progress = progress or no_progress
     cancel = cancel or CancelToken()
     src, dst = Path(src), Path(dst)
