@@ -7,6 +7,7 @@ pdffonts, pdftoppm), qpdf through pikepdf, exiftool -validate, ffprobe."""
 from __future__ import annotations
 
 import json
+import struct
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -26,7 +27,7 @@ from aigclabel_gui.engine.settings import (
     VisibleSettings,
 )
 from aigclabel_gui.resources import default_font
-from tests.conftest import PRODUCER
+from tests.conftest import PRODUCER, exiftool_json
 
 PROMPT = "本内容由人工智能生成"
 
@@ -404,3 +405,77 @@ def test_dts_audio_in_mp4_is_refused_before_decoding_and_copied_beside_video(tmp
         ).stdout  # fmt: skip
 
     assert audio_md5(tmp_path / "out" / "v.mp4") == audio_md5(vsrc)
+
+
+# --- HEIC motion photos (Google Motion Photo 1.0: the video in a trailing `mpvd` box) -----------
+
+MOTION_XMP = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:GCamera="http://ns.google.com/photos/1.0/camera/"
+ xmlns:Container="http://ns.google.com/photos/1.0/container/"
+ xmlns:Item="http://ns.google.com/photos/1.0/container/item/"
+ GCamera:MotionPhoto="1" GCamera:MotionPhotoVersion="1" GCamera:MotionPhotoPresentationTimestampUs="0">
+<Container:Directory><rdf:Seq>
+<rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/heic" Item:Semantic="Primary"
+ Item:Length="0" Item:Padding="0"/></rdf:li>
+<rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="video/mp4" Item:Semantic="MotionPhoto"
+ Item:Length="{length}" Item:Padding="8"/></rdf:li>
+</rdf:Seq></Container:Directory></rdf:Description></rdf:RDF></x:xmpmeta>
+<?xpacket end="w"?>"""
+
+
+def top_boxes(path: Path) -> list[tuple[bytes, int]]:
+    data, pos, out = path.read_bytes(), 0, []
+    while pos < len(data):
+        size, typ = struct.unpack(">I4s", data[pos : pos + 8])
+        out.append((typ, size))
+        pos += size
+    return out
+
+
+def motion_heic(tmp_path: Path) -> tuple[Path, bytes]:
+    pillow_heif = pytest.importorskip("pillow_heif")
+    pillow_heif.register_heif_opener()
+    mp4 = tmp_path / "clip.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc=s=64x48:d=1", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+           str(mp4))  # fmt: skip
+    video = mp4.read_bytes()
+    src = tmp_path / "motion.heic"
+    xmp = MOTION_XMP.replace("{length}", str(len(video) + 8)).encode()
+    Image.new("RGB", (256, 192), (40, 120, 200)).save(src, "HEIF", quality=80, xmp=xmp)
+    with open(src, "ab") as f:
+        f.write(struct.pack(">I4s", len(video) + 8, b"mpvd") + video)
+    return src, video
+
+
+def test_heic_motion_photo_metadata_only_keeps_the_video_last(tmp_path):
+    src, video = motion_heic(tmp_path)
+    out = tmp_path / "out" / src.name
+    out.parent.mkdir()
+    res = label_file(src, out, LabelSettings(
+        implicit=ImplicitSettings(producer=PRODUCER), implicit_only=True))  # fmt: skip
+    boxes = top_boxes(out)
+    assert boxes[-1] == (b"mpvd", len(video) + 8)  # still last: readers count from the end
+    assert out.read_bytes()[-len(video) :] == video
+    meta = exiftool_json(out)
+    assert meta["XMP-GCamera:MotionPhoto"] == 1
+    assert meta["XMP-TC260:Aigc"] == res.record.to_json()
+    extracted = subprocess.run(
+        ["exiftool", "-b", "-MotionPhotoVideo", str(out)], capture_output=True, check=True
+    ).stdout
+    assert extracted == video
+    assert exif_warnings(out) == exif_warnings(src)
+
+
+def test_heic_motion_photo_visible_label_drops_the_video_and_says_so(tmp_path):
+    src, _video = motion_heic(tmp_path)
+    out = tmp_path / "out" / src.name
+    out.parent.mkdir()
+    res = label_file(src, out, LabelSettings(implicit=ImplicitSettings(producer=PRODUCER)))
+    assert b"mpvd" not in [t for t, _ in top_boxes(out)]
+    meta = exiftool_json(out)
+    assert not any(k.startswith(("XMP-GCamera:Motion", "XMP-Container:")) for k in meta), meta
+    assert meta["XMP-TC260:Aigc"] == res.record.to_json()
+    said = [w for w in res.warnings if "motion photo's video" in w]
+    assert said and "plain still HEIF" in said[0], res.warnings
+    assert exif_warnings(out) == []

@@ -400,6 +400,11 @@ def write_xmp_item(src: Path, dst: Path, make_packet: Callable[[bytes | None], b
 def _write(hf: HeifFile, f: BinaryIO, dst: Path, packet: bytes, xmp_id: int | None) -> None:
     name = hf.name
     last = hf.top[-1]
+    # A motion photo's video (Google Motion Photo 1.0: top-level `mpvd`) must stay the last box:
+    # readers find it by its length from the end of the file (XMP Container:Directory).
+    tail = 0
+    while tail < len(hf.top) - 1 and hf.top[-1 - tail].type == b"mpvd":
+        tail += 1
     f.seek(last.offset)
     if last.header_size == 8 and f.read(4) == b"\x00\x00\x00\x00" and last.size > _U32:
         raise UnsupportedFormat(
@@ -430,7 +435,7 @@ def _write(hf: HeifFile, f: BinaryIO, dst: Path, packet: bytes, xmp_id: int | No
     new_meta_size = len(hf.meta.to_bytes())
     new_sizes = [new_meta_size if b is hf.meta_top else b.size for b in hf.top]
     move = OffsetMap.build(hf.top, new_sizes)
-    end_of_file = sum(new_sizes)
+    end_of_file = sum(new_sizes[: len(new_sizes) - tail])  # where the new mdat goes
 
     try:
         _shift_iloc(hf, iloc, move)
@@ -460,7 +465,7 @@ def _write(hf: HeifFile, f: BinaryIO, dst: Path, packet: bytes, xmp_id: int | No
             moov_bytes[b.offset] = moov.to_bytes()
 
     with open(dst, "wb") as out:
-        for b in hf.top:
+        for b in hf.top[: len(hf.top) - tail]:
             if b is hf.meta_top:
                 out.write(meta_bytes)
             elif b.offset in moov_bytes:
@@ -478,6 +483,9 @@ def _write(hf: HeifFile, f: BinaryIO, dst: Path, packet: bytes, xmp_id: int | No
         if out.tell() != end_of_file:
             raise CorruptFile(f"{name}: the file changed while it was being copied")
         out.write(struct.pack(">I4s", len(packet) + 8, b"mdat") + packet)
+        for b in hf.top[len(hf.top) - tail :]:  # the motion photo's video, byte for byte
+            f.seek(b.offset)
+            _copy(f, out, b.size)
         # GB 45438 §6.1 c: one record per file. The superseded packet is no longer referenced,
         # but its bytes would still hold the old record for a naive byte scan: blank them.
         _blank_stale(hf, out, stale, move, xmp_id)

@@ -611,7 +611,11 @@ def _save_tiff(frames: list[Image.Image], im: Image.Image, dst: Path, warnings: 
 
 
 def _save_heif(
-    frames: list[Image.Image], im: Image.Image, dst: Path, visible: VisibleSettings
+    frames: list[Image.Image],
+    im: Image.Image,
+    dst: Path,
+    visible: VisibleSettings,
+    warnings: list[str] | None = None,
 ) -> dict:
     quality = visible.jpeg_quality or DEFAULT_LOSSY_QUALITY
     fmt = "AVIF" if im.format == "AVIF" else "HEIF"
@@ -619,6 +623,11 @@ def _save_heif(
     for key in ("exif", "icc_profile", "xmp"):
         if im.info.get(key):
             opts[key] = im.info[key]
+    if opts.get("xmp"):  # a HEIC motion photo's `mpvd` video is not re-encoded: drop its claims
+        said: list[str] = []
+        opts["xmp"] = _xmp_without_companions(opts["xmp"], said)
+        if warnings is not None:
+            warnings += [w.replace("still JPEG", f"still {fmt}") for w in said]
     frames[0].save(dst, fmt, **opts)
     return {fmt.lower(): f"q{quality}"}
 
@@ -711,7 +720,7 @@ def _apply_opened(im, src, dst, visible, progress, cancel, report_cls):
         elif fmt in ("HEIF", "AVIF"):
             if frames > 1:
                 warnings.append(f"only the primary image of {frames} in the HEIF file is kept")
-            extra = _save_heif(frames_list, im, dst, visible)
+            extra = _save_heif(frames_list, im, dst, visible, warnings)
         else:
             raise UnsupportedFormat(f"{src.name}: {fmt} images are not supported")
     cancel.raise_if_cancelled()
