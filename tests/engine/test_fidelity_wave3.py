@@ -479,3 +479,89 @@ def test_heic_motion_photo_visible_label_drops_the_video_and_says_so(tmp_path):
     said = [w for w in res.warnings if "motion photo's video" in w]
     assert said and "plain still HEIF" in said[0], res.warnings
     assert exif_warnings(out) == []
+
+
+# --- uncompressed HEIF (ISO/IEC 23001-17 'unci') ------------------------------------------------
+
+
+def _box(typ: bytes, body: bytes) -> bytes:
+    return struct.pack(">I4s", 8 + len(body), typ) + body
+
+
+def _full(typ: bytes, version: int, body: bytes) -> bytes:
+    return _box(typ, struct.pack(">I", version << 24) + body)
+
+
+def unci_heif(path: Path, w: int = 8, h: int = 8) -> bytes:
+    """An 8×8 RGB 'unci' image written box by box (ISO/IEC 23001-17: uncC v0 + cmpd; no encoder
+    we have writes one). Returns the pixel bytes."""
+    px = b"".join(bytes((x * 32, y * 32, 128)) for y in range(h) for x in range(w))
+    ftyp = _box(b"ftyp", b"mif1" + bytes(4) + b"mif1")
+    hdlr = _full(b"hdlr", 0, bytes(4) + b"pict" + bytes(12) + b"\0")
+    pitm = _full(b"pitm", 0, struct.pack(">H", 1))
+    iinf = _full(b"iinf", 0, struct.pack(">H", 1) + _full(b"infe", 2, b"\0\1\0\0unci\0"))
+    ispe = _full(b"ispe", 0, struct.pack(">II", w, h))
+    cmpd = _box(b"cmpd", struct.pack(">IHHH", 3, 4, 5, 6))  # R, G, B
+    comps = b"".join(struct.pack(">HBBB", i, 7, 0, 0) for i in range(3))  # 8-bit unsigned
+    uncc = _full(b"uncC", 0, bytes(4) + struct.pack(">I", 3) + comps + bytes([0, 1, 0, 0])
+                 + bytes(20))  # fmt: skip  # 4:4:4, interleaved pixels, no padding, one tile
+    ipco = _box(b"ipco", ispe + cmpd + uncc)
+    ipma = _full(b"ipma", 0, struct.pack(">IHB", 1, 1, 3) + bytes([0x01, 0x82, 0x83]))
+
+    def meta(offset: int) -> bytes:
+        iloc = _full(b"iloc", 0, b"\x44\x00" + struct.pack(">HHHHII", 1, 1, 0, 1, offset, len(px)))
+        return _full(b"meta", 0, hdlr + pitm + iloc + iinf + _box(b"iprp", ipco + ipma))
+
+    head = len(ftyp) + len(meta(0)) + 8
+    path.write_bytes(ftyp + meta(head) + _box(b"mdat", px))
+    return px
+
+
+def primary_pixels(path: Path) -> bytes:
+    from aigclabel_gui.engine.containers.heif_items import item_data, read_heif
+
+    with open(path, "rb") as f:
+        hf = read_heif(f, f.seek(0, 2), path.name)
+        return item_data(hf, f, hf.primary)
+
+
+def test_uncompressed_heif_metadata_only_adds_the_xmp_item_without_decoding(tmp_path):
+    src = tmp_path / "u.heif"
+    px = unci_heif(src)
+    assert exif_warnings(src) == []  # exiftool reads our hand-made file as valid HEIF
+    out = tmp_path / "out" / "u.heif"
+    out.parent.mkdir()
+    res = label_file(src, out, LabelSettings(
+        implicit=ImplicitSettings(producer=PRODUCER), implicit_only=True))  # fmt: skip
+    meta = exiftool_json(out)
+    assert meta["XMP-TC260:Aigc"] == res.record.to_json()
+    assert meta["QuickTime:ImageSpatialExtent"] == "8x8"
+    assert primary_pixels(out) == px  # the image item's bytes, found through the new iloc
+    assert exif_warnings(out) == []
+    # Again (now with an XMP item to update): still one record, pixels untouched.
+    again = tmp_path / "again" / "u.heif"
+    again.parent.mkdir()
+    label_file(out, again, LabelSettings(
+        implicit=ImplicitSettings(producer=PRODUCER), implicit_only=True))  # fmt: skip
+    assert primary_pixels(again) == px
+    assert again.read_bytes().count(b'"ContentProducer"') == 1
+
+
+def test_uncompressed_heif_visible_label_is_refused_with_the_reason(tmp_path):
+    from aigclabel_gui.engine.visible.image import _register_plugins
+
+    if not _register_plugins():
+        pytest.skip("pillow-heif not installed")
+    src = tmp_path / "u.heif"
+    unci_heif(src)
+    try:
+        with Image.open(src) as im:  # a libheif with the unci codec decodes it: nothing to refuse
+            im.load()
+        pytest.skip("this libheif decodes 'unci'")
+    except (OSError, ValueError):
+        pass
+    (tmp_path / "out").mkdir()
+    with pytest.raises(UnsupportedFormat, match=r"uncompressed HEIF \(ISO/IEC 23001-17 'unci'\)"):
+        label_file(src, tmp_path / "out" / "u.heif", LabelSettings(
+            implicit=ImplicitSettings(producer=PRODUCER)))  # fmt: skip
+    assert list((tmp_path / "out").iterdir()) == []

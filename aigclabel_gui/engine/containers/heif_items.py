@@ -277,6 +277,45 @@ def xmp_item_ids(hf: HeifFile) -> list[int]:
     return ids
 
 
+# Primary item types libheif builds commonly lack, named for the user (ISO/IEC 23001-17: 'unci').
+ITEM_TYPE_NAMES = {
+    b"unci": "uncompressed HEIF (ISO/IEC 23001-17 'unci')",
+    b"j2k1": "JPEG 2000 in HEIF ('j2k1')",
+    b"vvc1": "VVC in HEIF ('vvc1')",
+    b"evc1": "EVC in HEIF ('evc1')",
+}
+
+
+def primary_item_type(path: Path) -> bytes | None:
+    """The item type of the primary image (b"hvc1", b"av01", b"unci" ...), None if unreadable."""
+    try:
+        with open(path, "rb") as f:
+            hf = read_heif(f, f.seek(0, 2), path.name)
+    except (OSError, CorruptFile, UnsupportedFormat, InputTooLarge):
+        return None
+    info = hf.items.get(hf.primary)
+    return info.item_type if info else None
+
+
+def read_metadata_items(path: Path) -> tuple[bytes | None, bytes | None]:
+    """(XMP packet, EXIF blob) of the primary image from the item tables alone, without libheif:
+    for images whose codec libheif cannot decode (the metadata path never needs the pixels)."""
+    with open(path, "rb") as f:
+        hf = read_heif(f, f.seek(0, 2), path.name)
+        ids = xmp_item_ids(hf)
+        xmp = item_data(hf, f, ids[0]) if ids else None
+        exif = None
+        for typ, src, to in hf.refs:
+            info = hf.items.get(src)
+            if typ == b"cdsc" and hf.primary in to and info and info.item_type == b"Exif":
+                raw = item_data(hf, f, src)
+                # ISO/IEC 23008-12 A.2.1: a 4-byte offset to the TIFF header comes first.
+                skip = 4 + int.from_bytes(raw[:4], "big") if len(raw) >= 4 else len(raw)
+                exif = raw[skip:] or None
+                break
+    return xmp, exif
+
+
 def _loc(hf: HeifFile, item_id: int) -> IlocItem:
     loc = next((it for it in hf.iloc.items if it.item_id == item_id), None)
     if loc is None:
@@ -539,4 +578,12 @@ def _copy(f: BinaryIO, out: BinaryIO, n: int) -> None:
         n -= len(chunk)
 
 
-__all__ = ["HeifFile", "item_data", "read_heif", "write_xmp_item", "xmp_item_ids"]
+__all__ = [
+    "HeifFile",
+    "item_data",
+    "primary_item_type",
+    "read_heif",
+    "read_metadata_items",
+    "write_xmp_item",
+    "xmp_item_ids",
+]

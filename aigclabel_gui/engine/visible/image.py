@@ -108,6 +108,8 @@ def _open(src: Path) -> Image.Image:
             raise MissingDependency(
                 f"{src.name}: reading HEIF needs pillow-heif, which is not installed"
             ) from exc
+        if heif and "cannot identify" in str(exc) and _is_heif(src):
+            _refuse_undecodable_heif(src)
         raise CorruptFile(f"{src.name}: not a readable image ({exc})") from exc
     w, h = im.size
     if w <= 0 or h <= 0:
@@ -116,6 +118,20 @@ def _open(src: Path) -> Image.Image:
     if w * h > MAX_PIXELS or w * h * frames > MAX_TOTAL_PIXELS:
         raise InputTooLarge(f"{src.name}: {w}x{h} px × {frames} frame(s) is over the limit")
     return im
+
+
+def _refuse_undecodable_heif(src: Path) -> None:
+    """A valid HEIF whose primary image libheif has no decoder for is not damaged: say so."""
+    from aigclabel_gui.engine.containers.heif_items import ITEM_TYPE_NAMES, primary_item_type
+
+    typ = primary_item_type(src)
+    if typ is not None and typ not in (b"hvc1", b"av01", b"jpeg", b"grid", b"iden", b"iovl"):
+        what = ITEM_TYPE_NAMES.get(typ, f"HEIF with {typ.decode('latin-1')!r} images")
+        raise UnsupportedFormat(
+            f"{src.name}: {what} cannot be decoded by the installed libheif, so the visible "
+            "label cannot be drawn",
+            advice="label it metadata-only (--implicit-only), which needs no decoding",
+        )
 
 
 def _is_heif(src: Path) -> bool:
