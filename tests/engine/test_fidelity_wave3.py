@@ -565,3 +565,98 @@ def test_uncompressed_heif_visible_label_is_refused_with_the_reason(tmp_path):
         label_file(src, tmp_path / "out" / "u.heif", LabelSettings(
             implicit=ImplicitSettings(producer=PRODUCER)))  # fmt: skip
     assert list((tmp_path / "out").iterdir()) == []
+
+
+# --- Dolby Vision configuration records -----------------------------------------------------------
+
+
+def _insert_in_sample_entry(data: bytes, entry: bytes, after: bytes, new_box: bytes) -> bytes:
+    """`new_box` after child `after` of the first `entry` sample entry, every parent grown. The
+    moov sits after mdat (ffmpeg's default), so no chunk offset moves."""
+    starts, lo, hi = [], 0, len(data)
+    for want in (b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsd", entry):
+        pos = lo
+        while struct.unpack_from(">4s", data, pos + 4)[0] != want:
+            pos += struct.unpack_from(">I", data, pos)[0]
+            assert pos < hi, want
+        starts.append(pos)
+        hi = pos + struct.unpack_from(">I", data, pos)[0]
+        lo = pos + 8 + (8 if want == b"stsd" else 78 if want == entry else 0)
+    pos = lo
+    while pos < hi:
+        size, typ = struct.unpack_from(">I4s", data, pos)
+        pos += size
+        if typ == after:
+            break
+    out = bytearray(data[:pos] + new_box + data[pos:])
+    for s in starts:
+        struct.pack_into(">I", out, s, struct.unpack_from(">I", out, s)[0] + len(new_box))
+    return bytes(out)
+
+
+def dv_mp4(tmp_path: Path, profile: int, compatibility: int) -> tuple[Path, bytes]:
+    """A 10-bit PQ HEVC MP4 (libx265) with a DOVIDecoderConfigurationRecord (`dvcC`) added to its
+    hvc1 sample entry, as Dolby Vision profile 8.1 / 5 files carry it (no encoder here writes one)."""
+    base = tmp_path / "hdr10.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=s=128x72:d=2:r=10", "-c:v", "libx265",
+           "-x265-params", "log-level=error", "-pix_fmt", "yuv420p10le",
+           "-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc",
+           "-tag:v", "hvc1", str(base))  # fmt: skip
+    bits = (profile << 9) | (1 << 3) | 0b101  # level 1; RPU and base layer present, no EL
+    payload = bytes([1, 0]) + struct.pack(">H", bits) + bytes([compatibility << 4]) + bytes(19)
+    box = _box(b"dvcC", payload)
+    src = tmp_path / f"dv{profile}.mp4"
+    src.write_bytes(_insert_in_sample_entry(base.read_bytes(), b"hvc1", b"hvcC", box))
+    return src, box
+
+
+def dovi_side_data(path: Path) -> dict | None:
+    streams = probe(path, "stream=codec_type:stream_side_data")["streams"]
+    video = next(s for s in streams if s["codec_type"] == "video")
+    return next(
+        (d for d in video.get("side_data_list", []) if "DOVI" in d.get("side_data_type", "")),
+        None,
+    )
+
+
+def test_dolby_vision_record_kept_by_metadata_only(tmp_path):
+    src, box = dv_mp4(tmp_path, 8, 1)
+    dv = dovi_side_data(src)  # ffprobe reads our record
+    assert (dv["dv_profile"], dv["dv_bl_signal_compatibility_id"]) == (8, 1)
+    out = tmp_path / "out" / src.name
+    out.parent.mkdir()
+    label_file(src, out, LabelSettings(
+        implicit=ImplicitSettings(producer=PRODUCER), implicit_only=True))  # fmt: skip
+    assert out.read_bytes().count(box) == 1
+    assert dovi_side_data(out) == dv
+    assert exif_warnings(out) == exif_warnings(src)
+
+
+def test_dolby_vision_visible_label_says_hdr10_base_layer(tmp_path):
+    from aigclabel_gui.engine.visible.dolby_vision import read_dolby_vision
+
+    src, _box_bytes = dv_mp4(tmp_path, 8, 1)
+    dv = read_dolby_vision(src)
+    assert (dv.profile, dv.level, dv.compatibility, dv.base_layer) == (8, 1, 1, "HDR10")
+    out = tmp_path / "out" / src.name
+    out.parent.mkdir()
+    res = label_file(src, out, LabelSettings(implicit=ImplicitSettings(producer=PRODUCER)))
+    assert any(
+        "Dolby Vision metadata cannot be re-encoded: the labelled video is plain HDR10" in w
+        for w in res.warnings
+    ), res.warnings
+    v = probe(out, "stream=codec_name,pix_fmt,color_transfer,color_primaries")["streams"][0]
+    assert (v["pix_fmt"], v["color_transfer"], v["color_primaries"]) == (
+        "yuv420p10le",
+        "smpte2084",
+        "bt2020",
+    )
+    assert dovi_side_data(out) is None  # what the note says: the record is not carried
+
+
+def test_dolby_vision_profile_5_visible_label_is_refused(tmp_path):
+    src, _box_bytes = dv_mp4(tmp_path, 5, 0)
+    (tmp_path / "out").mkdir()
+    with pytest.raises(UnsupportedFormat, match="Dolby Vision profile 5 has no HDR10/SDR/HLG"):
+        label_file(src, tmp_path / "out" / src.name, text_label())
+    assert list((tmp_path / "out").iterdir()) == []

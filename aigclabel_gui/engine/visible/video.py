@@ -32,6 +32,7 @@ from aigclabel_gui.engine.errors import (
 from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback, no_progress
 from aigclabel_gui.engine.realtime import demote_realtime_threads
 from aigclabel_gui.engine.settings import LabelSettings, VisibleSettings
+from aigclabel_gui.engine.visible.dolby_vision import check_reencode, read_dolby_vision
 from aigclabel_gui.engine.visible.render import (
     LabelOverlay,
     overlay_to_stored,
@@ -266,6 +267,8 @@ def probe(src: Path, side: int = 640) -> Probe:
         ctx = vin.codec_context
         start = _seconds(frame.pts, frame.time_base or vin.time_base) or 0.0
         dynamic = _dynamic_hdr(frame)
+        if "Dolby Vision" not in dynamic and read_dolby_vision(src) is not None:
+            dynamic = tuple(sorted({*dynamic, "Dolby Vision"}))  # a dvcC, no RPU on frame 1
         master_display, content_light = _hdr10_static(frame)
         return Probe(
             format_name=inp.format.name,
@@ -763,6 +766,7 @@ def apply_explicit(
     if v.cards == "none" and not v.persistent:
         return None
     audio_codecs.refuse_dropped_audio(Path(src))  # AC-4/MPEG-H tracks cannot be copied by PyAV
+    check_reencode(Path(src))  # Dolby Vision profile 5: no viewable base layer
     progress = progress or no_progress
     cancel = cancel or CancelToken()
     src, dst = Path(src), Path(dst)
