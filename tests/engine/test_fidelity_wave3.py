@@ -151,6 +151,24 @@ def test_pdf_text_prompt_renders_as_a_pill_with_the_text_size_measured(tmp_path)
     assert abs((gy1 - gy0) / 4.0 - ink) < 1.0, (gy1 - gy0, ink)
 
 
+def test_pdf_with_inherited_resources_gets_one_font_name(tmp_path):
+    src, out = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    text_pdf(src)
+    with pikepdf.open(src, allow_overwriting_input=True) as pdf:
+        pdf.Root.Pages.Resources = pdf.make_indirect(pdf.pages[0].obj.Resources)
+        for page in pdf.pages:  # both pages inherit one shared resource dictionary
+            del page.obj["/Resources"]
+        pdf.save(src)
+    label_file(src, out, text_label())
+    with pikepdf.open(out) as pdf:
+        names = [[k for k in page.Resources.Font.keys() if "AIGC" in k] for page in pdf.pages]
+        assert len(names[0]) == 1 and names[0] == names[1], names
+        assert pdf.check_pdf_syntax() == []
+    for page in (1, 2):
+        assert f"Quarterly report page {page}" in pdftotext(out, page)
+        assert PROMPT in pdftotext(out, page)
+
+
 def test_pdf_english_prompt_keeps_its_spaces(tmp_path):
     src, out = tmp_path / "a.pdf", tmp_path / "b.pdf"
     text_pdf(src, sizes=((595, 842),))
@@ -334,14 +352,17 @@ def test_audio_only_matroska_with_two_tracks_is_refused_clearly(tmp_path):
     assert list((tmp_path / "out").iterdir()) == []
 
 
-def test_opus_in_mp4_gets_the_prompt_in_an_mp4_not_ipod(tmp_path):
+@pytest.mark.parametrize(
+    ("codec", "tag"), [("libopus", ("opus", "Opus")), ("flac", ("flac", "fLaC"))]
+)
+def test_opus_and_flac_in_mp4_get_the_prompt_in_an_mp4_not_ipod(tmp_path, codec, tag):
     src, out = tmp_path / "a.mp4", tmp_path / "out" / "a.mp4"
     out.parent.mkdir()
-    ffmpeg(*tone(), "-c:a", "libopus", "-metadata", "title=Song", str(src))
+    ffmpeg(*tone(), "-c:a", codec, "-strict", "-2", "-metadata", "title=Song", str(src))
     res = label_file(src, out, audio_label())
     assert res.explicit.kind == "audio"
     info = probe(out, "stream=codec_name,codec_tag_string:format_tags=title")
-    assert [(s["codec_name"], s["codec_tag_string"]) for s in info["streams"]] == [("opus", "Opus")]
+    assert [(s["codec_name"], s["codec_tag_string"]) for s in info["streams"]] == [tag]
     assert info["format"]["tags"]["title"] == "Song"
     at, score = rhythm_at(out)
     assert at < 0.05 and score > 0.8

@@ -393,7 +393,11 @@ def _text_stamp(pdf, page, prompt, ink_pt, room_pt, settings, pdfa1, fonts: dict
         )  # fmt: skip
     if "font" not in fonts:  # one font object per file, shared by the first and last page
         fonts["font"] = pdf_text.font_object(pdf, ep)
-    name = page.add_resource(fonts["font"], pikepdf.Name.Font, prefix="AIGCFont")
+    font = fonts["font"]
+    known = page.obj.get("/Resources", {}).get("/Font", {})  # shared dicts: reuse our name
+    name = next((k for k in known.keys() if known[k].objgen == font.objgen), None)
+    if name is None:
+        name = page.add_resource(font, pikepdf.Name.Font, prefix="AIGCFont")
     st = pdf_text.layout(
         ep, ink_pt, font_name=str(name), gs_name=None if gs is None else str(gs),
         color=vis.color, plate_color=vis.plate_color, plate_opacity=opacity, outline=vis.outline,
