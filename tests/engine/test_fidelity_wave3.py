@@ -343,6 +343,23 @@ def test_audio_only_mka_keeps_attachments_cover_and_moves_chapters(tmp_path):
     assert (dump / "notes.txt").read_bytes() == notes.read_bytes()
 
 
+def test_audio_only_matroska_follows_the_audio_guardrails(tmp_path):
+    from aigclabel_gui.engine.errors import ExplicitLabelRequired
+    from aigclabel_gui.engine.settings import VideoSettings
+
+    src = tmp_path / "a.mka"
+    ffmpeg(*tone(), "-c:a", "flac", str(src))
+    (tmp_path / "out").mkdir()
+    # Video settings do not matter (no picture): cards off, the audible prompt is still added.
+    no_cards = replace(audio_label(), video=VideoSettings(cards="none"))
+    res = label_file(src, tmp_path / "out" / "a.mka", no_cards)
+    assert res.kind == "audio" and res.explicit.kind == "audio"
+    # The audible prompt off: the §5.3 guardrail, as for any audio file.
+    off = replace(audio_label(), audio=AudioSettings(enabled=False))
+    with pytest.raises(ExplicitLabelRequired, match="§5.3"):
+        label_file(src, tmp_path / "out" / "b.mka", off)
+
+
 def test_audio_only_matroska_with_two_tracks_is_refused_clearly(tmp_path):
     src = tmp_path / "a.mka"
     ffmpeg(*tone(), *tone(), "-map", "0", "-map", "1", "-c:a", "flac", str(src))

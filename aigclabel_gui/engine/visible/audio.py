@@ -53,6 +53,10 @@ def apply_explicit(
     a = settings.audio
     if not a.enabled:
         return None
+    if info.name in ("mkv", "webm"):  # audio-only Matroska (pipeline: as_audio)
+        from aigclabel_gui.engine.visible import audio_matroska
+
+        return audio_matroska.apply_explicit(src, dst, info, settings, progress, cancel)
     try:
         return _apply(Path(src), Path(dst), info, a, progress, cancel)
     except BaseException:

@@ -1,7 +1,7 @@
 """The audible prompt (GB 45438 §5.3) in audio-only Matroska/WebM (.mka, music .webm).
 
-Matroska files are sorted as video by the registry; one without a picture stream gets the audio
-prompt instead of a refusal. The audio track is copied (not decoded) into the codec's own
+The registry sorts Matroska files as video; the pipeline re-sorts one without a picture stream as
+audio (`as_audio`), so it gets the audio prompt and the audio guardrails instead of a refusal. The audio track is copied (not decoded) into the codec's own
 container, labelled there by the audio path (audio.py: the same levelling, re-label detection
 and encoder choices as .opus/.ogg/.flac/.m4a/.wav/.mp3 files), and muxed back into Matroska with
 the track's language, title and flags, the file's tags, attachments (cover art, fonts) and its
@@ -20,7 +20,6 @@ import av
 from aigclabel_gui.engine.errors import (
     AigcError,
     CorruptFile,
-    ExplicitLabelRequired,
     UnsupportedFormat,
 )
 from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback
@@ -40,6 +39,14 @@ NATIVE = {
 }
 _STREAM_TAGS_DROPPED = {"encoder", "duration"}  # the muxer's own; DURATION is recomputed
 MKV_MUXER = {"mkv": "matroska", "webm": "webm"}
+
+
+def as_audio(info, src: Path):
+    """`info` with kind "audio" when the Matroska/WebM file has no picture: the guardrails,
+    the explicit step and the report then treat it as the audio it is."""
+    from dataclasses import replace
+
+    return replace(info, kind="audio") if is_audio_only(src) else info
 
 
 def is_audio_only(src: Path) -> bool:
@@ -66,11 +73,6 @@ def apply_explicit(
     from aigclabel_gui.engine.visible.audio_codecs import refuse_undecodable, refuse_unwritable
 
     src, dst = Path(src), Path(dst)
-    if not settings.audio.enabled:
-        raise ExplicitLabelRequired(
-            f"{src.name}: audio-only {info.name.upper()} has no picture for a visible label and "
-            "the audible prompt is off (GB 45438 §5.3)"
-        )
     refuse_undecodable(src)
     with av.open(str(src), metadata_errors="replace") as inp:
         timed = [

@@ -753,13 +753,8 @@ def apply_explicit(
 ):
     """Write `src` with the visible video label to `dst` (a fresh temp path). None if disabled."""
     from aigclabel_gui.engine.pipeline import ExplicitReport  # pipeline imports us lazily
-    from aigclabel_gui.engine.visible import audio_codecs, audio_matroska
+    from aigclabel_gui.engine.visible import audio_codecs
 
-    if getattr(info, "name", "") in ("mkv", "webm") and audio_matroska.is_audio_only(Path(src)):
-        # .mka / music .webm: no picture to label, so the audible prompt (§5.3) instead
-        return audio_matroska.apply_explicit(
-            src, dst, info, settings, progress or no_progress, cancel or CancelToken()
-        )
     v = settings.video
     if not settings.visible.enabled or settings.implicit_only:
         return None
