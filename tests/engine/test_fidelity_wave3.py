@@ -471,7 +471,9 @@ def top_boxes(path: Path) -> list[tuple[bytes, int]]:
     return out
 
 
-def motion_heic(tmp_path: Path) -> tuple[Path, bytes]:
+def motion_heic(tmp_path: Path, boxed: bool = True, xmp: bool = True) -> tuple[Path, bytes]:
+    """A HEIC motion photo: the MP4 in a trailing `mpvd` box (Google Motion Photo 1.0) or appended
+    as it is (boxed=False, as other phones do), with the GCamera/Container XMP (or none)."""
     pillow_heif = pytest.importorskip("pillow_heif")
     pillow_heif.register_heif_opener()
     mp4 = tmp_path / "clip.mp4"
@@ -479,29 +481,39 @@ def motion_heic(tmp_path: Path) -> tuple[Path, bytes]:
            str(mp4))  # fmt: skip
     video = mp4.read_bytes()
     src = tmp_path / "motion.heic"
-    xmp = MOTION_XMP.replace("{length}", str(len(video) + 8)).encode()
-    Image.new("RGB", (256, 192), (40, 120, 200)).save(src, "HEIF", quality=80, xmp=xmp)
+    packet = MOTION_XMP.replace("{length}", str(len(video) + 8 * boxed))
+    packet = packet.replace('Item:Padding="8"', f'Item:Padding="{8 * boxed}"')
+    opts = {"xmp": packet.encode()} if xmp else {}
+    Image.new("RGB", (256, 192), (40, 120, 200)).save(src, "HEIF", quality=80, **opts)
     with open(src, "ab") as f:
-        f.write(struct.pack(">I4s", len(video) + 8, b"mpvd") + video)
+        f.write((struct.pack(">I4s", len(video) + 8, b"mpvd") if boxed else b"") + video)
     return src, video
 
 
-def test_heic_motion_photo_metadata_only_keeps_the_video_last(tmp_path):
-    src, video = motion_heic(tmp_path)
+@pytest.mark.parametrize(("boxed", "xmp"), [(True, True), (False, True), (False, False)])
+def test_heic_motion_photo_metadata_only_keeps_the_video_last(tmp_path, boxed, xmp):
+    src, video = motion_heic(tmp_path, boxed, xmp)
     out = tmp_path / "out" / src.name
     out.parent.mkdir()
     res = label_file(src, out, LabelSettings(
         implicit=ImplicitSettings(producer=PRODUCER), implicit_only=True))  # fmt: skip
-    boxes = top_boxes(out)
-    assert boxes[-1] == (b"mpvd", len(video) + 8)  # still last: readers count from the end
+    if boxed:
+        assert top_boxes(out)[-1] == (b"mpvd", len(video) + 8)  # readers count from the end
+    # The video is the file's last bytes, unchanged (its chunk offsets count from its own start,
+    # even when our meta grew: no XMP item before).
     assert out.read_bytes()[-len(video) :] == video
+    tail = tmp_path / "tail.mp4"
+    tail.write_bytes(out.read_bytes()[-len(video) :])
+    assert ffmpeg_errors(tail) == ""
     meta = exiftool_json(out)
-    assert meta["XMP-GCamera:MotionPhoto"] == 1
     assert meta["XMP-TC260:Aigc"] == res.record.to_json()
-    extracted = subprocess.run(
-        ["exiftool", "-b", "-MotionPhotoVideo", str(out)], capture_output=True, check=True
-    ).stdout
-    assert extracted == video
+    if xmp:
+        assert meta["XMP-GCamera:MotionPhoto"] == 1
+    if boxed:
+        extracted = subprocess.run(
+            ["exiftool", "-b", "-MotionPhotoVideo", str(out)], capture_output=True, check=True
+        ).stdout
+        assert extracted == video
     assert exif_warnings(out) == exif_warnings(src)
 
 

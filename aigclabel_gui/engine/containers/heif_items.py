@@ -439,11 +439,17 @@ def write_xmp_item(src: Path, dst: Path, make_packet: Callable[[bytes | None], b
 def _write(hf: HeifFile, f: BinaryIO, dst: Path, packet: bytes, xmp_id: int | None) -> None:
     name = hf.name
     last = hf.top[-1]
-    # A motion photo's video (Google Motion Photo 1.0: top-level `mpvd`) must stay the last box:
-    # readers find it by its length from the end of the file (XMP Container:Directory).
-    tail = 0
-    while tail < len(hf.top) - 1 and hf.top[-1 - tail].type == b"mpvd":
-        tail += 1
+    # A motion photo's video must stay at the end, byte for byte: readers find it by its length
+    # from the end of the file (XMP Container:Directory). Google Motion Photo 1.0 puts it in a
+    # top-level `mpvd` box; other phones append the MP4 file as it is (a second `ftyp`), whose
+    # chunk offsets count from its own start and must not be shifted with ours.
+    after_meta = hf.top.index(hf.meta_top) + 1
+    cut = next((i for i in range(after_meta, len(hf.top)) if hf.top[i].type == b"ftyp"), None)
+    if cut is None:
+        cut = len(hf.top)
+        while cut > after_meta and hf.top[cut - 1].type == b"mpvd":
+            cut -= 1
+    tail = len(hf.top) - cut
     f.seek(last.offset)
     if last.header_size == 8 and f.read(4) == b"\x00\x00\x00\x00" and last.size > _U32:
         raise UnsupportedFormat(
@@ -492,7 +498,7 @@ def _write(hf: HeifFile, f: BinaryIO, dst: Path, packet: bytes, xmp_id: int | No
         raise UnsupportedFormat(f"{name}: the item table changed size while writing")
 
     moov_bytes = {}
-    for b in hf.top:
+    for b in hf.top[: len(hf.top) - tail]:
         if b.type == b"moov" and not move.identity:  # image sequences: chunk offsets move too
             moov = read_moov(f, b, name)
             try:
