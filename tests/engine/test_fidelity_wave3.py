@@ -74,6 +74,29 @@ def text_pdf(path: Path, sizes=((595, 842), (842, 595)), pdfa1: bool = False) ->
     pdf.save(path)
 
 
+def tag_pdf(path: Path) -> None:
+    """Make `text_pdf`'s output a tagged PDF: Document -> one P per page (MCID 0), as word
+    processors export with "tagged PDF" on."""
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        N, A, D = pikepdf.Name, pikepdf.Array, pikepdf.Dictionary
+        root = pdf.make_indirect(D(Type=N.StructTreeRoot))
+        doc = pdf.make_indirect(D(Type=N.StructElem, S=N.Document, P=root, K=A()))
+        nums = A()
+        for i, page in enumerate(pdf.pages):
+            body = page.obj.Contents.read_bytes()
+            page.obj.Contents = pdf.make_stream(b"/P <</MCID 0>> BDC\n" + body + b"EMC\n")
+            para = pdf.make_indirect(D(Type=N.StructElem, S=N.P, P=doc, Pg=page.obj, K=0))
+            doc.K.append(para)
+            page.obj.StructParents = i
+            nums.extend([i, pdf.make_indirect(A([para]))])
+        root.K = doc
+        root.ParentTree = pdf.make_indirect(D(Nums=nums))
+        root.ParentTreeNextKey = len(pdf.pages)
+        pdf.Root.StructTreeRoot = root
+        pdf.Root.MarkInfo = D(Marked=True)
+        pdf.save(path)
+
+
 def pdftotext(path: Path, page: int) -> str:
     return subprocess.run(
         ["pdftotext", "-f", str(page), "-l", str(page), "-enc", "UTF-8", str(path), "-"],
@@ -167,6 +190,34 @@ def test_pdf_with_inherited_resources_gets_one_font_name(tmp_path):
     for page in (1, 2):
         assert f"Quarterly report page {page}" in pdftotext(out, page)
         assert PROMPT in pdftotext(out, page)
+
+
+def test_tagged_pdf_gets_the_prompt_in_its_structure_tree(tmp_path):
+    src, out = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    text_pdf(src)
+    tag_pdf(src)
+
+    def structure(path: Path) -> list[str]:
+        text = subprocess.run(
+            ["pdfinfo", "-struct-text", str(path)], capture_output=True, text=True, check=True
+        ).stdout
+        return [ln.strip() for ln in text.splitlines() if ln.strip()]
+
+    assert any("Quarterly report page 1" in ln for ln in structure(src))
+    label_file(src, out, text_label())
+    tree = [ln for ln in structure(out) if '"' in ln]  # the lines with text, in reading order
+    assert PROMPT in tree[0] and PROMPT in tree[-1], tree  # first and last in reading order
+    assert [ln for ln in tree if "Quarterly" in ln] == [
+        ln for ln in structure(src) if "Quarterly" in ln and '"' in ln
+    ]
+    with pikepdf.open(out) as pdf:
+        assert pdf.check_pdf_syntax() == []
+        doc = pdf.Root.StructTreeRoot.K
+        assert [str(k.S) for k in doc.K] == ["/P"] * 4
+        assert str(doc.K[0].Lang) == "zh-CN"
+        nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+        assert [len(nums[i]) for i in range(1, len(nums), 2)] == [2, 2]  # MCID 0 theirs, 1 ours
+    assert exif_warnings(out) == exif_warnings(src)
 
 
 def test_pdf_english_prompt_keeps_its_spaces(tmp_path):

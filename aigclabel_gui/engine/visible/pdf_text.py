@@ -311,8 +311,10 @@ def layout(
     plate_color: str,
     plate_opacity: float,
     outline: bool,
+    mcid: int | None = None,
 ) -> TextStamp:
-    """The plate and text operators with the plate's lower-left corner at (0, 0)."""
+    """The plate and text operators with the plate's lower-left corner at (0, 0). With `mcid`
+    (a tagged PDF) the text is marked content of its structure element, the plate an artifact."""
     ix0, iy0, ix1, iy1 = ep.ink
     size = ink_pt * 1000.0 / (iy1 - iy0)  # the font size that gives exactly `ink_pt` of ink
     s = size / 1000.0
@@ -326,7 +328,8 @@ def layout(
     if gs_name is not None:
         ops.append(gs_name.encode() + b" gs")
     if plate_opacity > 0:
-        ops += [_num(*_rgb(plate_color)) + b" rg", _pill(0, 0, w, h), b"f"]
+        plate = [_num(*_rgb(plate_color)) + b" rg", _pill(0, 0, w, h), b"f"]
+        ops += [b"/Artifact BMC", *plate, b"EMC"] if mcid is not None else plate
     ops.append(b"Q q")
     ops.append(_num(*_rgb(color)) + b" rg")
     ops.append(b"BT")
@@ -338,6 +341,69 @@ def layout(
         ops.append(_num(*_rgb(plate_color)) + b" RG " + _num(2 * stroke) + b" w 1 j 1 Tr")
         ops.append(b"/Artifact BMC " + hexcodes + b" Tj EMC")
         ops.append(b"0 Tr 0 0 Td")  # back to the start of the line for the fill
-    ops.append(hexcodes + b" Tj")
+    if mcid is not None:
+        ops.append(b"/P <</MCID " + str(mcid).encode() + b">> BDC " + hexcodes + b" Tj EMC")
+    else:
+        ops.append(hexcodes + b" Tj")
     ops.append(b"ET Q")
     return TextStamp(b"\n".join(ops) + b"\n", w, h, ink_h, size)
+
+
+def tag_prompt(pdf, page, *, first: bool, lang: str) -> int | None:
+    """Give the prompt a /P structure element in a tagged PDF (ISO 32000-1 §14.7), so assistive
+    technology that reads the structure tree (not the page) finds it, first or last in reading
+    order. Returns the MCID to mark the text with; None when the PDF is untagged or its parent
+    tree is a nested number tree (left alone: the text stays extractable, just untagged)."""
+    import pikepdf
+
+    Name, Array, Dict = pikepdf.Name, pikepdf.Array, pikepdf.Dictionary
+    st = pdf.Root.get("/StructTreeRoot")
+    if not isinstance(st, Dict):
+        return None
+    tree = st.get("/ParentTree")
+    if tree is None:
+        tree = st.ParentTree = pdf.make_indirect(Dict(Nums=Array()))
+    if "/Nums" not in tree or "/Kids" in tree:
+        return None
+    nums = tree.Nums
+    pairs = {int(nums[i]): i for i in range(0, len(nums) - 1, 2)}
+    key = page.obj.get("/StructParents")
+    if key is None:
+        key = max(int(st.get("/ParentTreeNextKey", 0)), max(pairs, default=-1) + 1)
+        page.obj.StructParents = key
+        st.ParentTreeNextKey = key + 1
+    key = int(key)
+    if key not in pairs:
+        at = next((i for k, i in sorted(pairs.items()) if k > key), len(nums))
+        nums.insert(at, key)
+        nums.insert(at + 1, pdf.make_indirect(Array()))
+        pairs[key] = at
+    marks = nums[pairs[key] + 1]
+    if not isinstance(marks, Array):
+        return None
+    mcid = len(marks)
+    kids = st.get("/K")
+    parent = st
+    if isinstance(kids, Dict) and kids.get("/Type", Name.StructElem) == Name.StructElem:
+        parent = kids  # usually /Document
+    elif isinstance(kids, Array) and len(kids) == 1 and isinstance(kids[0], Dict):
+        parent = kids[0]
+    elem = pdf.make_indirect(
+        Dict(
+            Type=Name.StructElem,
+            S=Name.P,
+            P=parent,
+            Pg=page.obj,
+            K=mcid,
+            Lang=pikepdf.String(lang),
+        )
+    )
+    k = parent.get("/K")
+    k = Array() if k is None else k if isinstance(k, Array) else Array([k])
+    if first:
+        k.insert(0, elem)
+    else:
+        k.append(elem)
+    parent.K = k
+    marks.append(elem)
+    return mcid

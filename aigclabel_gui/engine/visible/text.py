@@ -322,7 +322,9 @@ def _stamp(
     short = min(vw, vh)
     margin = short * max(settings.visible.margin_pct, 0.0) / 100.0
     ink_pt = max(_PDF_MIN_INK_PT, short * _PDF_INK_PCT / 100.0)
-    text_ops = _text_stamp(pdf, page, prompt, ink_pt, vw - 2 * margin, settings, pdfa1, fonts)
+    text_ops = _text_stamp(
+        pdf, page, prompt, ink_pt, vw - 2 * margin, settings, pdfa1, fonts, where
+    )
     if isinstance(text_ops, tuple):  # real text (pdf_text.py); else the reason for the image
         iw, ih, body, ink_drawn = text_ops
         vx, vy = (margin, vh - margin - ih) if where == "start" else (vw - margin - iw, margin)
@@ -372,7 +374,7 @@ def _stamp(
     }
 
 
-def _text_stamp(pdf, page, prompt, ink_pt, room_pt, settings, pdfa1, fonts: dict):
+def _text_stamp(pdf, page, prompt, ink_pt, room_pt, settings, pdfa1, fonts: dict, where: str):
     """(width, height, operators, ink) of the prompt as real text, or why it must be an image."""
     import pikepdf
 
@@ -398,9 +400,12 @@ def _text_stamp(pdf, page, prompt, ink_pt, room_pt, settings, pdfa1, fonts: dict
     name = next((k for k in known.keys() if known[k].objgen == font.objgen), None)
     if name is None:
         name = page.add_resource(font, pikepdf.Name.Font, prefix="AIGCFont")
+    lang = "zh-CN" if re.search(r"[\u3400-\u9fff]", prompt) else settings.text.language
+    mcid = pdf_text.tag_prompt(pdf, page, first=where == "start", lang=lang)
     st = pdf_text.layout(
         ep, ink_pt, font_name=str(name), gs_name=None if gs is None else str(gs),
         color=vis.color, plate_color=vis.plate_color, plate_opacity=opacity, outline=vis.outline,
+        mcid=mcid,
     )  # fmt: skip
     if st.width > room_pt:
         raise InvalidSettings(
