@@ -695,6 +695,10 @@ def _insert_in_sample_entry(data: bytes, entry: bytes, after: bytes, new_box: by
     return bytes(out)
 
 
+def dv_mp4_box(tmp_path: Path) -> bytes:
+    return (tmp_path / "dvcC.bin").read_bytes()
+
+
 def dv_mp4(tmp_path: Path, profile: int, compatibility: int) -> tuple[Path, bytes]:
     """A 10-bit PQ HEVC MP4 (libx265) with a DOVIDecoderConfigurationRecord (`dvcC`) added to its
     hvc1 sample entry, as Dolby Vision profile 8.1 / 5 files carry it (no encoder here writes one)."""
@@ -706,9 +710,21 @@ def dv_mp4(tmp_path: Path, profile: int, compatibility: int) -> tuple[Path, byte
     bits = (profile << 9) | (1 << 3) | 0b101  # level 1; RPU and base layer present, no EL
     payload = bytes([1, 0]) + struct.pack(">H", bits) + bytes([compatibility << 4]) + bytes(19)
     box = _box(b"dvcC", payload)
+    (tmp_path / "dvcC.bin").write_bytes(box)
     src = tmp_path / f"dv{profile}.mp4"
     src.write_bytes(_insert_in_sample_entry(base.read_bytes(), b"hvc1", b"hvcC", box))
     return src, box
+
+
+def dv_file(tmp_path: Path, profile: int, compatibility: int, ext: str) -> Path:
+    """dv_mp4, remuxed by ffmpeg into Matroska for ext ".mkv" (it writes the record as a
+    BlockAdditionMapping)."""
+    src, _box_bytes = dv_mp4(tmp_path, profile, compatibility)
+    if ext == ".mp4":
+        return src
+    mkv = src.with_suffix(ext)
+    ffmpeg("-i", str(src), "-c", "copy", str(mkv))
+    return mkv
 
 
 def dovi_side_data(path: Path) -> dict | None:
@@ -720,23 +736,26 @@ def dovi_side_data(path: Path) -> dict | None:
     )
 
 
-def test_dolby_vision_record_kept_by_metadata_only(tmp_path):
-    src, box = dv_mp4(tmp_path, 8, 1)
+@pytest.mark.parametrize("ext", [".mp4", ".mkv"])
+def test_dolby_vision_record_kept_by_metadata_only(tmp_path, ext):
+    src = dv_file(tmp_path, 8, 1, ext)
     dv = dovi_side_data(src)  # ffprobe reads our record
     assert (dv["dv_profile"], dv["dv_bl_signal_compatibility_id"]) == (8, 1)
     out = tmp_path / "out" / src.name
     out.parent.mkdir()
     label_file(src, out, LabelSettings(
         implicit=ImplicitSettings(producer=PRODUCER), implicit_only=True))  # fmt: skip
-    assert out.read_bytes().count(box) == 1
+    if ext == ".mp4":
+        assert out.read_bytes().count(dv_mp4_box(tmp_path)) == 1
     assert dovi_side_data(out) == dv
     assert exif_warnings(out) == exif_warnings(src)
 
 
-def test_dolby_vision_visible_label_says_hdr10_base_layer(tmp_path):
+@pytest.mark.parametrize("ext", [".mp4", ".mkv"])
+def test_dolby_vision_visible_label_says_hdr10_base_layer(tmp_path, ext):
     from aigclabel_gui.engine.visible.dolby_vision import read_dolby_vision
 
-    src, _box_bytes = dv_mp4(tmp_path, 8, 1)
+    src = dv_file(tmp_path, 8, 1, ext)
     dv = read_dolby_vision(src)
     assert (dv.profile, dv.level, dv.compatibility, dv.base_layer) == (8, 1, 1, "HDR10")
     out = tmp_path / "out" / src.name
@@ -755,8 +774,9 @@ def test_dolby_vision_visible_label_says_hdr10_base_layer(tmp_path):
     assert dovi_side_data(out) is None  # what the note says: the record is not carried
 
 
-def test_dolby_vision_profile_5_visible_label_is_refused(tmp_path):
-    src, _box_bytes = dv_mp4(tmp_path, 5, 0)
+@pytest.mark.parametrize("ext", [".mp4", ".mkv"])
+def test_dolby_vision_profile_5_visible_label_is_refused(tmp_path, ext):
+    src = dv_file(tmp_path, 5, 0, ext)
     (tmp_path / "out").mkdir()
     with pytest.raises(UnsupportedFormat, match="Dolby Vision profile 5 has no HDR10/SDR/HLG"):
         label_file(src, tmp_path / "out" / src.name, text_label())

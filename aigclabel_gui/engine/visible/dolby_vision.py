@@ -1,5 +1,6 @@
-"""Dolby Vision configuration records of MP4/MOV video tracks (`dvcC`/`dvvC`/`dvwC` in the sample
-entry; ETSI GS CCM 001 / Dolby "Dolby Vision Streams Within the ISO Base Media File Format").
+"""Dolby Vision configuration records of video tracks: `dvcC`/`dvvC`/`dvwC` in an MP4/MOV sample
+entry (Dolby "Dolby Vision Streams Within the ISO Base Media File Format") or in a Matroska
+BlockAdditionMapping (Dolby "Dolby Vision Streams Within the Matroska and WebM Format").
 
 The visible label re-encodes the video, and no encoder here writes Dolby Vision RPUs, so the
 result is the base layer alone. A stream may carry the record without RPUs FFmpeg reports on the
@@ -55,10 +56,17 @@ def parse_record(payload: bytes) -> DolbyVision | None:
 
 
 def read_dolby_vision(path: Path) -> DolbyVision | None:
-    """The first Dolby Vision record of the file's video sample entries (MP4/MOV), or None."""
+    """The first Dolby Vision record of the file's video tracks (MP4/MOV sample entries,
+    Matroska BlockAdditionMapping), or None."""
     from aigclabel_gui.engine.containers.isobmff import BoxError, read_top_level
     from aigclabel_gui.engine.errors import CorruptFile
 
+    try:
+        with open(path, "rb") as f:
+            if f.read(4) == b"\x1a\x45\xdf\xa3":  # EBML: Matroska/WebM
+                return _matroska(f, path)
+    except OSError:
+        return None
     try:
         with open(path, "rb") as f:
             top = read_top_level(f, f.seek(0, 2), path.name)
@@ -70,6 +78,35 @@ def read_dolby_vision(path: Path) -> DolbyVision | None:
     except (OSError, BoxError, CorruptFile):
         return None
     return _find(body)
+
+
+# Matroska element ids (RFC 9559): Tracks, TrackEntry, BlockAdditionMapping, BlockAddIDType,
+# BlockAddIDExtraData. The mapping's type is the record's four-character code as a number.
+_TRACKS, _TRACK_ENTRY, _MAPPING, _ADD_TYPE, _ADD_EXTRA = 0x1654AE6B, 0xAE, 0x41E4, 0x41E7, 0x41ED
+
+
+def _matroska(f, path: Path) -> DolbyVision | None:
+    from aigclabel_gui.engine.containers.ebml import EbmlError, NeedsRemux, children, read_segment
+
+    try:
+        seg = read_segment(f, f.seek(0, 2))
+        tracks = seg.first(_TRACKS)
+        if tracks is None or tracks.size > 16 << 20:
+            return None
+        f.seek(tracks.data)
+        for eid, _whole, entry in children(f.read(tracks.size)):
+            if eid != _TRACK_ENTRY:
+                continue
+            for mid, _w, mapping in children(entry):
+                if mid != _MAPPING:
+                    continue
+                parts = {k: v for k, _x, v in children(mapping)}
+                kind = int.from_bytes(parts.get(_ADD_TYPE, b""), "big").to_bytes(4, "big")
+                if kind in _RECORDS and _ADD_EXTRA in parts:
+                    return parse_record(parts[_ADD_EXTRA])
+    except (EbmlError, NeedsRemux, OverflowError):
+        return None
+    return None
 
 
 def _boxes(data: bytes, start: int = 0):
