@@ -330,7 +330,14 @@ def rhythm_at(path: Path) -> tuple[float, float]:
 
 @pytest.mark.parametrize(
     ("name", "codec"),
-    [("a.webm", "libopus"), ("a.webm", "libvorbis"), ("a.mka", "flac"), ("a.mkv", "aac")],
+    [
+        ("a.webm", "libopus"),
+        ("a.webm", "libvorbis"),
+        ("a.mka", "flac"),
+        ("a.mkv", "aac"),
+        ("a.mka", "ac3"),
+        ("a.mka", "pcm_s24le"),
+    ],
 )
 def test_audio_only_matroska_gets_the_audible_prompt(tmp_path, name, codec):
     src, out = tmp_path / name, tmp_path / "out" / name

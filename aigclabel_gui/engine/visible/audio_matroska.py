@@ -36,6 +36,15 @@ NATIVE = {
     "alac": (".m4a", "ipod"),
     "mp3": (".mp3", "mp3"),
     "mp3float": (".mp3", "mp3"),
+    "ac3": (".m4a", "mp4"),  # labelled as an MP4 audio file (re-encoded with FFmpeg's AC-3)
+    "eac3": (".m4a", "mp4"),
+    # Matroska PCM is little-endian (A_PCM/INT/LIT, A_PCM/FLOAT/IEEE): a WAV splice
+    "pcm_s16le": (".wav", "wav"),
+    "pcm_s24le": (".wav", "wav"),
+    "pcm_s32le": (".wav", "wav"),
+    "pcm_f32le": (".wav", "wav"),
+    "pcm_f64le": (".wav", "wav"),
+    "pcm_u8": (".wav", "wav"),
 }
 _STREAM_TAGS_DROPPED = {"encoder", "duration"}  # the muxer's own; DURATION is recomputed
 MKV_MUXER = {"mkv": "matroska", "webm": "webm"}
@@ -92,7 +101,7 @@ def apply_explicit(
     if codec not in NATIVE:
         raise UnsupportedFormat(
             f"{src.name}: {codec} audio in {info.name.upper()}: the audible prompt is written for "
-            "Opus, Vorbis, FLAC, AAC, ALAC and MP3 tracks",
+            "Opus, Vorbis, FLAC, AAC, ALAC, MP3, AC-3 and PCM tracks",
             advice="label it metadata-only (--implicit-only), or convert the audio first",
         )
     suffix, muxer = NATIVE[codec]

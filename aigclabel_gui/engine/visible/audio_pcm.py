@@ -34,6 +34,8 @@ ENCODERS = {
     "vorbis": "vorbis",
     "opus": "libopus",
     "libopus": "libopus",
+    "ac3": "ac3",  # Dolby Digital tracks of .mka / MP4 (FFmpeg's native encoder)
+    "eac3": "eac3",
 }
 LOSSLESS = {"flac", "alac"}
 MUXERS = {"flac": "flac", "ogg": "ogg", "opus": "ogg", "m4a": "ipod"}
