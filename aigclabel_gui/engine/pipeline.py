@@ -331,6 +331,11 @@ def _explicit_step(
     cancel: CancelToken,
 ) -> ExplicitReport | None:
     try:
+        if info.kind == "audio" and info.name in ("mkv", "webm") and settings.audio.enabled:
+            # audio-only Matroska: the track is labelled in its own container, then muxed back
+            from aigclabel_gui.engine.visible.audio_matroska import label as label_matroska
+
+            return label_matroska(src, dst, info.name, settings, progress, cancel)
         # plan() then apply() (visible/base.py); None when these settings add no explicit label
         return labeler_for(info.kind).label(src, dst, settings, info.name, progress, cancel)
     finally:
@@ -358,6 +363,10 @@ def label_file(
             f"{dst}: the output would overwrite the original", advice="choose another output folder"
         )
     info = identify(src)
+    if info.name in ("mkv", "webm"):  # an .mka / music .webm takes the audible prompt (§5.3)
+        from aigclabel_gui.engine.visible.audio_matroska import as_audio
+
+        info = as_audio(info, src)
     warnings: list[str] = []
     if not info.extension_matches:
         warnings.append(

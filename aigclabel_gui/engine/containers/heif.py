@@ -30,7 +30,14 @@ def _metadata(path: Path) -> tuple[bytes | None, bytes | None]:
         pillow_heif = None
     try:
         if pillow_heif is not None:
-            info = pillow_heif.open_heif(path, convert_hdr_to_8bit=False).info
+            heif = pillow_heif.open_heif(path, convert_hdr_to_8bit=False)
+            if len(heif) == 0:
+                # libheif lists no image it cannot decode (e.g. uncompressed 'unci' items in
+                # builds without that codec); the metadata needs no pixels: read the items.
+                from aigclabel_gui.engine.containers.heif_items import read_metadata_items
+
+                return read_metadata_items(path)
+            info = heif.info
         else:
             from PIL import Image
 

@@ -277,6 +277,45 @@ def xmp_item_ids(hf: HeifFile) -> list[int]:
     return ids
 
 
+# Primary item types libheif builds commonly lack, named for the user (ISO/IEC 23001-17: 'unci').
+ITEM_TYPE_NAMES = {
+    b"unci": "uncompressed HEIF (ISO/IEC 23001-17 'unci')",
+    b"j2k1": "JPEG 2000 in HEIF ('j2k1')",
+    b"vvc1": "VVC in HEIF ('vvc1')",
+    b"evc1": "EVC in HEIF ('evc1')",
+}
+
+
+def primary_item_type(path: Path) -> bytes | None:
+    """The item type of the primary image (b"hvc1", b"av01", b"unci" ...), None if unreadable."""
+    try:
+        with open(path, "rb") as f:
+            hf = read_heif(f, f.seek(0, 2), path.name)
+    except (OSError, CorruptFile, UnsupportedFormat, InputTooLarge):
+        return None
+    info = hf.items.get(hf.primary)
+    return info.item_type if info else None
+
+
+def read_metadata_items(path: Path) -> tuple[bytes | None, bytes | None]:
+    """(XMP packet, EXIF blob) of the primary image from the item tables alone, without libheif:
+    for images whose codec libheif cannot decode (the metadata path never needs the pixels)."""
+    with open(path, "rb") as f:
+        hf = read_heif(f, f.seek(0, 2), path.name)
+        ids = xmp_item_ids(hf)
+        xmp = item_data(hf, f, ids[0]) if ids else None
+        exif = None
+        for typ, src, to in hf.refs:
+            info = hf.items.get(src)
+            if typ == b"cdsc" and hf.primary in to and info and info.item_type == b"Exif":
+                raw = item_data(hf, f, src)
+                # ISO/IEC 23008-12 A.2.1: a 4-byte offset to the TIFF header comes first.
+                skip = 4 + int.from_bytes(raw[:4], "big") if len(raw) >= 4 else len(raw)
+                exif = raw[skip:] or None
+                break
+    return xmp, exif
+
+
 def _loc(hf: HeifFile, item_id: int) -> IlocItem:
     loc = next((it for it in hf.iloc.items if it.item_id == item_id), None)
     if loc is None:
@@ -400,6 +439,17 @@ def write_xmp_item(src: Path, dst: Path, make_packet: Callable[[bytes | None], b
 def _write(hf: HeifFile, f: BinaryIO, dst: Path, packet: bytes, xmp_id: int | None) -> None:
     name = hf.name
     last = hf.top[-1]
+    # A motion photo's video must stay at the end, byte for byte: readers find it by its length
+    # from the end of the file (XMP Container:Directory). Google Motion Photo 1.0 puts it in a
+    # top-level `mpvd` box; other phones append the MP4 file as it is (a second `ftyp`), whose
+    # chunk offsets count from its own start and must not be shifted with ours.
+    after_meta = hf.top.index(hf.meta_top) + 1
+    cut = next((i for i in range(after_meta, len(hf.top)) if hf.top[i].type == b"ftyp"), None)
+    if cut is None:
+        cut = len(hf.top)
+        while cut > after_meta and hf.top[cut - 1].type == b"mpvd":
+            cut -= 1
+    tail = len(hf.top) - cut
     f.seek(last.offset)
     if last.header_size == 8 and f.read(4) == b"\x00\x00\x00\x00" and last.size > _U32:
         raise UnsupportedFormat(
@@ -430,7 +480,7 @@ def _write(hf: HeifFile, f: BinaryIO, dst: Path, packet: bytes, xmp_id: int | No
     new_meta_size = len(hf.meta.to_bytes())
     new_sizes = [new_meta_size if b is hf.meta_top else b.size for b in hf.top]
     move = OffsetMap.build(hf.top, new_sizes)
-    end_of_file = sum(new_sizes)
+    end_of_file = sum(new_sizes[: len(new_sizes) - tail])  # where the new mdat goes
 
     try:
         _shift_iloc(hf, iloc, move)
@@ -448,7 +498,7 @@ def _write(hf: HeifFile, f: BinaryIO, dst: Path, packet: bytes, xmp_id: int | No
         raise UnsupportedFormat(f"{name}: the item table changed size while writing")
 
     moov_bytes = {}
-    for b in hf.top:
+    for b in hf.top[: len(hf.top) - tail]:
         if b.type == b"moov" and not move.identity:  # image sequences: chunk offsets move too
             moov = read_moov(f, b, name)
             try:
@@ -460,7 +510,7 @@ def _write(hf: HeifFile, f: BinaryIO, dst: Path, packet: bytes, xmp_id: int | No
             moov_bytes[b.offset] = moov.to_bytes()
 
     with open(dst, "wb") as out:
-        for b in hf.top:
+        for b in hf.top[: len(hf.top) - tail]:
             if b is hf.meta_top:
                 out.write(meta_bytes)
             elif b.offset in moov_bytes:
@@ -478,6 +528,9 @@ def _write(hf: HeifFile, f: BinaryIO, dst: Path, packet: bytes, xmp_id: int | No
         if out.tell() != end_of_file:
             raise CorruptFile(f"{name}: the file changed while it was being copied")
         out.write(struct.pack(">I4s", len(packet) + 8, b"mdat") + packet)
+        for b in hf.top[len(hf.top) - tail :]:  # the motion photo's video, byte for byte
+            f.seek(b.offset)
+            _copy(f, out, b.size)
         # GB 45438 §6.1 c: one record per file. The superseded packet is no longer referenced,
         # but its bytes would still hold the old record for a naive byte scan: blank them.
         _blank_stale(hf, out, stale, move, xmp_id)
@@ -531,4 +584,12 @@ def _copy(f: BinaryIO, out: BinaryIO, n: int) -> None:
         n -= len(chunk)
 
 
-__all__ = ["HeifFile", "item_data", "read_heif", "write_xmp_item", "xmp_item_ids"]
+__all__ = [
+    "HeifFile",
+    "item_data",
+    "primary_item_type",
+    "read_heif",
+    "read_metadata_items",
+    "write_xmp_item",
+    "xmp_item_ids",
+]

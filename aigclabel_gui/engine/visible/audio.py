@@ -21,6 +21,7 @@ from mutagen.mp4 import MP4
 from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback, no_progress
 from aigclabel_gui.engine.registry import FormatInfo
 from aigclabel_gui.engine.settings import DEFAULT_LONG_TEXT, LabelSettings
+from aigclabel_gui.engine.visible.audio_codecs import refuse_undecodable, refuse_unwritable
 from aigclabel_gui.engine.visible.audio_detect import prompts_already_there
 from aigclabel_gui.engine.visible.audio_mp3 import DECODER_DELAY, ENCODER_DELAY, join_mp3
 from aigclabel_gui.engine.visible.audio_pcm import reencode, splice_wav
@@ -50,7 +51,11 @@ class AudioLabeler(Labeler):
         if not settings.audio.enabled:
             return None
         path = Path(path)
-        return plan_audio(path, format_name(path, fmt), settings.audio)
+        fmt = format_name(path, fmt)
+        refuse_undecodable(path)  # AC-4, MPEG-H: say which codec (not "damaged")
+        plan = plan_audio(path, fmt, settings.audio)
+        refuse_unwritable(path, fmt, plan.probe.codec)  # DTS: before any decoding
+        return plan
 
     def apply(
         self,

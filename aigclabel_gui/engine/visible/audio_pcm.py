@@ -34,6 +34,8 @@ ENCODERS = {
     "vorbis": "vorbis",
     "opus": "libopus",
     "libopus": "libopus",
+    "ac3": "ac3",  # Dolby Digital tracks of .mka / MP4 (FFmpeg's native encoder)
+    "eac3": "eac3",
 }
 LOSSLESS = {"flac", "alac"}
 MUXERS = {"flac": "flac", "ogg": "ogg", "opus": "ogg", "m4a": "ipod"}
@@ -281,6 +283,8 @@ def reencode(
     programme is never in memory). Returns how the audio was written, for the report."""
     enc = ENCODERS.get(probe.codec)
     muxer = MUXERS.get(fmt_name)
+    if muxer == "ipod" and enc not in ("aac", "alac"):
+        muxer = "mp4"  # 'ipod' (M4A) takes only AAC and ALAC; Opus and FLAC go in plain MP4
     if enc is None or muxer is None:
         raise UnsupportedFormat(f"{src.name}: {probe.codec} audio in {fmt_name} is not supported")
     if enc == "vorbis":

@@ -125,6 +125,8 @@ def _open(src: Path) -> Image.Image:
             raise MissingDependency(
                 f"{src.name}: reading HEIF needs pillow-heif, which is not installed"
             ) from exc
+        if heif and "cannot identify" in str(exc) and _is_heif(src):
+            _refuse_undecodable_heif(src)
         raise CorruptFile(f"{src.name}: not a readable image ({exc})") from exc
     w, h = im.size
     if w <= 0 or h <= 0:
@@ -133,6 +135,20 @@ def _open(src: Path) -> Image.Image:
     if w * h > MAX_PIXELS or w * h * frames > MAX_TOTAL_PIXELS:
         raise InputTooLarge(f"{src.name}: {w}x{h} px × {frames} frame(s) is over the limit")
     return im
+
+
+def _refuse_undecodable_heif(src: Path) -> None:
+    """A valid HEIF whose primary image libheif has no decoder for is not damaged: say so."""
+    from aigclabel_gui.engine.containers.heif_items import ITEM_TYPE_NAMES, primary_item_type
+
+    typ = primary_item_type(src)
+    if typ is not None and typ not in (b"hvc1", b"av01", b"jpeg", b"grid", b"iden", b"iovl"):
+        what = ITEM_TYPE_NAMES.get(typ, f"HEIF with {typ.decode('latin-1')!r} images")
+        raise UnsupportedFormat(
+            f"{src.name}: {what} cannot be decoded by the installed libheif, so the visible "
+            "label cannot be drawn",
+            advice="label it metadata-only (--implicit-only), which needs no decoding",
+        )
 
 
 def _is_heif(src: Path) -> bool:
@@ -609,7 +625,11 @@ def _save_tiff(frames: list[Image.Image], im: Image.Image, dst: Path, warnings: 
 
 
 def _save_heif(
-    frames: list[Image.Image], im: Image.Image, dst: Path, visible: VisibleSettings
+    frames: list[Image.Image],
+    im: Image.Image,
+    dst: Path,
+    visible: VisibleSettings,
+    warnings: list[str] | None = None,
 ) -> dict:
     quality = visible.jpeg_quality or DEFAULT_LOSSY_QUALITY
     fmt = "AVIF" if im.format == "AVIF" else "HEIF"
@@ -617,6 +637,11 @@ def _save_heif(
     for key in ("exif", "icc_profile", "xmp"):
         if im.info.get(key):
             opts[key] = im.info[key]
+    if opts.get("xmp"):  # a HEIC motion photo's `mpvd` video is not re-encoded: drop its claims
+        said: list[str] = []
+        opts["xmp"] = _xmp_without_companions(opts["xmp"], said)
+        if warnings is not None:
+            warnings += [w.replace("still JPEG", f"still {fmt}") for w in said]
     frames[0].save(dst, fmt, **opts)
     return {fmt.lower(): f"q{quality}"}
 
@@ -769,7 +794,7 @@ def _apply_opened(im, plan: ImagePlan, src, dst, progress, cancel) -> ExplicitRe
         elif fmt in ("HEIF", "AVIF"):
             if frames > 1:
                 warnings.append(f"only the primary image of {frames} in the HEIF file is kept")
-            extra = _save_heif(frames_list, im, dst, visible)
+            extra = _save_heif(frames_list, im, dst, visible, warnings)
         else:
             raise UnsupportedFormat(f"{src.name}: {fmt} images are not supported")
     cancel.raise_if_cancelled()

@@ -2,8 +2,9 @@
 content is AI-generated, at the start and/or the end.
 
 txt/Markdown: a prompt line (Markdown: after the front matter, as a quote); DOCX: a paragraph;
-PDF: the prompt rendered with the bundled font and stamped as an image on the first/last page
-in a new content stream (existing page streams untouched). Running twice adds nothing twice.
+PDF: the prompt as real text (an embedded font subset with a ToUnicode map, pdf_text.py) on a
+plate on the first/last page in a new content stream (existing page streams untouched); an
+image stamp only when the font cannot be embedded. Running twice adds nothing twice.
 """
 
 from __future__ import annotations
@@ -366,7 +367,9 @@ def _fmt(*nums: float) -> bytes:
     return " ".join(f"{n:.4f}".rstrip("0").rstrip(".") for n in nums).encode()
 
 
-def _stamp(pdf, page, prompt: str, where: str, settings: LabelSettings, pdfa1: bool) -> dict:
+def _stamp(
+    pdf, page, prompt: str, where: str, settings: LabelSettings, pdfa1: bool, fonts: dict
+) -> dict:
     import pikepdf
 
     x0, y0, x1, y1 = (float(v) for v in page.cropbox)
@@ -379,6 +382,29 @@ def _stamp(pdf, page, prompt: str, where: str, settings: LabelSettings, pdfa1: b
     short = min(vw, vh)
     margin = short * max(settings.visible.margin_pct, 0.0) / 100.0
     ink_pt = max(_PDF_MIN_INK_PT, short * _PDF_INK_PCT / 100.0)
+    text_ops = _text_stamp(
+        pdf, page, prompt, ink_pt, vw - 2 * margin, settings, pdfa1, fonts, where
+    )
+    if isinstance(text_ops, tuple):  # real text (pdf_text.py); else the reason for the image
+        iw, ih, body, ink_drawn = text_ops
+        vx, vy = (margin, vh - margin - ih) if where == "start" else (vw - margin - iw, margin)
+        ops = (
+            _marker(where, prompt)
+            + b"q "
+            + _fmt(*_viewed_to_user(box, rotate))
+            + b" cm 1 0 0 1 "
+            + _fmt(vx, vy)
+            + b" cm\n"
+            + body
+            + b"Q\n"
+        )
+        page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
+        page.contents_add(pdf.make_stream(b"Q\n" + ops))
+        return {
+            f"{where}_ink_pt": round(ink_drawn, 2),
+            f"{where}_page_short_side_pt": round(short, 1),
+            f"{where}_prompt_as": "text",
+        }
     image, ink_drawn = render_prompt_image(prompt, ink_pt, vw - 2 * margin, settings)
     iw, ih = image.width / _PX_PER_PT, image.height / _PX_PER_PT
     # Start: top-left corner of the first page; end: bottom-right of the last (viewed upright).
@@ -401,7 +427,52 @@ def _stamp(pdf, page, prompt: str, where: str, settings: LabelSettings, pdfa1: b
     # leak into the stamp) with two new streams and append ours.
     page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
     page.contents_add(pdf.make_stream(b"Q\n" + ops))
-    return {f"{where}_ink_pt": round(ink_drawn, 2), f"{where}_page_short_side_pt": round(short, 1)}
+    return {
+        f"{where}_ink_pt": round(ink_drawn, 2),
+        f"{where}_page_short_side_pt": round(short, 1),
+        f"{where}_prompt_as": f"image ({text_ops})",
+    }
+
+
+def _text_stamp(pdf, page, prompt, ink_pt, room_pt, settings, pdfa1, fonts: dict, where: str):
+    """(width, height, operators, ink) of the prompt as real text, or why it must be an image."""
+    import pikepdf
+
+    from aigclabel_gui.engine.visible import pdf_text
+    from aigclabel_gui.engine.visible.render import resolve_font_path
+
+    vis = settings.visible
+    try:
+        ep = pdf_text.embed_prompt(prompt, str(resolve_font_path(vis)))
+    except pdf_text.NoEmbeddableFont as exc:
+        return exc.reason
+    opacity = 1.0 if pdfa1 else min(max(float(vis.plate_opacity), 0.0), 1.0)  # PDF/A-1: opaque
+    gs = None
+    if 0 < opacity < 1:
+        gs = page.add_resource(
+            pikepdf.Dictionary(Type=pikepdf.Name.ExtGState, ca=opacity), pikepdf.Name.ExtGState,
+            prefix="AIGCPlate",
+        )  # fmt: skip
+    if "font" not in fonts:  # one font object per file, shared by the first and last page
+        fonts["font"] = pdf_text.font_object(pdf, ep)
+    font = fonts["font"]
+    known = page.obj.get("/Resources", {}).get("/Font", {})  # shared dicts: reuse our name
+    name = next((k for k in known.keys() if known[k].objgen == font.objgen), None)
+    if name is None:
+        name = page.add_resource(font, pikepdf.Name.Font, prefix="AIGCFont")
+    lang = "zh-CN" if re.search(r"[\u3400-\u9fff]", prompt) else settings.text.language
+    mcid = pdf_text.tag_prompt(pdf, page, first=where == "start", lang=lang)
+    st = pdf_text.layout(
+        ep, ink_pt, font_name=str(name), gs_name=None if gs is None else str(gs),
+        color=vis.color, plate_color=vis.plate_color, plate_opacity=opacity, outline=vis.outline,
+        mcid=mcid,
+    )  # fmt: skip
+    if st.width > room_pt:
+        raise InvalidSettings(
+            f"the text prompt {prompt!r} is wider than the PDF page",
+            advice="use a shorter prompt text",
+        )
+    return st.width, st.height, st.ops, st.ink_height
 
 
 def _label_pdf(
@@ -421,20 +492,23 @@ def _label_pdf(
     )
 
     added: dict = {}
+    fonts: dict = {}
     with open_pdf(src) as pdf:
         refuse_encrypted(pdf, src)
         if len(pdf.pages) == 0:
             raise UnsupportedFormat(f"{src.name}: the PDF has no pages to carry a prompt")
         meta = pdf.Root.get("/Metadata")
         xmp = meta.read_bytes() if isinstance(meta, pikepdf.Stream) else b""
-        pdfa1 = re.search(rb"pdfaid:part(?:>|=\")\s*1\b", xmp) is not None
+        # <pdfaid:part>1</…>, <pdfaid:part xmlns:pdfaid="…">1</…> or pdfaid:part="1"
+        pdfa1 = re.search(rb"pdfaid:part(?:\s[^>]*)?>\s*1\s*<|pdfaid:part\s*=\s*[\"']1[\"']", xmp)
+        pdfa1 = pdfa1 is not None
         for where in wanted:
             cancel.raise_if_cancelled()
             page = pdf.pages[0] if where == "start" else pdf.pages[-1]
             if _page_has_stamp(page, _marker(where, prompt)):
                 added[where] = False
                 continue
-            added.update(_stamp(pdf, page, prompt, where, settings, pdfa1))
+            added.update(_stamp(pdf, page, prompt, where, settings, pdfa1, fonts))
             added[where] = True
         try:
             save_minimal(pdf, dst)

@@ -26,7 +26,9 @@ from aigclabel_gui.engine.errors import (
 )
 from aigclabel_gui.engine.events import CancelToken, FileProgress, ProgressCallback, no_progress
 from aigclabel_gui.engine.settings import LabelSettings
+from aigclabel_gui.engine.visible.audio_codecs import refuse_dropped_audio
 from aigclabel_gui.engine.visible.base import ExplicitReport, Labeler, format_name
+from aigclabel_gui.engine.visible.dolby_vision import check_reencode
 from aigclabel_gui.engine.visible.gop_splice import qualifies, reencoded_seconds, splice_run
 from aigclabel_gui.engine.visible.video_blend import PLANAR_YUV, blend_into
 from aigclabel_gui.engine.visible.video_cards import VideoTimeline, title_card
@@ -103,6 +105,8 @@ class VideoLabeler(Labeler):
                 raise UnsupportedFormat(
                     f"{src.name}: visible labels are written to MP4, MOV, MKV, WebM"
                 )
+            refuse_dropped_audio(src)  # AC-4/MPEG-H tracks cannot be copied by PyAV
+            check_reencode(src)  # Dolby Vision profile 5: no viewable base layer
             pr = probe(src)
             label = plan_label(pr, settings.visible)
             timeline = VideoTimeline.from_settings(v, pr.duration, pr.rate)

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from aigclabel_gui.engine.errors import CorruptFile, InputTooLarge, UnsupportedFormat
+from aigclabel_gui.engine.visible.dolby_vision import read_dolby_vision
 from aigclabel_gui.engine.visible.render import LabelOverlay, overlay_to_stored
 
 T = Image.Transpose
@@ -202,6 +203,8 @@ def probe(src: Path, side: int = 640) -> Probe:
         ctx = vin.codec_context
         start = _seconds(frame.pts, frame.time_base or vin.time_base) or 0.0
         dynamic = _dynamic_hdr(frame)
+        if "Dolby Vision" not in dynamic and read_dolby_vision(src) is not None:
+            dynamic = tuple(sorted({*dynamic, "Dolby Vision"}))  # a dvcC, no RPU on frame 1
         master_display, content_light = _hdr10_static(frame)
         return Probe(
             format_name=inp.format.name,
