@@ -1144,9 +1144,11 @@ def _run_pool(pending, workers, cancel, finish, caps=None) -> Iterator[object]:
             futures: dict[cf.Future, int] = {}
             broken = False
 
-            # Keep at most 2 jobs per worker queued so a cancel stops new work quickly; one worker
-            # gets one job at a time, so a cancel after a file stops exactly there.
-            depth = workers * 2 if workers > 1 else 1
+            # Keep at most 2 jobs per worker queued so a cancel stops new work quickly (a queued
+            # job returns "cancelled" unstarted: _worker_run checks the event first), and so the
+            # next job's hand-over overlaps this one's work (a small file's labelling costs about
+            # what a round trip to the worker does).
+            depth = workers * 2
 
             def submit_more(futures=futures, pool=pool, depth=depth) -> Iterator[object]:
                 nonlocal broken
