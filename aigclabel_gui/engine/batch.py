@@ -16,7 +16,6 @@ import dataclasses
 import errno
 import functools
 import hashlib
-import importlib
 import json
 import multiprocessing as mp
 import os
@@ -53,11 +52,12 @@ from aigclabel_gui.engine.naming import (
     renamed,
     render_name_noted,
 )
-from aigclabel_gui.engine.pipeline import EXPLICIT_MODULES, label_file
+from aigclabel_gui.engine.pipeline import label_file
 from aigclabel_gui.engine.realtime import demote_realtime_threads
 from aigclabel_gui.engine.registry import all_containers, kind_of, supported_extensions
 from aigclabel_gui.engine.report import BatchSummary, write_reports
 from aigclabel_gui.engine.settings import LabelSettings
+from aigclabel_gui.engine.visible.base import HANDLERS, labeler_for
 
 # The resume journal: one JSON line per finished output, appended and flushed as each file ends,
 # so a run killed by SIGKILL/OOM still lets the rerun skip what was done (see Manifest.record for
@@ -611,7 +611,7 @@ def _init_worker(
     # time limit measures its own work, not the worker's first imports.
     for kind in kinds:
         with contextlib.suppress(Exception):
-            importlib.import_module(f"aigclabel_gui.engine.visible.{EXPLICIT_MODULES[kind]}")
+            labeler_for(kind)
     global _worker_cancel, _worker_progress
     _worker_cancel = CancelToken(cancel_event)
     _worker_progress = progress_queue
@@ -1068,7 +1068,7 @@ def _run_pool(pending, workers, cancel, finish, caps=None) -> Iterator[object]:
             {
                 job.kind
                 for _, job in pending
-                if job.kind in EXPLICIT_MODULES and not job.settings.implicit_only
+                if job.kind in HANDLERS and not job.settings.implicit_only
             }
         )
     )

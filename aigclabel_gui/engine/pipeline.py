@@ -45,12 +45,8 @@ from aigclabel_gui.engine.settings import (
     label_text_problem,
     position_warning,
 )
-from aigclabel_gui.engine.visible.base import HANDLERS, ExplicitReport, labeler_for
+from aigclabel_gui.engine.visible.base import ExplicitReport, labeler_for
 from aigclabel_gui.engine.xmp import DST_COMPOSITE, DST_TRAINED, source_type_is_ai
-
-# media kind -> module under engine.visible, derived from the handler registry (visible/base.py);
-# kept for batch.py's worker warm-up import (visible.base.labeler_for(kind) does the same).
-EXPLICIT_MODULES = {kind: spec.split(":")[0] for kind, spec in HANDLERS.items()}
 
 
 @dataclass
