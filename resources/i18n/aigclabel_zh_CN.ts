@@ -262,6 +262,7 @@
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/export_dialog.py" line="111"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="307"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
@@ -272,7 +273,7 @@
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/export_dialog.py" line="123"/>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="295"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="336"/>
         <source>Details ▸</source>
         <translation>详细信息 ▸</translation>
     </message>
@@ -292,78 +293,121 @@
         <translation>打开报告</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="184"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="185"/>
         <source>Cancelling: finishing the files in progress…</source>
         <translation>正在取消：等待处理中的文件完成…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="204"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="205"/>
         <source>Labelling: {0}</source>
         <translation>正在标识：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="226"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="227"/>
         <source>estimating…</source>
         <translation>正在估算剩余时间…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="228"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="229"/>
         <source>about {0} left</source>
         <translation>约剩 {0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="231"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="232"/>
         <source>{0} of {1} files · {2}</source>
         <translation>第 {0} / {1} 个文件 · {2}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="295"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="302"/>
+        <source>Labelling report</source>
+        <translation>标识报告</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="303"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="314"/>
+        <source>labelled</source>
+        <translation>已标识</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="306"/>
+        <source>not started</source>
+        <translation>未开始</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="308"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="309"/>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="310"/>
+        <source>Labelled copy</source>
+        <translation>已标识的副本</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="311"/>
+        <source>Finished {0} · aigclabel {1}</source>
+        <translation>完成于 {0} · aigclabel {1}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="312"/>
+        <source>Not exported (file type not supported): {0}</source>
+        <translation>未导出（不支持的文件类型）：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="336"/>
         <source>Details ▾</source>
         <translation>详细信息 ▾</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="237"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="238"/>
         <source>Export stopped: {0}</source>
         <translation>导出已停止：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="240"/>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="287"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="241"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="288"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="250"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="251"/>
         <source>Done: {0} labelled, {1} skipped, {2} failed</source>
         <translation>完成：{0} 个已加标识，{1} 个跳过，{2} 个失败</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="254"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="255"/>
         <source>Cancelled: {0} labelled, {1} not started</source>
         <translation>已取消：{0} 个已加标识，{1} 个未开始</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="258"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="259"/>
         <source>Output folder: {0}</source>
         <translation>输出文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="262"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="263"/>
         <source>{0} files were not exported (file type not supported): {1}</source>
         <translation>{0} 个文件未导出（不支持的文件类型）：{1}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="275"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="276"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="305"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="275"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="276"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="304"/>
         <source>skipped</source>
         <translation>已跳过</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="267"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="268"/>
         <source>Report: {0}</source>
         <translation>报告：{0}</translation>
     </message>
@@ -396,83 +440,88 @@
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="177"/>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="198"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="165"/>
+        <source>This file has its own label position.</source>
+        <translation>此文件有单独的标识位置。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="180"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="201"/>
         <source>unsupported</source>
         <translation>不支持</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="179"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="182"/>
         <source>image</source>
         <translation>图片</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="180"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="183"/>
         <source>audio</source>
         <translation>音频</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="181"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="184"/>
         <source>video</source>
         <translation>视频</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="182"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="185"/>
         <source>text</source>
         <translation>文本</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="192"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="195"/>
         <source>AIGC record ✓</source>
         <translation>有 AIGC 记录 ✓</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="193"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="196"/>
         <source>AIGC record ✓ (with notes)</source>
         <translation>有 AIGC 记录 ✓（附说明）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="194"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="197"/>
         <source>AIGC record, not compliant</source>
         <translation>有 AIGC 记录，不合规</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="195"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="198"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="196"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="199"/>
         <source>cannot tell (damaged)</source>
         <translation>无法判断（已损坏）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="197"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="200"/>
         <source>no metadata carrier</source>
         <translation>无元数据载体</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="204"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="207"/>
         <source>labelling…</source>
         <translation>处理中…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="205"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="208"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="206"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="209"/>
         <source>skipped</source>
         <translation>已跳过</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="207"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="210"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="208"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="211"/>
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
@@ -552,7 +601,7 @@
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/main_window.py" line="273"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="650"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="659"/>
         <source>Select a file to see the label exactly as it will be written.</source>
         <translation>选择一个文件，即可看到将要写入的标识效果。</translation>
     </message>
@@ -578,7 +627,7 @@
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/main_window.py" line="304"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="632"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="641"/>
         <source>100 %</source>
         <translation>100 %</translation>
     </message>
@@ -669,205 +718,250 @@
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/main_window.py" line="375"/>
+        <source>Apply this label position to selected files</source>
+        <translation>将此标识位置应用到所选文件</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="378"/>
+        <source>Reset label position of selected files</source>
+        <translation>重置所选文件的标识位置</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="384"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="382"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="391"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="383"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="392"/>
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="437"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="446"/>
         <source>Cannot add: {0}</source>
         <translation>无法添加：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="443"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="452"/>
         <source>{0} files added</source>
         <translation>已添加 {0} 个文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="449"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="458"/>
         <source>Add files</source>
         <translation>添加文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="454"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="463"/>
         <source>Add folder</source>
         <translation>添加文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="461"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="470"/>
         <source>Samples</source>
         <translation>示例</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="461"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="470"/>
         <source>No sample files are installed.</source>
         <translation>未安装示例文件。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="510"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="519"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="511"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="520"/>
         <source>An export is running. Stop it and clear the list?</source>
         <translation>正在导出。要停止导出并清空列表吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="512"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="521"/>
         <source>Stop and clear</source>
         <translation>停止并清空</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="553"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="562"/>
         <source>files to label</source>
         <translation>要标识的文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="558"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="567"/>
         <source>something to write: a visible label or the metadata record</source>
         <translation>要写入的内容：可见标识或元数据记录</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="571"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="580"/>
         <source>the producer code ({0} files have no record yet)</source>
         <translation>生成方代码（{0} 个文件还没有记录）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="573"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="582"/>
         <source>a valid producer code: {0}</source>
         <translation>有效的生成方代码：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="587"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="596"/>
         <source>Still needed: {0}</source>
         <translation>还需要：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="592"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="601"/>
         <source>Ready: {0} files</source>
         <translation>可以导出：{0} 个文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="632"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="641"/>
         <source>Fit</source>
         <translation>适应窗口</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="658"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="667"/>
         <source>Reading {0}…</source>
         <translation>正在读取 {0}…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="665"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="674"/>
         <source>Text files get a prompt line: “{0}”</source>
         <translation>文本文件将加入一行提示语：“{0}”</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="695"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="704"/>
         <source>label text height {0:.1f}% of the shorter side</source>
         <translation>标签文字高度为短边的 {0:.1f}%</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="701"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="710"/>
         <source>No preview: {0}</source>
         <translation>无法预览：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="737"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="744"/>
+        <source>Apply to selected</source>
+        <translation>应用到所选文件</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="749"/>
+        <source>Reset position</source>
+        <translation>重置位置</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="783"/>
+        <source>Label position reset for {0} files</source>
+        <translation>已重置 {0} 个文件的标识位置</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="800"/>
+        <source>Move the label in the selected files</source>
+        <translation>移动所选文件中的标识</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="802"/>
+        <source>{0} of the selected files have their own label position. Replace them?</source>
+        <translation>所选文件中有 {0} 个有单独的标识位置。要替换它们吗？</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="804"/>
+        <source>Replace</source>
+        <translation>替换</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="817"/>
+        <source>Label moved to {0} in {1} files</source>
+        <translation>已将 {1} 个文件的标识移到{0}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="835"/>
         <source>Move the label in all files</source>
         <translation>移动所有文件的标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="738"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="836"/>
         <source>{0} files have their own label position. Replace them all?</source>
         <translation>{0} 个文件有各自的标识位置。全部替换吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="741"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="839"/>
         <source>Replace all</source>
         <translation>全部替换</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="758"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="860"/>
         <source>Label moved to {0}</source>
         <translation>标签已移到 {0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="766"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="868"/>
         <source>a custom place</source>
         <translation>自定义位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="818"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="826"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="920"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="928"/>
         <source>Save preset</source>
         <translation>保存预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="818"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="920"/>
         <source>Preset name:</source>
         <translation>预设名称：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="835"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="839"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="848"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="937"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="941"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="950"/>
         <source>Rename preset</source>
         <translation>重命名预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="835"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="937"/>
         <source>Built-in presets cannot be renamed.</source>
         <translation>内置预设不能重命名。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="839"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="941"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="857"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="863"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="959"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="965"/>
         <source>Delete preset</source>
         <translation>删除预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="857"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="959"/>
         <source>Built-in presets cannot be deleted.</source>
         <translation>内置预设不能删除。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="879"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="981"/>
         <source>pictures: no visible text label (GB 45438 §5.2)</source>
         <translation>图片：没有可见的文字标识（GB 45438 第 5.2 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="880"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="982"/>
         <source>videos: no text prompt from the first frame (GB 45438 §5.4)</source>
         <translation>视频：开头画面没有文字提示（GB 45438 第 5.4 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="881"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="983"/>
         <source>audio: no voice or rhythm prompt (GB 45438 §5.3)</source>
         <translation>音频：没有语音或节奏提示（GB 45438 第 5.3 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="882"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="984"/>
         <source>documents: no text prompt (GB 45438 §5.1)</source>
         <translation>文档：没有文字提示（GB 45438 第 5.1 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="887"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="989"/>
         <source>These files would get no visible or audible label, which GB 45438 §5 asks for:
 
 {0}
@@ -880,74 +974,74 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
 《标识办法》第九条：仅在用户本人要求时才可提供未加显式标识的内容，标识义务由发布者承担。您的选择会写入报告。仍然不加标识导出吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="892"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="994"/>
         <source>No explicit label</source>
         <translation>无显式标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="892"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="994"/>
         <source>Export without it</source>
         <translation>不加标识导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="904"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1006"/>
         <source>The label text “{0}” lacks the "AI" and "generated/synthesised" elements GB 45438 §5.2/§5.4 ask for (the default is AI生成). Draw it anyway? The report will say it was forced.</source>
         <translation>标识文字“{0}”缺少 GB 45438 第 5.2/5.4 条要求的“人工智能”与“生成/合成”要素（默认为 AI生成）。仍然使用吗？报告中会注明为强制使用。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="908"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1010"/>
         <source>Label text</source>
         <translation>标识文字</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="908"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1010"/>
         <source>Draw it anyway</source>
         <translation>仍然使用</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="949"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="953"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="981"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1051"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1055"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1083"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1045"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1147"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1046"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1148"/>
         <source>An export is running. Stop it and quit? Files in progress are not kept.</source>
         <translation>正在导出。要停止并退出吗？正在处理的文件不会保留。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1047"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1149"/>
         <source>Stop and quit</source>
         <translation>停止并退出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="954"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1056"/>
         <source>Cannot create the output folder: {0}</source>
         <translation>无法创建输出文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="976"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1078"/>
         <source>Before exporting, please add:</source>
         <translation>导出前请补充：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="986"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1088"/>
         <source>Export the visible label only</source>
         <translation>只导出可见标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1019"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1121"/>
         <source>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;Labels AI-generated images, audio, video and text per GB 45438-2025.&lt;/p&gt;&lt;p&gt;Licence: GPL-3.0-or-later.&lt;br&gt;PySide6 {1} (LGPL-3.0) · PyAV {2} with FFmpeg {3} (GPL build: x264/x265)&lt;br&gt;Font: Noto Sans SC, SIL Open Font License 1.1&lt;/p&gt;</source>
         <translation>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;按 GB 45438-2025 为人工智能生成的图片、音频、视频和文本添加标识。&lt;/p&gt;&lt;p&gt;许可证：GPL-3.0-or-later。&lt;br&gt;PySide6 {1}（LGPL-3.0）· PyAV {2}，内含 FFmpeg {3}（GPL 构建：x264/x265）&lt;br&gt;字体：Noto Sans SC，SIL Open Font License 1.1&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1028"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1130"/>
         <source>About aigclabel</source>
         <translation>关于 aigclabel</translation>
     </message>
@@ -1397,58 +1491,63 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
         <translation>传播编号（PropagateID）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="416"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="406"/>
+        <source>AI service used</source>
+        <translation>所用的 AI 服务</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="419"/>
         <source>Generate</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="419"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="422"/>
         <source>empty: generated for each file</source>
         <translation>留空：为每个文件生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="550"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="553"/>
         <source>Required for files without a record: the code of the AI service.</source>
         <translation>没有记录的文件需要：AI 服务的代码。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="569"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="572"/>
         <source>✓ a valid 27-character provider code</source>
         <translation>✓ 有效的 27 位服务提供者代码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="571"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="574"/>
         <source>Used as the service's registered name.</source>
         <translation>将作为该服务的登记名称使用。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="433"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="436"/>
         <source>empty: the producer (first write)</source>
         <translation>留空：与生成者相同（首次写入）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="443"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="446"/>
         <source>Also write IPTC DigitalSourceType</source>
         <translation>同时写入 IPTC DigitalSourceType</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="445"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="448"/>
         <source>The international field read by Google, Meta and many asset managers</source>
         <translation>Google、Meta 及许多素材管理系统读取的国际通用字段</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="457"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="460"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="470"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="473"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="465"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="700"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="468"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="780"/>
         <source>Output folder</source>
         <translation>输出文件夹</translation>
     </message>
@@ -1473,90 +1572,105 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
         <translation>仅可见标识：副本中没有机器可读的 AIGC 记录，平台和检测工具无法读出它们由 AI 生成。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="421"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="424"/>
         <source>Build from a credit code…</source>
         <translation>由信用代码生成…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="424"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="427"/>
         <source>For service providers: build the 27-character provider code from your unified social credit code</source>
         <translation>供服务提供者使用：由您的统一社会信用代码生成 27 位服务提供者代码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="431"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="434"/>
         <source>e.g. 001191440300708461136T1XGW3</source>
         <translation>例如 001191440300708461136T1XGW3</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="467"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="470"/>
         <source>default: a “labelled” folder beside the files</source>
         <translation>默认：文件旁的“已标识”文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="477"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="480"/>
         <source>File names</source>
         <translation>文件名</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="480"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="483"/>
         <source>rename the new file</source>
         <translation>重命名新文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="481"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="484"/>
         <source>skip</source>
         <translation>跳过</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="482"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="485"/>
         <source>overwrite</source>
         <translation>覆盖</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="486"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="489"/>
         <source>If the file exists</source>
         <translation>文件已存在时</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="527"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="530"/>
         <source>GB 45438 §5.2: the text height must be at least 5% of the shorter side.</source>
         <translation>GB 45438 §5.2：文字高度不得低于画面短边的 5%。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="536"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="539"/>
         <source>GB 45438 §5.4: the start prompt must be shown for at least 2 s.</source>
         <translation>GB 45438 §5.4：起始提示持续时间不得短于 2 秒。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="637"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="644"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="597"/>
+        <source>Search: Doubao, 可灵, Kling…</source>
+        <translation>搜索：豆包、可灵、Kling…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="646"/>
+        <source>Producer code of {0} (seen in its files: {1}).</source>
+        <translation>{0} 的生成者编码（见于其生成的文件：{1}）。</translation>
+    </message>
+    <message>
         <location filename="../../aigclabel_gui/ui/settings_panel.py" line="652"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="663"/>
+        <source>The code of {0} is not known: its name “{1}” is written instead. If the service gives you its 27-character code, type it here. Service: {2}</source>
+        <translation>{0} 的编码未知：将写入其名称“{1}”。如果该服务向您提供了 27 位编码，请在此处填写。服务网址：{2}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="717"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="724"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="732"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="743"/>
         <source>Provider code</source>
         <translation>服务提供者编码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="637"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="717"/>
         <source>Unified social credit code (18 characters):</source>
         <translation>统一社会信用代码（18 位）：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="646"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="726"/>
         <source>This is not a valid unified social credit code (wrong length, character or check character).</source>
         <translation>这不是有效的统一社会信用代码（长度、字符或校验位有误）。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="654"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="734"/>
         <source>Service extension (5 characters, e.g. 00000 or 1 + a 4-character model code):</source>
         <translation>服务扩展码（5 位，如 00000，或 1 加 4 位模型代码）：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="673"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="753"/>
         <source>Your prompt recording</source>
         <translation>您的提示音录音</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="675"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="755"/>
         <source>Audio (*.wav *.mp3 *.flac *.m4a *.ogg *.opus)</source>
         <translation>音频 (*.wav *.mp3 *.flac *.m4a *.ogg *.opus)</translation>
     </message>
@@ -1564,54 +1678,49 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
 <context>
     <name>VideoPreview</name>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="245"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="249"/>
         <source>Start card</source>
         <translation>片头提示</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="247"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="251"/>
         <source>End card</source>
         <translation>片尾提示</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="249"/>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="371"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="253"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="382"/>
         <source>▶ Play labelled clip</source>
         <translation>▶ 播放加标识后的视频</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="263"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="266"/>
         <source>Cannot play: {0}</source>
         <translation>无法播放：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="276"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="280"/>
         <source>Reading {0}…</source>
         <translation>正在读取 {0}…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="340"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="339"/>
         <source>label shown</source>
         <translation>显示标签</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="340"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="339"/>
         <source>no label at this time</source>
         <translation>此时无标签</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="346"/>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="350"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="355"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="359"/>
         <source>No preview: {0}</source>
         <translation>无法预览：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="372"/>
-        <source>Labelling a copy…</source>
-        <translation>正在生成加标识的副本…</translation>
-    </message>
-    <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="373"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="382"/>
         <source>■ Stop</source>
         <translation>■ 停止</translation>
     </message>
