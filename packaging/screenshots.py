@@ -3,7 +3,7 @@ picture, the clip and the audio file selected in turn, in Chinese and in English
 
     .venv/bin/python packaging/screenshots.py        (or: make screenshots)
 
-Writes docs/screenshots/{zh,en}-{start,image,video,audio,results}.png. Without a DISPLAY it re-runs itself
+Writes docs/screenshots/{zh,en}-{start,image,video,audio,results,check}.png. Without a DISPLAY it re-runs itself
 under `xvfb-run`. Settings and presets go to a temporary folder, never the user's.
 """
 
@@ -90,6 +90,7 @@ def take(lang: str, app, tmp: Path) -> None:
     window.show()
     _settle(app)
     _save(window.grab(), OUT / f"{lang}-start.png")  # first launch: the empty list
+    window.panel.set_role("creator", emit=True)  # the first-run question answered
     edit = window.panel.id_edits["producer"]
     edit.setText(EXAMPLE_PRODUCER)
     edit.textEdited.emit(EXAMPLE_PRODUCER)
@@ -133,6 +134,19 @@ def _results(window, app, tmp: Path) -> None:
     _settle(app)
     _save(dlg.grab(), OUT / f"{window.lang[:2]}-results.png")
     dlg.close()
+    _check(window, app, [good, tmp / "damaged.jpg", tmp / "out"])
+
+
+def _check(window, app, paths: list[Path]) -> None:
+    """The Check tab: the originals, the labelled copies and the damaged file, one row each."""
+    view = window.check_view
+    window.tabs.setCurrentWidget(view)
+    view.check_paths(paths)
+    _wait(app, lambda: view.table.rowCount() >= 3 and "…" not in view.summary.text(), 60)
+    view.table.selectRow(0)
+    _settle(app)
+    _save(window.grab(), OUT / f"{window.lang[:2]}-check.png")
+    window.tabs.setCurrentIndex(0)
 
 
 def main() -> int:

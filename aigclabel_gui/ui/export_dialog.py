@@ -265,7 +265,8 @@ class ExportDialog(QDialog):
                 )
             )
         if ev.report_path:
-            notes.append(self.tr("Report: {0}").format(ev.report_path))
+            self._write_html_report(ev)
+            notes.append(self.tr("Report: {0}").format(self.readable_report()))
         self.summary.setText("\n".join(notes))
         self.summary.setVisible(bool(notes))
         self.problems = [r for r in ev.results if r.status in ("failed", "skipped")]
@@ -274,7 +275,9 @@ class ExportDialog(QDialog):
             name = QTableWidgetItem(Path(r.src).name)
             name.setToolTip(r.src)
             word = self.tr("failed") if r.status == "failed" else self.tr("skipped")
-            reason = QTableWidgetItem(f"{word}: {friendly_reason(r.reason, r.status, r.error)}")
+            reason = QTableWidgetItem(
+                self.tr("{0}: {1}").format(word, friendly_reason(r.reason, r.status, r.error))
+            )
             reason.setToolTip(r.reason)
             self.failures.setItem(row, 0, name)
             self.failures.setItem(row, 1, reason)
@@ -289,7 +292,6 @@ class ExportDialog(QDialog):
         self.retry_btn.setVisible(counts["failed"] > 0)
         self.open_btn.setEnabled(True)
         self.report_btn.setEnabled(ev.report_path is not None)
-        self._write_html_report(ev)
         self.batch_finished.emit(ev)
 
     def _write_html_report(self, ev: BatchFinished) -> None:

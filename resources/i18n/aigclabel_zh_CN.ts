@@ -208,42 +208,42 @@
         <translation>请检查受支持的格式。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="206"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="220"/>
         <source>{0} {1}</source>
         <translation>{0} 个{1}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="211"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="225"/>
         <source>{0} files: {1}</source>
         <translation>{0} 个文件：{1}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="213"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="227"/>
         <source>(checking…)</source>
         <translation>（检查中…）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="214"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="228"/>
         <source>No supported files found.</source>
         <translation>未找到受支持的文件。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="227"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="241"/>
         <source>Rule:</source>
         <translation>依据：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="227"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="241"/>
         <source>Advice:</source>
         <translation>建议：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="228"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="242"/>
         <source>Record in</source>
         <translation>记录位于</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="255"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="269"/>
         <source>Visible and audible labels cannot be verified on an arbitrary file.</source>
         <translation>无法在任意文件上核验可见或可听的显式标识。</translation>
     </message>
@@ -262,7 +262,7 @@
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/export_dialog.py" line="111"/>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="307"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="309"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
@@ -273,7 +273,7 @@
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/export_dialog.py" line="123"/>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="336"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="338"/>
         <source>Details ▸</source>
         <translation>详细信息 ▸</translation>
     </message>
@@ -318,48 +318,53 @@
         <translation>第 {0} / {1} 个文件 · {2}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="302"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="279"/>
+        <source>{0}: {1}</source>
+        <translation>{0}：{1}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="304"/>
         <source>Labelling report</source>
         <translation>标识报告</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="303"/>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="314"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="305"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="316"/>
         <source>labelled</source>
         <translation>已标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="306"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="308"/>
         <source>not started</source>
         <translation>未开始</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="308"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="310"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="309"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="311"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="310"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="312"/>
         <source>Labelled copy</source>
         <translation>已标识的副本</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="311"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="313"/>
         <source>Finished {0} · aigclabel {1}</source>
         <translation>完成于 {0} · aigclabel {1}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="312"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="314"/>
         <source>Not exported (file type not supported): {0}</source>
         <translation>未导出（不支持的文件类型）：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="336"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="338"/>
         <source>Details ▾</source>
         <translation>详细信息 ▾</translation>
     </message>
@@ -370,7 +375,7 @@
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/export_dialog.py" line="241"/>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="288"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="291"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
@@ -395,19 +400,19 @@
         <translation>{0} 个文件未导出（不支持的文件类型）：{1}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="276"/>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="305"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="277"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="307"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="276"/>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="304"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="277"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="306"/>
         <source>skipped</source>
         <translation>已跳过</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="268"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="269"/>
         <source>Report: {0}</source>
         <translation>报告：{0}</translation>
     </message>
