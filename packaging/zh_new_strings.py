@@ -141,7 +141,8 @@ ZH = {
     "Label moved to {0} in {1} files": "已将 {1} 个文件的标识移到{0}",
     "AI service used": "所用的 AI 服务",
     "{0}: {1}": "{0}：{1}",
-    "Search: Doubao, 可灵, Kling…": "搜索：豆包、可灵、Kling…",
+    "Search: Doubao, 可灵, Kling…": "搜索：豆包、可灵、即梦…",
+    "{en} ({zh})": "{zh}",
     "Producer code of {0} (seen in its files: {1}).": "{0} 的生成者编码（见于其生成的文件：{1}）。",
     "The code of {0} is not known: its name “{1}” is written instead. If the service gives you its 27-character code, type it here. Service: {2}": "{0} 的编码未知：将写入其名称“{1}”。如果该服务向您提供了 27 位编码，请在此处填写。服务网址：{2}",
 }

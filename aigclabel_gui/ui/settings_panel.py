@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -46,6 +46,7 @@ from aigclabel_gui.ui.messages import producer_code_problem
 
 ERROR_STYLE = "color: #c0392b;"
 HINT_STYLE = "color: #666;"
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1  # a service's names and aliases, for the completer
 
 
 def _compact(combo: QComboBox) -> None:
@@ -596,18 +597,27 @@ class SettingsPanel(QWidget):
         combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         combo.lineEdit().setPlaceholderText(self.tr("Search: Doubao, 可灵, Kling…"))
         combo.addItem("", "")
+        combo.setItemData(0, "", SEARCH_ROLE)
         for s in SERVICES:
-            # Aliases go in the searchable text too (a creator may know only the company).
-            combo.addItem(f"{s.name_zh} · {s.name_en}", s.key)
-            combo.setItemData(combo.count() - 1, " ".join(s.aliases), Qt.ItemDataRole.ToolTipRole)
+            # Chinese UI: the service's Chinese name; English UI: "Doubao (豆包)".
+            if s.name_zh == s.name_en:
+                text = s.name_zh
+            else:
+                text = self.tr("{en} ({zh})").format(en=s.name_en, zh=s.name_zh)
+            combo.addItem(text, s.key)
+            # What the completer matches: every name and alias (a creator may know only the
+            # company, or type the English name in the Chinese UI).
+            words = " ".join([text, s.name_zh, s.name_en, *s.aliases])
+            combo.setItemData(combo.count() - 1, words, SEARCH_ROLE)
         completer = QCompleter(combo.model(), combo)
+        completer.setCompletionRole(SEARCH_ROLE)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         combo.setCompleter(completer)
         combo.activated.connect(lambda i: self.choose_service(combo.itemData(i)))
-        completer.activated[str].connect(
-            lambda text: self.choose_service(combo.itemData(combo.findText(text)))
+        completer.activated[QModelIndex].connect(
+            lambda index: self.choose_service(index.data(Qt.ItemDataRole.UserRole))
         )
         combo.lineEdit().returnPressed.connect(lambda: self._service_typed(combo.currentText()))
         self.service_combo = combo

@@ -1212,470 +1212,475 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
 <context>
     <name>SettingsPanel</name>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="141"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="142"/>
         <source>custom ({0})</source>
         <translation>自定义（{0}）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="181"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="182"/>
         <source>No AIGC record in the selected file: a first write.</source>
         <translation>所选文件没有 AIGC 记录：将首次写入。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="188"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="189"/>
         <source>Producer's record in this file (kept unchanged):</source>
         <translation>文件中已有的生成者记录（保持不变）：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="193"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="198"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="194"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="199"/>
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="203"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="204"/>
         <source>Manage</source>
         <translation>管理</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="211"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="212"/>
         <source>Save current settings as…</source>
         <translation>将当前设置另存为…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="212"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="213"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="213"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="214"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="217"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="218"/>
         <source>Metadata only (no visible or audible label)</source>
         <translation>仅元数据（不加可见或可听标识）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="224"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="225"/>
         <source>Visible label (images, video)</source>
         <translation>可见标识（图片、视频）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="229"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="230"/>
         <source>Text</source>
         <translation>文字</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="234"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="235"/>
         <source>Label language</source>
         <translation>标签语言</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="238"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="239"/>
         <source>top left</source>
         <translation>左上角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="239"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="240"/>
         <source>top</source>
         <translation>顶部居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="240"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="241"/>
         <source>top right</source>
         <translation>右上角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="241"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="242"/>
         <source>left</source>
         <translation>左侧居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="242"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="243"/>
         <source>centre</source>
         <translation>正中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="243"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="244"/>
         <source>right</source>
         <translation>右侧居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="244"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="245"/>
         <source>bottom left</source>
         <translation>左下角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="245"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="246"/>
         <source>bottom</source>
         <translation>底部居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="246"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="247"/>
         <source>bottom right</source>
         <translation>右下角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="250"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="251"/>
         <source>auto (least busy corner, avoids faces)</source>
         <translation>自动（选最空的角落，避开人脸）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="251"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="252"/>
         <source>custom</source>
         <translation>自定义</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="255"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="256"/>
         <source>Position</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="263"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="264"/>
         <source>Text height</source>
         <translation>文字高度</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="274"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="275"/>
         <source>Text colour</source>
         <translation>文字颜色</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="275"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="276"/>
         <source>Plate colour</source>
         <translation>底板颜色</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="276"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="277"/>
         <source>Plate opacity</source>
         <translation>底板不透明度</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="280"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="281"/>
         <source>Audible label (audio)</source>
         <translation>音频标识（音频）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="283"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="284"/>
         <source>voice: “本内容由人工智能生成”</source>
         <translation>语音：“本内容由人工智能生成”</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="284"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="285"/>
         <source>rhythm: Morse “AI” (· – · ·)</source>
         <translation>节奏：摩尔斯码“AI”（· – · ·）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="285"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="286"/>
         <source>my own recording…</source>
         <translation>我自己的录音…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="287"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="288"/>
         <source>Prompt</source>
         <translation>提示音</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="290"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="306"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="291"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="307"/>
         <source>start</source>
         <translation>开头</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="291"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="307"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="292"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="308"/>
         <source>end</source>
         <translation>结尾</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="292"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="308"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="293"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="309"/>
         <source>start and end</source>
         <translation>开头和结尾</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="298"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="299"/>
         <source>Where</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="302"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="303"/>
         <source>Video</source>
         <translation>视频</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="309"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="310"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="315"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="316"/>
         <source>Label cards</source>
         <translation>提示位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="321"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="322"/>
         <source>Card length</source>
         <translation>提示时长</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="322"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="323"/>
         <source>Keep a corner label for the whole video</source>
         <translation>整个视频持续显示角标</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="325"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="326"/>
         <source>Insert separate title cards</source>
         <translation>插入单独的提示画面</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="331"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="332"/>
         <source>Metadata label (AIGC record)</source>
         <translation>元数据标识（AIGC 记录）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="340"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="341"/>
         <source>Who are you?</source>
         <translation>您的身份</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="356"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="357"/>
         <source>This only sets sensible defaults; change it later in the Edit menu.</source>
         <translation>这只用于设置合适的默认值，之后可在“编辑”菜单中更改。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="364"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="365"/>
         <source>Write the AIGC metadata record</source>
         <translation>写入 AIGC 元数据记录</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="380"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="381"/>
         <source>The producer code belongs to the AI service that generated the content (its provider), not to you as a creator: copy it from the service's terms or from a file it made. Files that already carry a producer's record keep it, and need no code. See “Whose producer code?” in the README.</source>
         <translation>生成方代码属于生成该内容的 AI 服务（其服务提供者），而不是作为创作者的您：请从该服务的协议或它生成的文件中复制。已带有生成方记录的文件会保留原记录，无需填写代码。详见 README 中的“生成方代码是谁的？”。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="391"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="392"/>
         <source>1 — AI-generated</source>
         <translation>1 — 人工智能生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="392"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="393"/>
         <source>2 — possibly AI-generated</source>
         <translation>2 — 可能为人工智能生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="393"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="394"/>
         <source>3 — suspected AI-generated</source>
         <translation>3 — 疑似人工智能生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="397"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="398"/>
         <source>Label</source>
         <translation>标识值</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="401"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="402"/>
         <source>Producer code</source>
         <translation>生成者编码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="402"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="403"/>
         <source>Produce ID</source>
         <translation>内容编号（ProduceID）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="403"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="404"/>
         <source>Propagator code</source>
         <translation>传播者编码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="404"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="405"/>
         <source>Propagate ID</source>
         <translation>传播编号（PropagateID）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="406"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="407"/>
         <source>AI service used</source>
         <translation>所用的 AI 服务</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="419"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="420"/>
         <source>Generate</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="422"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="423"/>
         <source>empty: generated for each file</source>
         <translation>留空：为每个文件生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="553"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="554"/>
         <source>Required for files without a record: the code of the AI service.</source>
         <translation>没有记录的文件需要：AI 服务的代码。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="572"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="573"/>
         <source>✓ a valid 27-character provider code</source>
         <translation>✓ 有效的 27 位服务提供者代码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="574"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="575"/>
         <source>Used as the service's registered name.</source>
         <translation>将作为该服务的登记名称使用。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="436"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="437"/>
         <source>empty: the producer (first write)</source>
         <translation>留空：与生成者相同（首次写入）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="446"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="447"/>
         <source>Also write IPTC DigitalSourceType</source>
         <translation>同时写入 IPTC DigitalSourceType</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="448"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="449"/>
         <source>The international field read by Google, Meta and many asset managers</source>
         <translation>Google、Meta 及许多素材管理系统读取的国际通用字段</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="460"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="461"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="473"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="474"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="468"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="780"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="469"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="790"/>
         <source>Output folder</source>
         <translation>输出文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="343"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="344"/>
         <source>Creator: you publish AI content made with someone's AI service. Service provider: you run the AI service or label your own output.</source>
         <translation>创作者：您发布使用他人 AI 服务生成的内容。服务提供者：您运营 AI 服务，或为自己生成的内容加标识。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="349"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="350"/>
         <source>Creator</source>
         <translation>创作者</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="350"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="351"/>
         <source>Service provider</source>
         <translation>服务提供者</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="370"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="371"/>
         <source>Visible label only: the copies get no machine-readable AIGC record, so platforms and checkers cannot read that they are AI-generated.</source>
         <translation>仅可见标识：副本中没有机器可读的 AIGC 记录，平台和检测工具无法读出它们由 AI 生成。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="424"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="425"/>
         <source>Build from a credit code…</source>
         <translation>由信用代码生成…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="427"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="428"/>
         <source>For service providers: build the 27-character provider code from your unified social credit code</source>
         <translation>供服务提供者使用：由您的统一社会信用代码生成 27 位服务提供者代码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="434"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="435"/>
         <source>e.g. 001191440300708461136T1XGW3</source>
         <translation>例如 001191440300708461136T1XGW3</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="470"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="471"/>
         <source>default: a “labelled” folder beside the files</source>
         <translation>默认：文件旁的“已标识”文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="480"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="481"/>
         <source>File names</source>
         <translation>文件名</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="483"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="484"/>
         <source>rename the new file</source>
         <translation>重命名新文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="484"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="485"/>
         <source>skip</source>
         <translation>跳过</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="485"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="486"/>
         <source>overwrite</source>
         <translation>覆盖</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="489"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="490"/>
         <source>If the file exists</source>
         <translation>文件已存在时</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="530"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="531"/>
         <source>GB 45438 §5.2: the text height must be at least 5% of the shorter side.</source>
         <translation>GB 45438 §5.2：文字高度不得低于画面短边的 5%。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="539"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="540"/>
         <source>GB 45438 §5.4: the start prompt must be shown for at least 2 s.</source>
         <translation>GB 45438 §5.4：起始提示持续时间不得短于 2 秒。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="597"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="598"/>
         <source>Search: Doubao, 可灵, Kling…</source>
-        <translation>搜索：豆包、可灵、Kling…</translation>
+        <translation>搜索：豆包、可灵、即梦…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="646"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="606"/>
+        <source>{en} ({zh})</source>
+        <translation>{zh}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="656"/>
         <source>Producer code of {0} (seen in its files: {1}).</source>
         <translation>{0} 的生成者编码（见于其生成的文件：{1}）。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="652"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="662"/>
         <source>The code of {0} is not known: its name “{1}” is written instead. If the service gives you its 27-character code, type it here. Service: {2}</source>
         <translation>{0} 的编码未知：将写入其名称“{1}”。如果该服务向您提供了 27 位编码，请在此处填写。服务网址：{2}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="717"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="724"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="732"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="743"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="727"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="734"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="742"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="753"/>
         <source>Provider code</source>
         <translation>服务提供者编码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="717"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="727"/>
         <source>Unified social credit code (18 characters):</source>
         <translation>统一社会信用代码（18 位）：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="726"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="736"/>
         <source>This is not a valid unified social credit code (wrong length, character or check character).</source>
         <translation>这不是有效的统一社会信用代码（长度、字符或校验位有误）。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="734"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="744"/>
         <source>Service extension (5 characters, e.g. 00000 or 1 + a 4-character model code):</source>
         <translation>服务扩展码（5 位，如 00000，或 1 加 4 位模型代码）：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="753"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="763"/>
         <source>Your prompt recording</source>
         <translation>您的提示音录音</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="755"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="765"/>
         <source>Audio (*.wav *.mp3 *.flac *.m4a *.ogg *.opus)</source>
         <translation>音频 (*.wav *.mp3 *.flac *.m4a *.ogg *.opus)</translation>
     </message>

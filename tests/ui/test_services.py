@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtTest import QTest
 
 from aigclabel_gui.engine.record import PROVIDER_CODE_RE, value_problem
@@ -54,3 +54,20 @@ def test_creator_picks_a_service_and_the_producer_field_is_filled(qtbot, window)
     # A provider writes its own code: no service list.
     panel.set_role("provider")
     assert not combo.isVisibleTo(panel)
+
+
+def test_chinese_ui_shows_chinese_names_and_still_finds_english_ones(qtbot, window):
+    window.act_zh.trigger()
+    panel = window.panel
+    panel.set_role("creator")
+    combo = panel.service_combo
+    texts = [combo.itemText(i) for i in range(combo.count())]
+    assert "可灵AI" in texts and not any("Kling" in t for t in texts)
+    completer = combo.completer()
+    completer.setCompletionPrefix("kuaishou")  # the company, typed in English
+    assert completer.completionCount() == 1
+    index = completer.completionModel().index(0, 0)
+    assert index.data(Qt.ItemDataRole.DisplayRole) == "可灵AI"
+    completer.activated[QModelIndex].emit(index)
+    assert window.settings.implicit.producer == by_key("kling").producer
+    assert combo.currentText() == "可灵AI"
