@@ -151,3 +151,37 @@ def test_ui_thread_never_decodes_while_scrubbing(qtbot, window, tmp_path, monkey
         vp.slider.setValue(v)
     qtbot.waitUntil(lambda: vp.last_render is not None and abs(vp.last_render.t - 2.7) < 1e-6)
     assert threads and threading.get_ident() not in threads
+
+
+def test_inserted_title_card_is_the_engines_card(qtbot, clip):
+    """With inserted cards, the server shows the card the writer inserts (video.title_card over
+    the first frame), pixel for pixel what the engine's frame renderer draws."""
+    import dataclasses
+
+    from aigclabel_gui.engine.settings import VideoSettings
+    from aigclabel_gui.engine.visible.video import render_card_frame
+
+    settings = dataclasses.replace(
+        LabelSettings(), video=VideoSettings(cards="start", card_seconds=2.0, insert_card=True)
+    )
+    server = FrameServer(max_side=960)
+    got = []
+    server.frame_ready.connect(lambda s, r: got.append(r))
+    server.set_file(clip, settings)
+    try:
+        server.request(0.5)
+        qtbot.waitUntil(lambda: bool(got), timeout=20000)
+        r = got[-1]
+        assert r.part == "start-card" and r.baked and r.label is None
+        img = r.image.convertToFormat(r.image.Format.Format_RGB888)
+        h, w, bpl = img.height(), img.width(), img.bytesPerLine()
+        shown = np.frombuffer(img.constBits(), np.uint8).reshape(h, bpl)[:, : w * 3]
+        engine = np.asarray(render_card_frame(clip, settings, 0.5, 960))
+        assert shown.reshape(h, w, 3).shape == engine.shape
+        assert np.array_equal(shown.reshape(h, w, 3), engine)
+        # After the card (2 s + 1 frame), the programme: the source's frame, no label over it.
+        server.request(3.0)
+        qtbot.waitUntil(lambda: got[-1].part == "programme" and got[-1].exact, timeout=20000)
+        assert got[-1].opacity == 0.0
+    finally:
+        server.shutdown()
