@@ -12,6 +12,7 @@ thread → frame_ready delivered there, label plan included):
 - warm: random times after the idle thread decoded ahead (served from the cache);
 - opened: random times right after opening, decoding ahead on (the exact frame, and the first
   picture: the nearest kept frame shown while the exact one is decoded);
+- play: live Play for 6 s from a cold start (frames shown per second, lag behind the clock);
 - old: the previous path (preview_render.render_video_frame: probe + plan + seek per scrub).
 
     .venv/bin/python -m bench.bench_scrub [ROUNDS]
@@ -67,6 +68,38 @@ def stats(ms: list[float]) -> str:
     s = sorted(ms)
     p95 = s[min(len(s) - 1, round(0.95 * (len(s) - 1)))]
     return f"median {statistics.median(s):6.1f} ms  p95 {p95:6.1f} ms  (n={len(s)})"
+
+
+def play_line(app, clip: Path, settings, seconds: float = 6.0) -> str:
+    """Live Play for `seconds` from the start, nothing cached beforehand: frames shown per
+    second and how far the shown frame lagged behind the clock."""
+    from PySide6.QtCore import QEventLoop
+
+    from aigclabel_gui.ui.playback import LivePlayer
+    from aigclabel_gui.ui.video_frames import FrameServer
+
+    server = FrameServer(max_side=960)
+    server.prefetch = False  # what decoding keeps up with, not a warm cache
+    server.set_file(clip, settings)
+    shown: list[tuple[float, float]] = []
+    server.frame_ready.connect(lambda _s, r: r.exact and shown.append((time.perf_counter(), r.t)))
+    server.request(0.0)
+    while not shown:
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    server.source.cache.clear()
+    shown.clear()
+    player = LivePlayer(server)
+    player.autoplay = False  # no sound device needed
+    rate = float(server.source.probe.rate or 25)
+    player.play(clip, 0.0, server.source.duration, 0.0, server.source.duration, rate)
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 20)
+    player.stop()
+    server.shutdown()
+    distinct = len({round(t * rate) for _w, t in shown})
+    lag = max(((w - t0) - t for w, t in shown), default=0.0)
+    return f"play   {distinct / seconds:5.1f} frames/s of {rate:.0f} · max lag {lag * 1000:.0f} ms"
 
 
 def main(rounds: int = 20) -> None:
@@ -141,6 +174,7 @@ def main(rounds: int = 20) -> None:
         fresh = [ask(server, rnd.uniform(0, 9.9)) for _ in range(rounds)]
         print("opened", stats(fresh), flush=True)
         print("  first picture (a kept frame nearby)", stats(shown_first), flush=True)
+        print(play_line(app, clip, settings), flush=True)
         server.shutdown()
         old = []
         for _ in range(min(rounds, 5)):

@@ -368,7 +368,12 @@ class VideoPreview(QWidget):
         self.status.setText("")
         before, _after = self.info.inserted
         self.player.play(
-            self.path, self.current_time(), self.info.total, before, self.info.duration
+            self.path,
+            self.current_time(),
+            self.info.total,
+            before,
+            self.info.duration,
+            self.info.rate,
         )
 
     def _play_position(self, t: float) -> None:

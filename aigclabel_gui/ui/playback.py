@@ -139,13 +139,25 @@ class LivePlayer(QObject):
         self.duration = 0.0
         self._sound = False
         self.requests = 0
+        self.frame_s = 0.0
+        self._last_frame: int | None = None
 
     @property
     def t(self) -> float:
         return self.t0 + self.clock.elapsed() / 1000 if self.clock.isValid() else self.t0
 
-    def play(self, src: Path, start: float, total: float, before: float, duration: float) -> None:
+    def play(
+        self,
+        src: Path,
+        start: float,
+        total: float,
+        before: float,
+        duration: float,
+        rate: float | None = None,
+    ) -> None:
         self.stop()
+        self.frame_s = 1 / rate if rate else 0.0
+        self._last_frame = None
         self.t0 = 0.0 if start >= total - 0.05 else start
         self.total, self.before, self.duration = total, before, duration
         self._sound = False
@@ -162,8 +174,13 @@ class LivePlayer(QObject):
         if t >= self.total:
             self.stop()
             return
-        self.requests += 1
-        self.frames.request(t, play=True)
+        # One request per frame of the video, not per timer tick (a 50 Hz timer on a 25 fps clip
+        # would convert every frame twice).
+        step = int(t / self.frame_s) if self.frame_s else None
+        if step is None or step != self._last_frame:
+            self._last_frame = step
+            self.requests += 1
+            self.frames.request(t, play=True)
         self.position.emit(t)
         local = t - self.before
         if self.autoplay and not self._sound and 0 <= local < self.duration:
