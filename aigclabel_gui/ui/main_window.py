@@ -316,7 +316,11 @@ class MainWindow(QMainWindow):
         pvl.addLayout(bar)
         pvl.addWidget(self.preview_stack, 1)
         pvl.addWidget(self.drag_hint)
-        pvl.addLayout(self._build_position_row())
+        self.position_row = QWidget()
+        self.position_row.setLayout(self._build_position_row())
+        self.position_row.layout().setContentsMargins(0, 0, 0, 0)
+        self.position_row.setVisible(False)  # shown with a picture or a video (update_preview)
+        pvl.addWidget(self.position_row)
         self.tabs.addTab(pv, self.tr("Preview"))
         self.check_view = CheckView()
         self.tabs.addTab(self.check_view, self.tr("Check"))
@@ -652,6 +656,7 @@ class MainWindow(QMainWindow):
         self.preview_stack.setCurrentWidget(self.preview)
         self.preview.show_message(text)
         self.drag_hint.setVisible(False)
+        self.position_row.setVisible(False)
 
     def update_preview(self) -> None:
         entry = self.current_entry()
@@ -669,6 +674,7 @@ class MainWindow(QMainWindow):
         settings = self.settings_for(entry)
         margin = settings.visible.margin_pct / 100
         self.drag_hint.setVisible(entry.kind in ("image", "video") and not settings.implicit_only)
+        self.position_row.setVisible(self.drag_hint.isVisibleTo(self))
         if entry.kind == "text":
             self._message(
                 self.tr("Text files get a prompt line: “{0}”").format(
@@ -757,6 +763,7 @@ class MainWindow(QMainWindow):
         row.addWidget(self.apply_selected_btn)
         row.addWidget(self.reset_position_btn)
         self._update_position_actions()
+        self.drag_hint.setVisible(False)  # shown with a picture or a video (update_preview)
         return row
 
     def selected_entries(self) -> list[FileEntry]:

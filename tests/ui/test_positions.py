@@ -91,3 +91,12 @@ def test_apply_to_selected_without_own_positions_asks_nothing(qtbot, window, tmp
     assert window.confirm_box is None
     assert window.model.entries[1].override.visible.position == "top"
     assert window.model.entries[2].override is None
+
+
+def test_position_buttons_show_only_with_a_picture_or_video(qtbot, window, tmp_path):
+    assert not window.position_row.isVisible() and not window.drag_hint.isVisible()
+    _files(qtbot, window, tmp_path, n=1)
+    assert window.position_row.isVisible() and window.drag_hint.isVisible()
+    window.model.clear()
+    window.update_preview()
+    assert not window.position_row.isVisible()
