@@ -331,6 +331,7 @@ class VideoPreview(QWidget):
         if serial != self.frames.serial:
             return  # overtaken on its way here
         self.last_render = render
+        self.frame_view.setToolTip("")
         playing = self.player.state != "idle"
         t = render.t
         on = self.info.label_shown(t) if self.info is not None else render.opacity > 0
@@ -352,11 +353,17 @@ class VideoPreview(QWidget):
 
     def _frame_failed(self, serial: int, message: str) -> None:
         if serial == self.frames.serial:
-            self.frame_view.show_message(self.tr("No preview: {0}").format(message))
+            from aigclabel_gui.ui.messages import friendly_reason
+
+            # The user's language on screen; the engine's technical text in the tooltip.
+            self.frame_view.show_message(
+                self.tr("No preview: {0}").format(friendly_reason(message))
+            )
+            self.frame_view.setToolTip(message)
 
     def _failed(self, serial: int, message: str) -> None:
         if serial == self._serial:
-            self.frame_view.show_message(self.tr("No preview: {0}").format(message))
+            self._frame_failed(self.frames.serial, message)
 
     # --- playing -------------------------------------------------------------------------------
     def toggle_play(self) -> None:

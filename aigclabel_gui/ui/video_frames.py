@@ -159,7 +159,7 @@ class FrameServer(QObject):
                 continue
             except Exception as exc:  # shown in the preview, never raised into Qt
                 traceback.print_exc()
-                self.failed.emit(req.serial, str(exc))
+                self.failed.emit(req.serial, f"{type(exc).__name__}: {exc}")
                 continue
             self.frame_ready.emit(req.serial, render)
         if self.source is not None:

@@ -185,3 +185,25 @@ def test_inserted_title_card_is_the_engines_card(qtbot, clip):
         assert got[-1].opacity == 0.0
     finally:
         server.shutdown()
+
+
+def test_unreadable_video_reports_and_the_thread_serves_the_next_file(qtbot, clip, tmp_path):
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(clip.read_bytes()[:1500])  # the header, no frames
+    server = FrameServer(max_side=320)
+    failed, got = [], []
+    server.failed.connect(lambda s, m: failed.append(m))
+    server.frame_ready.connect(lambda s, r: got.append(r))
+    try:
+        server.set_file(bad, LabelSettings())
+        server.request(1.0)
+        qtbot.waitUntil(lambda: bool(failed), timeout=20000)
+        assert failed[0].startswith("CorruptFile:") and "bad.mp4" in failed[0]
+        from aigclabel_gui.ui.messages import friendly_reason
+
+        assert "damaged" in friendly_reason(failed[0])  # what the preview shows
+        server.set_file(clip, LabelSettings())
+        server.request(1.0)
+        qtbot.waitUntil(lambda: any(r.exact for r in got), timeout=20000)
+    finally:
+        server.shutdown()
