@@ -168,6 +168,8 @@ class FrameServer(QObject):
 
     def _idle_work(self) -> bool:
         src, last = self.source, self._last
+        if src is not None and not src.scanned:
+            return True
         if not self.prefetch or src is None or last is None or src.position is None:
             return False
         return src.position < self._prefetch_until(last) and (
@@ -180,10 +182,19 @@ class FrameServer(QObject):
         return min(self.source.duration, max(local, 0.0) + ahead)
 
     def _prefetch_step(self) -> None:
-        src, last = self.source, self._last
-        if src is None or last is None:
+        src = self.source
+        if src is None:
             return
         self.decode_threads.add(threading.get_ident())
+        if not src.scanned:
+            try:
+                src.scan_keyframes()
+            except Exception:  # without the list, the decoder decides by distance alone
+                src.scanned = True
+            return
+        last = self._last
+        if last is None:
+            return
         try:
             src.prefetch(
                 self._prefetch_until(last),
@@ -250,7 +261,8 @@ class FrameServer(QObject):
             if near is not None:
                 self.frame_ready.emit(req.serial, self._labelled(req, near, local, exact=False))
         try:
-            f = src.frame_at(local, 0.0 if req.play else SCRUB_STEP, self._stale)
+            # Playing: frames passed on the way to a late request are already in the past.
+            f = src.frame_at(local, -1.0 if req.play else SCRUB_STEP, self._stale)
         except Stale:
             raise _Dropped from None
         return self._labelled(req, f, local)

@@ -207,3 +207,40 @@ def test_unreadable_video_reports_and_the_thread_serves_the_next_file(qtbot, cli
         qtbot.waitUntil(lambda: any(r.exact for r in got), timeout=20000)
     finally:
         server.shutdown()
+
+
+def test_keyframes_are_listed_when_idle_and_decide_between_seek_and_decode_on(qtbot, tmp_path):
+    """A clip with a keyframe every second: the list is made after the first frame is served;
+    a jump just past a keyframe seeks, a jump before the next keyframe decodes on."""
+    import av as _av
+
+    path = tmp_path / "gop.mp4"
+    with _av.open(str(path), "w") as c:
+        v = c.add_stream("libx264", rate=10)
+        v.width, v.height, v.pix_fmt = 160, 96, "yuv420p"
+        v.options = {"preset": "ultrafast"}
+        v.codec_context.gop_size = 10
+        for i in range(60):
+            arr = np.full((96, 160, 3), (i * 4) % 256, np.uint8)
+            for p in v.encode(_av.VideoFrame.from_ndarray(arr, format="rgb24")):
+                c.mux(p)
+        for p in v.encode():
+            c.mux(p)
+    server = FrameServer(max_side=160)
+    server.prefetch = False
+    got = []
+    server.frame_ready.connect(lambda s, r: r.exact and got.append(r))
+    server.set_file(path, LabelSettings())
+    try:
+        server.request(0.2)
+        qtbot.waitUntil(lambda: bool(got) and server.source.scanned, timeout=20000)
+        src = server.source
+        assert src.keyframes == pytest.approx([0, 1, 2, 3, 4, 5])
+        seeks = src.seeks
+        assert src._walk_is_shorter(0.9)  # no keyframe between 0.3 and 0.9: decode on
+        assert not src._walk_is_shorter(4.1)  # the keyframe at 4 s is much closer
+        server.request(4.1)
+        qtbot.waitUntil(lambda: len(got) == 2, timeout=20000)
+        assert src.seeks == seeks + 1 and abs(got[-1].t - 4.1) < 1e-9
+    finally:
+        server.shutdown()

@@ -143,9 +143,8 @@ class FrameSource:
         self._frames = None  # the decode iterator, positioned after `_pending`
         self._pending: av.VideoFrame | None = None  # decoded, not yet passed
         self._pos: float | None = None  # start time of `_pending` (where decoding stands)
-        self.keyframes = (
-            _keyframe_times(self.path, pr) if self.path.stat().st_size <= SCAN_MAX else None
-        )
+        self.keyframes: list[float] | None = None  # listed by scan_keyframes(), when idle
+        self.scanned = False
 
     @property
     def duration(self) -> float:
@@ -236,6 +235,13 @@ class FrameSource:
             raise CorruptFile(f"{self.path.name}: no frame at {t:.2f} s")
         return f
 
+    def scan_keyframes(self) -> None:
+        """List the keyframes (after the first frame is on screen: it reads every packet)."""
+        if not self.scanned:
+            self.scanned = True
+            if self.path.stat().st_size <= SCAN_MAX:
+                self.keyframes = _keyframe_times(self.path, self.probe)
+
     def _walk_is_shorter(self, t: float) -> bool:
         """Decoding on from where the decoder stands reaches t sooner than a seek, which
         restarts at the keyframe before t."""
@@ -290,7 +296,9 @@ def _keyframe_times(path: Path, pr: Probe) -> list[float] | None:
 
 def _on_tick(start: float, end: float, step: float) -> bool:
     """The frame shown on [start, end) is the one the scrubber shows at a multiple of `step`
-    (0: every frame is kept)."""
-    if step <= 0:
+    (0: every frame is kept; negative: none on the way, only the frame asked for)."""
+    if step < 0:
+        return False
+    if step == 0:
         return True
     return math.ceil(start / step - 1e-6) * step < end - 1e-6
