@@ -606,7 +606,7 @@
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/main_window.py" line="273"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="659"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="664"/>
         <source>Select a file to see the label exactly as it will be written.</source>
         <translation>选择一个文件，即可看到将要写入的标识效果。</translation>
     </message>
@@ -632,7 +632,7 @@
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/main_window.py" line="304"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="641"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="645"/>
         <source>100 %</source>
         <translation>100 %</translation>
     </message>
@@ -647,326 +647,326 @@
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="320"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="324"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="322"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="326"/>
         <source>Check</source>
         <translation>检查</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="327"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="331"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="329"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="333"/>
         <source>Add &amp;Files…</source>
         <translation>添加文件(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="333"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="337"/>
         <source>Add F&amp;older…</source>
         <translation>添加文件夹(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="336"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="340"/>
         <source>Try with &amp;samples</source>
         <translation>用示例试试(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="338"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="342"/>
         <source>&amp;Export…</source>
         <translation>导出(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="340"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="344"/>
         <source>&amp;Check files…</source>
         <translation>检查文件(&amp;C)…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="344"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="348"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="356"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="360"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="358"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="362"/>
         <source>&amp;Remove</source>
         <translation>移除(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="361"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="365"/>
         <source>C&amp;lear</source>
         <translation>清空(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="363"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="367"/>
         <source>&amp;Play labelled audio/video</source>
         <translation>播放加标识后的音视频(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="366"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="370"/>
         <source>Remember the file list</source>
         <translation>记住文件列表</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="369"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="373"/>
         <source>Creator or service provider…</source>
         <translation>创作者还是服务提供者…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="375"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="379"/>
         <source>Apply this label position to selected files</source>
         <translation>将此标识位置应用到所选文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="378"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="382"/>
         <source>Reset label position of selected files</source>
         <translation>重置所选文件的标识位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="384"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="388"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="391"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="395"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="392"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="396"/>
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="446"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="450"/>
         <source>Cannot add: {0}</source>
         <translation>无法添加：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="452"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="456"/>
         <source>{0} files added</source>
         <translation>已添加 {0} 个文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="458"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="462"/>
         <source>Add files</source>
         <translation>添加文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="463"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="467"/>
         <source>Add folder</source>
         <translation>添加文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="470"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="474"/>
         <source>Samples</source>
         <translation>示例</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="470"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="474"/>
         <source>No sample files are installed.</source>
         <translation>未安装示例文件。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="519"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="523"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="520"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="524"/>
         <source>An export is running. Stop it and clear the list?</source>
         <translation>正在导出。要停止导出并清空列表吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="521"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="525"/>
         <source>Stop and clear</source>
         <translation>停止并清空</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="562"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="566"/>
         <source>files to label</source>
         <translation>要标识的文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="567"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="571"/>
         <source>something to write: a visible label or the metadata record</source>
         <translation>要写入的内容：可见标识或元数据记录</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="580"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="584"/>
         <source>the producer code ({0} files have no record yet)</source>
         <translation>生成方代码（{0} 个文件还没有记录）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="582"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="586"/>
         <source>a valid producer code: {0}</source>
         <translation>有效的生成方代码：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="596"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="600"/>
         <source>Still needed: {0}</source>
         <translation>还需要：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="601"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="605"/>
         <source>Ready: {0} files</source>
         <translation>可以导出：{0} 个文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="641"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="645"/>
         <source>Fit</source>
         <translation>适应窗口</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="667"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="672"/>
         <source>Reading {0}…</source>
         <translation>正在读取 {0}…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="674"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="680"/>
         <source>Text files get a prompt line: “{0}”</source>
         <translation>文本文件将加入一行提示语：“{0}”</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="704"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="710"/>
         <source>label text height {0:.1f}% of the shorter side</source>
         <translation>标签文字高度为短边的 {0:.1f}%</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="710"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="716"/>
         <source>No preview: {0}</source>
         <translation>无法预览：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="744"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="750"/>
         <source>Apply to selected</source>
         <translation>应用到所选文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="749"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="755"/>
         <source>Reset position</source>
         <translation>重置位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="783"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="790"/>
         <source>Label position reset for {0} files</source>
         <translation>已重置 {0} 个文件的标识位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="800"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="807"/>
         <source>Move the label in the selected files</source>
         <translation>移动所选文件中的标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="802"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="809"/>
         <source>{0} of the selected files have their own label position. Replace them?</source>
         <translation>所选文件中有 {0} 个有单独的标识位置。要替换它们吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="804"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="811"/>
         <source>Replace</source>
         <translation>替换</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="817"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="824"/>
         <source>Label moved to {0} in {1} files</source>
         <translation>已将 {1} 个文件的标识移到{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="835"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="842"/>
         <source>Move the label in all files</source>
         <translation>移动所有文件的标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="836"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="843"/>
         <source>{0} files have their own label position. Replace them all?</source>
         <translation>{0} 个文件有各自的标识位置。全部替换吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="839"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="846"/>
         <source>Replace all</source>
         <translation>全部替换</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="860"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="867"/>
         <source>Label moved to {0}</source>
         <translation>标签已移到 {0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="868"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="875"/>
         <source>a custom place</source>
         <translation>自定义位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="920"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="928"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="927"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="935"/>
         <source>Save preset</source>
         <translation>保存预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="920"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="927"/>
         <source>Preset name:</source>
         <translation>预设名称：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="937"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="941"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="950"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="944"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="948"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="957"/>
         <source>Rename preset</source>
         <translation>重命名预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="937"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="944"/>
         <source>Built-in presets cannot be renamed.</source>
         <translation>内置预设不能重命名。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="941"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="948"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="959"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="965"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="966"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="972"/>
         <source>Delete preset</source>
         <translation>删除预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="959"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="966"/>
         <source>Built-in presets cannot be deleted.</source>
         <translation>内置预设不能删除。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="981"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="988"/>
         <source>pictures: no visible text label (GB 45438 §5.2)</source>
         <translation>图片：没有可见的文字标识（GB 45438 第 5.2 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="982"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="989"/>
         <source>videos: no text prompt from the first frame (GB 45438 §5.4)</source>
         <translation>视频：开头画面没有文字提示（GB 45438 第 5.4 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="983"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="990"/>
         <source>audio: no voice or rhythm prompt (GB 45438 §5.3)</source>
         <translation>音频：没有语音或节奏提示（GB 45438 第 5.3 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="984"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="991"/>
         <source>documents: no text prompt (GB 45438 §5.1)</source>
         <translation>文档：没有文字提示（GB 45438 第 5.1 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="989"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="996"/>
         <source>These files would get no visible or audible label, which GB 45438 §5 asks for:
 
 {0}
@@ -979,74 +979,74 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
 《标识办法》第九条：仅在用户本人要求时才可提供未加显式标识的内容，标识义务由发布者承担。您的选择会写入报告。仍然不加标识导出吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="994"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1001"/>
         <source>No explicit label</source>
         <translation>无显式标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="994"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1001"/>
         <source>Export without it</source>
         <translation>不加标识导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1006"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1013"/>
         <source>The label text “{0}” lacks the "AI" and "generated/synthesised" elements GB 45438 §5.2/§5.4 ask for (the default is AI生成). Draw it anyway? The report will say it was forced.</source>
         <translation>标识文字“{0}”缺少 GB 45438 第 5.2/5.4 条要求的“人工智能”与“生成/合成”要素（默认为 AI生成）。仍然使用吗？报告中会注明为强制使用。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1010"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1017"/>
         <source>Label text</source>
         <translation>标识文字</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1010"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1017"/>
         <source>Draw it anyway</source>
         <translation>仍然使用</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1051"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1055"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1083"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1058"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1062"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1090"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1147"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1154"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1148"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1155"/>
         <source>An export is running. Stop it and quit? Files in progress are not kept.</source>
         <translation>正在导出。要停止并退出吗？正在处理的文件不会保留。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1149"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1156"/>
         <source>Stop and quit</source>
         <translation>停止并退出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1056"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1063"/>
         <source>Cannot create the output folder: {0}</source>
         <translation>无法创建输出文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1078"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1085"/>
         <source>Before exporting, please add:</source>
         <translation>导出前请补充：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1088"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1095"/>
         <source>Export the visible label only</source>
         <translation>只导出可见标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1121"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1128"/>
         <source>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;Labels AI-generated images, audio, video and text per GB 45438-2025.&lt;/p&gt;&lt;p&gt;Licence: GPL-3.0-or-later.&lt;br&gt;PySide6 {1} (LGPL-3.0) · PyAV {2} with FFmpeg {3} (GPL build: x264/x265)&lt;br&gt;Font: Noto Sans SC, SIL Open Font License 1.1&lt;/p&gt;</source>
         <translation>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;按 GB 45438-2025 为人工智能生成的图片、音频、视频和文本添加标识。&lt;/p&gt;&lt;p&gt;许可证：GPL-3.0-or-later。&lt;br&gt;PySide6 {1}（LGPL-3.0）· PyAV {2}，内含 FFmpeg {3}（GPL 构建：x264/x265）&lt;br&gt;字体：Noto Sans SC，SIL Open Font License 1.1&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1130"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1137"/>
         <source>About aigclabel</source>
         <translation>关于 aigclabel</translation>
     </message>
@@ -1699,7 +1699,7 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/media_preview.py" line="253"/>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="382"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="394"/>
         <source>▶ Play labelled clip</source>
         <translation>▶ 播放加标识后的视频</translation>
     </message>
@@ -1714,23 +1714,22 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
         <translation>正在读取 {0}…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="339"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="340"/>
         <source>label shown</source>
         <translation>显示标签</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="339"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="340"/>
         <source>no label at this time</source>
         <translation>此时无标签</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="355"/>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="359"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="360"/>
         <source>No preview: {0}</source>
         <translation>无法预览：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="382"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="394"/>
         <source>■ Stop</source>
         <translation>■ 停止</translation>
     </message>
