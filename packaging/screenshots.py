@@ -3,7 +3,7 @@ picture, the clip and the audio file selected in turn, in Chinese and in English
 
     .venv/bin/python packaging/screenshots.py        (or: make screenshots)
 
-Writes docs/screenshots/{zh,en}-{start,image,video,audio,results}.png. Without a DISPLAY it re-runs itself
+Writes docs/screenshots/{zh,en}-{start,image,video,card,audio,results,check}.png. Without a DISPLAY it re-runs itself
 under `xvfb-run`. Settings and presets go to a temporary folder, never the user's.
 """
 
@@ -90,6 +90,7 @@ def take(lang: str, app, tmp: Path) -> None:
     window.show()
     _settle(app)
     _save(window.grab(), OUT / f"{lang}-start.png")  # first launch: the empty list
+    window.panel.set_role("creator", emit=True)  # the first-run question answered
     edit = window.panel.id_edits["producer"]
     edit.setText(EXAMPLE_PRODUCER)
     edit.textEdited.emit(EXAMPLE_PRODUCER)
@@ -110,10 +111,26 @@ def take(lang: str, app, tmp: Path) -> None:
             _wait(app, lambda ap=ap: ap.wave.render is not None)
         _settle(app)
         _save(window.grab(), OUT / f"{lang}-{kind}.png")
+        if kind == "video":
+            _title_card(window, app, lang)
     _results(window, app, tmp / lang)
     window.close()
     window.deleteLater()
     _settle(app, 0.2)
+
+
+def _title_card(window, app, lang: str) -> None:
+    """The same clip with an inserted title card, at its first second (then the option is off
+    again for the next shots)."""
+    vp = window.video_preview
+    window.panel.insert_card.setChecked(True)
+    _wait(app, lambda: vp.info is not None and vp.info.settings.video.insert_card)
+    vp.seek(0.5)
+    _wait(app, lambda: vp.last_render is not None and vp.last_render.part == "start-card")
+    _settle(app)
+    _save(window.grab(), OUT / f"{lang}-card.png")
+    window.panel.insert_card.setChecked(False)
+    _wait(app, lambda: vp.info is not None and not vp.info.settings.video.insert_card)
 
 
 def _results(window, app, tmp: Path) -> None:
@@ -133,6 +150,19 @@ def _results(window, app, tmp: Path) -> None:
     _settle(app)
     _save(dlg.grab(), OUT / f"{window.lang[:2]}-results.png")
     dlg.close()
+    _check(window, app, [good, tmp / "damaged.jpg", tmp / "out"])
+
+
+def _check(window, app, paths: list[Path]) -> None:
+    """The Check tab: the originals, the labelled copies and the damaged file, one row each."""
+    view = window.check_view
+    window.tabs.setCurrentWidget(view)
+    view.check_paths(paths)
+    _wait(app, lambda: view.table.rowCount() >= 3 and "…" not in view.summary.text(), 60)
+    view.table.selectRow(0)
+    _settle(app)
+    _save(window.grab(), OUT / f"{window.lang[:2]}-check.png")
+    window.tabs.setCurrentIndex(0)
 
 
 def main() -> int:

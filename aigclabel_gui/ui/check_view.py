@@ -181,7 +181,7 @@ class CheckView(QWidget):
         self.table.setSortingEnabled(False)
         row = self.table.rowCount()
         self.table.insertRow(row)
-        name = QTableWidgetItem(Path(report.path).name)
+        name = QTableWidgetItem(self._shown_name(report.path))
         name.setToolTip(report.path)
         name.setData(Qt.ItemDataRole.UserRole, index)
         verdict = QTableWidgetItem(self.verdict_short(report.verdict))
@@ -194,6 +194,20 @@ class CheckView(QWidget):
         self._update_summary(running=True)
         if len(self.reports) == 1:
             self.table.selectRow(0)
+
+    def _shown_name(self, path: str) -> str:
+        """The file name, with its folder when another checked file has the same name (an
+        original and its labelled copy); earlier rows of that name get their folder too."""
+        p = Path(path)
+        same = [r for r in self.reports[:-1] if Path(r.path).name == p.name]
+        if not same:
+            return p.name
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, 0)
+            if item is not None and Path(item.toolTip()).name == p.name:
+                q = Path(item.toolTip())
+                item.setText(f"{q.parent.name}/{q.name}")
+        return f"{p.parent.name}/{p.name}"
 
     def counts(self) -> dict[str, int]:
         counts = {str(v): 0 for v in Verdict}

@@ -170,8 +170,9 @@ class ExportDialog(QDialog):
         self.open_btn.setEnabled(False)
         self.report_btn = QPushButton(self.tr("Open report"))
         self.report_btn.clicked.connect(
-            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report_path)))
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.readable_report())))
         )
+        self.html_report: Path | None = None
         self.report_btn.setEnabled(False)
         for b in (self.retry_btn, self.open_btn, self.report_btn):
             self.buttons.addButton(b, QDialogButtonBox.ButtonRole.ActionRole)
@@ -292,7 +293,8 @@ class ExportDialog(QDialog):
                 )
             )
         if ev.report_path:
-            notes.append(self.tr("Report: {0}").format(ev.report_path))
+            self._write_html_report(ev)
+            notes.append(self.tr("Report: {0}").format(self.readable_report()))
         self.summary.setText("\n".join(notes))
         self.summary.setVisible(bool(notes))
         self.problems = [r for r in ev.results if r.status in (JobStatus.FAILED, JobStatus.SKIPPED)]
@@ -301,7 +303,9 @@ class ExportDialog(QDialog):
             name = QTableWidgetItem(Path(r.src).name)
             name.setToolTip(r.src)
             word = self.tr("failed") if r.status == "failed" else self.tr("skipped")
-            reason = QTableWidgetItem(f"{word}: {friendly_reason(r.reason, r.status, r.error)}")
+            reason = QTableWidgetItem(
+                self.tr("{0}: {1}").format(word, friendly_reason(r.reason, r.status, r.error))
+            )
             reason.setToolTip(r.reason)
             self.failures.setItem(row, 0, name)
             self.failures.setItem(row, 1, reason)
@@ -317,6 +321,45 @@ class ExportDialog(QDialog):
         self.open_btn.setEnabled(True)
         self.report_btn.setEnabled(ev.report_path is not None)
         self.batch_finished.emit(ev)
+
+    def _write_html_report(self, ev: BatchFinished) -> None:
+        """The readable report (engine.report_html) next to the JSON, in the user's language."""
+        if not ev.report_path:
+            return
+        from aigclabel_gui.engine.report_html import write_report_html
+
+        texts = {
+            "title": self.tr("Labelling report"),
+            "ok": self.tr("labelled"),
+            "skipped": self.tr("skipped"),
+            "failed": self.tr("failed"),
+            "cancelled": self.tr("not started"),
+            "file": self.tr("File"),
+            "status": self.tr("Status"),
+            "reason": self.tr("Reason"),
+            "output": self.tr("Labelled copy"),
+            "finished": self.tr("Finished {0} · aigclabel {1}"),
+            "unsupported": self.tr("Not exported (file type not supported): {0}"),
+        }
+        zh = self.tr("labelled") != "labelled"
+        try:
+            self.html_report = write_report_html(
+                ev.results,
+                Path(ev.report_path).with_suffix(".html"),
+                texts=texts,
+                reason_for=lambda r: (
+                    friendly_reason(r["reason"], r["status"], r.get("error", ""))
+                    if r["status"] != "ok"
+                    else ""
+                ),
+                unsupported=self.unsupported,
+                lang="zh-CN" if zh else "en",
+            )
+        except OSError:
+            self.html_report = None  # the JSON report is still there
+
+    def readable_report(self) -> Path:
+        return self.html_report if self.html_report is not None else self.report_path
 
     def _toggle_details(self, on: bool) -> None:
         self.details.setVisible(on)

@@ -137,7 +137,8 @@ class FileModel(QAbstractTableModel):
             self._request_inspect(e)
         if role == Qt.ItemDataRole.DisplayRole:
             if col == "name":
-                return e.path.name
+                # ◆: the file has its own label position (moved by hand, kept on export).
+                return f"{e.path.name}  ◆" if e.override is not None else e.path.name
             if col == "kind":
                 return self._kind_text(e)
             if col == "size":
@@ -160,6 +161,8 @@ class FileModel(QAbstractTableModel):
                 return f"{friendly_reason(e.status_reason, e.status, e.status_error)}\n\n{e.status_reason}"
             if col == "labels" and e.report is not None:
                 return "\n".join([*e.report.problems, *e.report.warnings]) or None
+            if col == "name" and e.override is not None:
+                return f"{e.path}\n◆ " + self.tr("This file has its own label position.")
             return str(e.path)
         if role == Qt.ItemDataRole.ForegroundRole and e.unsupported:
             return QBrush(QColor(140, 140, 140))

@@ -320,7 +320,11 @@ class MainWindow(QMainWindow):
         pvl.addLayout(bar)
         pvl.addWidget(self.preview_stack, 1)
         pvl.addWidget(self.drag_hint)
-        pvl.addWidget(self.apply_all)
+        self.position_row = QWidget()
+        self.position_row.setLayout(self._build_position_row())
+        self.position_row.layout().setContentsMargins(0, 0, 0, 0)
+        self.position_row.setVisible(False)  # shown with a picture or a video (update_preview)
+        pvl.addWidget(self.position_row)
         self.tabs.addTab(pv, self.tr("Preview"))
         self.check_view = CheckView()
         self.tabs.addTab(self.check_view, self.tr("Check"))
@@ -374,6 +378,15 @@ class MainWindow(QMainWindow):
         self.act_role.triggered.connect(self.ask_role)
         for a in (self.act_remove, self.act_clear, self.act_play, self.act_role):
             edit.addAction(a)
+        edit.addSeparator()
+        self.act_apply_selected = QAction(
+            self.tr("Apply this label position to selected files"), self
+        )
+        self.act_apply_selected.triggered.connect(self.apply_position_to_selected)
+        self.act_reset_position = QAction(self.tr("Reset label position of selected files"), self)
+        self.act_reset_position.triggered.connect(self.reset_positions)
+        edit.addAction(self.act_apply_selected)
+        edit.addAction(self.act_reset_position)
         edit.addSeparator()
         edit.addAction(self.act_remember)
         view = mb.addMenu(self.tr("&Language"))
@@ -647,6 +660,7 @@ class MainWindow(QMainWindow):
         self.preview_stack.setCurrentWidget(self.preview)
         self.preview.show_message(text)
         self.drag_hint.setVisible(False)
+        self.position_row.setVisible(False)
 
     def update_preview(self) -> None:
         entry = self.current_entry()
@@ -664,6 +678,7 @@ class MainWindow(QMainWindow):
         settings = self.settings_for(entry)
         margin = settings.visible.margin_pct / 100
         self.drag_hint.setVisible(entry.kind in ("image", "video") and not settings.implicit_only)
+        self.position_row.setVisible(self.drag_hint.isVisibleTo(self))
         if entry.kind == "text":
             self._message(
                 self.tr("Text files get a prompt line: “{0}”").format(
@@ -727,6 +742,96 @@ class MainWindow(QMainWindow):
                 break
         self.panel.show_existing_record(values)
 
+    # --- per-file label positions ------------------------------------------------------------------
+    def _build_position_row(self) -> QHBoxLayout:
+        """The checkbox "apply to all", and "apply to selected" and "reset position" for the files that
+        have their own label position (marked ◆ in the list)."""
+        self.table.addAction(self.act_apply_selected)
+        self.table.addAction(self.act_reset_position)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.apply_selected_btn = QToolButton()
+        self.apply_selected_btn.setObjectName("applySelected")
+        self.apply_selected_btn.setText(self.tr("Apply to selected"))
+        self.apply_selected_btn.setToolTip(self.act_apply_selected.text())
+        self.apply_selected_btn.clicked.connect(self.apply_position_to_selected)
+        self.reset_position_btn = QToolButton()
+        self.reset_position_btn.setObjectName("resetPosition")
+        self.reset_position_btn.setText(self.tr("Reset position"))
+        self.reset_position_btn.setToolTip(self.act_reset_position.text())
+        self.reset_position_btn.clicked.connect(self.reset_positions)
+        self.table.selectionModel().selectionChanged.connect(
+            lambda *_: self._update_position_actions()
+        )
+        row = QHBoxLayout()
+        row.addWidget(self.apply_all, 1)
+        row.addWidget(self.apply_selected_btn)
+        row.addWidget(self.reset_position_btn)
+        self._update_position_actions()
+        self.drag_hint.setVisible(False)  # shown with a picture or a video (update_preview)
+        return row
+
+    def selected_entries(self) -> list[FileEntry]:
+        rows = {self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()}
+        return [self.model.entries[r] for r in sorted(rows) if 0 <= r < len(self.model.entries)]
+
+    def _update_position_actions(self) -> None:
+        selected = self.selected_entries()
+        current = self.current_entry()
+        can_apply = current is not None and any(e is not current for e in selected)
+        can_reset = any(e.override is not None for e in selected)
+        for w in (self.act_apply_selected, self.apply_selected_btn):
+            w.setEnabled(can_apply)
+        for w in (self.act_reset_position, self.reset_position_btn):
+            w.setEnabled(can_reset)
+
+    def reset_positions(self) -> None:
+        """The selected files go back to the label position of the settings."""
+        changed = [e for e in self.selected_entries() if e.override is not None]
+        for e in changed:
+            e.override = None
+            self.model.entry_changed(e)
+        self.statusBar().showMessage(
+            self.tr("Label position reset for {0} files").format(len(changed)), 4000
+        )
+        self._update_position_actions()
+        self.update_preview()
+
+    def apply_position_to_selected(self) -> None:
+        """The current file's label position for every selected file (asks before replacing
+        positions those files had of their own)."""
+        entry = self.current_entry()
+        if entry is None:
+            return
+        position = self.settings_for(entry).visible.position
+        targets = [e for e in self.selected_entries() if e is not entry]
+        custom = [
+            e for e in targets if e.override is not None and e.override.visible.position != position
+        ]
+        if custom and not self.confirm(
+            self.tr("Move the label in the selected files"),
+            self.tr(
+                "{0} of the selected files have their own label position. Replace them?"
+            ).format(len(custom)),
+            self.tr("Replace"),
+        ):
+            return
+        for e in targets:
+            if position == self.settings.visible.position:
+                e.override = None
+            else:
+                e.override = dataclasses.replace(
+                    self.settings,
+                    visible=dataclasses.replace(self.settings.visible, position=position),
+                )
+            self.model.entry_changed(e)
+        self.statusBar().showMessage(
+            self.tr("Label moved to {0} in {1} files").format(
+                self._position_name(position), len(targets)
+            ),
+            4000,
+        )
+        self._update_position_actions()
+
     def on_label_moved(self, position: str) -> None:
         entry = self.current_entry()
         if entry is None:
@@ -750,7 +855,9 @@ class MainWindow(QMainWindow):
                 self.settings, visible=dataclasses.replace(self.settings.visible, position=position)
             )
             for e in self.model.entries:
-                e.override = None
+                if e.override is not None:
+                    e.override = None
+                    self.model.entry_changed(e)
             self.panel.set_settings(self.settings)
             self._save_settings()
         else:
@@ -758,6 +865,8 @@ class MainWindow(QMainWindow):
             entry.override = dataclasses.replace(
                 base, visible=dataclasses.replace(base.visible, position=position)
             )
+            self.model.entry_changed(entry)
+        self._update_position_actions()
         self.statusBar().showMessage(
             self.tr("Label moved to {0}").format(self._position_name(position)), 4000
         )

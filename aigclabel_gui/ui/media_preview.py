@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -20,16 +20,16 @@ from PySide6.QtWidgets import (
 )
 
 from aigclabel_gui.engine.settings import LabelSettings
-from aigclabel_gui.ui.playback import LabelledPlayer
+from aigclabel_gui.ui.playback import LabelledPlayer, LivePlayer
 from aigclabel_gui.ui.preview import PreviewFrame, PreviewWidget
 from aigclabel_gui.ui.preview_render import (
     AudioRender,
     ImageRender,
     VideoInfo,
     render_audio,
-    render_video_frame,
     video_info,
 )
+from aigclabel_gui.ui.video_frames import FrameServer, VideoFrameRender
 from aigclabel_gui.ui.workers import FunctionTask, start_task
 
 PROMPT_COLOUR = QColor(220, 60, 60)
@@ -214,7 +214,8 @@ class AudioPreview(QWidget):
 
 class VideoPreview(QWidget):
     """The frame at a time chosen with the scrubber (start card, end card, anywhere), the label
-    draggable where it is shown, and a Play of the labelled clip."""
+    draggable where it is shown, and a live Play: the original's frames with the engine's label
+    drawn over them. Frames come from a FrameServer (decoded on its own thread, cached)."""
 
     position_changed = Signal(str)
 
@@ -225,10 +226,13 @@ class VideoPreview(QWidget):
         self.path: Path | None = None
         self.settings: LabelSettings | None = None
         self.info: VideoInfo | None = None
+        self.frames = FrameServer(self)
+        self.frames.frame_ready.connect(self._frame_ready)
+        self.frames.failed.connect(self._frame_failed)
+        self.last_render: VideoFrameRender | None = None
         self.frame_view = PreviewWidget()
         self.frame_view.setObjectName("videoFrame")
         self.frame_view.position_changed.connect(self.position_changed)
-        self.video_widget = None  # QVideoWidget, made on first Play
         self.stack = QStackedLayout()
         self.stack.addWidget(self.frame_view)
         layout = QVBoxLayout(self)
@@ -255,10 +259,9 @@ class VideoPreview(QWidget):
         self.status.setWordWrap(True)
         row.addWidget(self.status, 1)
         layout.addLayout(row)
-        self._debounce = QTimer(self, singleShot=True, interval=150)
-        self._debounce.timeout.connect(self._render_now)
-        self.player = LabelledPlayer(self)
+        self.player = LivePlayer(self.frames, self)
         self.player.state_changed.connect(self._state_changed)
+        self.player.position.connect(self._play_position)
         self.player.failed.connect(
             lambda m: self.status.setText(self.tr("Cannot play: {0}").format(m))
         )
@@ -269,6 +272,7 @@ class VideoPreview(QWidget):
         if self.player.state != "idle":
             self.player.stop()
         self.path, self.settings = path, settings
+        self.frames.set_file(path, settings)
         self.frame_view.margin_frac = margin_frac
         self._serial += 1
         if not same_file:
@@ -284,6 +288,7 @@ class VideoPreview(QWidget):
             return
         keep_t = self.current_time() if self.info is not None else None
         self.info = info
+        self.frames.set_plan(info.plan)  # the export's own plan: the frames draw its label
         self.slider.blockSignals(True)
         self.slider.setRange(0, max(0, int(info.total * 10) - 1))
         self.slider.blockSignals(False)
@@ -315,68 +320,79 @@ class VideoPreview(QWidget):
 
     def _scrubbed(self, value: int) -> None:
         self.time_label.setText(f"{value / 10:.1f} s")
-        self._debounce.start()
+        if self.player.state == "idle":
+            self._render_now()  # the decoder thread drops what a newer scrub overtakes
 
     def _render_now(self) -> None:
-        if self.path is None or self.settings is None:
+        if self.path is None or self.settings is None or self.info is None:
             return
-        self._serial += 1
-        t = self.current_time()
-        # The export's plan from video_info (probed once per file and settings), while current.
-        info = self.info
-        plan = info.plan if info is not None and info.settings is self.settings else None
-        _run(
-            self, (self._serial, t), render_video_frame, self.path, self.settings, t, 960, plan,
-            on_result=self._frame_ready, on_error=self._frame_failed,
-        )  # fmt: skip
+        self.frames.request(self.current_time())
 
-    def _frame_ready(self, key, render: ImageRender) -> None:
-        serial, t = key
-        if serial != self._serial:
-            return
-        movable = self.info is not None and self.info.movable(t)
-        if self.info is not None:
-            on = self.info.label_shown(t)
-            render.caption = (
-                render.caption
-                + " · "
-                + (self.tr("label shown") if on else self.tr("no label at this time"))
+    def _frame_ready(self, serial: int, render: VideoFrameRender) -> None:
+        if serial != self.frames.serial:
+            return  # overtaken on its way here
+        self.last_render = render
+        self.frame_view.setToolTip("")
+        playing = self.player.state != "idle"
+        t = render.t
+        on = self.info.label_shown(t) if self.info is not None else render.opacity > 0
+        movable = not playing and self.info is not None and self.info.movable(t)
+        caption = f"{t:.1f} s · " + (
+            self.tr("label shown") if on else self.tr("no label at this time")
+        )
+        self.frame_view.show_frame(
+            PreviewFrame(
+                QPixmap.fromImage(render.image),
+                render.box,
+                caption,
+                QPixmap.fromImage(render.label) if render.label is not None else None,
+                movable and render.box is not None,
+                render.baked,
+                render.opacity,
             )
-        self.frame_view.show_frame(image_frame(render, movable))
+        )
 
-    def _frame_failed(self, key, message: str) -> None:
-        if key[0] == self._serial:
-            self.frame_view.show_message(self.tr("No preview: {0}").format(message))
+    def _frame_failed(self, serial: int, message: str) -> None:
+        if serial == self.frames.serial:
+            from aigclabel_gui.ui.messages import friendly_reason
+
+            # The user's language on screen; the engine's technical text in the tooltip.
+            self.frame_view.show_message(
+                self.tr("No preview: {0}").format(friendly_reason(message))
+            )
+            self.frame_view.setToolTip(message)
 
     def _failed(self, serial: int, message: str) -> None:
         if serial == self._serial:
-            self.frame_view.show_message(self.tr("No preview: {0}").format(message))
+            self._frame_failed(self.frames.serial, message)
 
     # --- playing -------------------------------------------------------------------------------
     def toggle_play(self) -> None:
         if self.player.state != "idle":
             self.player.stop()
             return
-        if self.path is None or self.settings is None:
+        if self.path is None or self.settings is None or self.info is None:
             return
-        if self.video_widget is None:
-            from PySide6.QtMultimediaWidgets import QVideoWidget
-
-            self.video_widget = QVideoWidget()
-            self.stack.addWidget(self.video_widget)
-            self.player.player.setVideoOutput(self.video_widget)
         self.status.setText("")
-        self.player.play(self.path, self.settings)
+        before, _after = self.info.inserted
+        self.player.play(
+            self.path,
+            self.current_time(),
+            self.info.total,
+            before,
+            self.info.duration,
+            self.info.rate,
+        )
+
+    def _play_position(self, t: float) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(min(round(t * 10), self.slider.maximum()))
+        self.slider.blockSignals(False)
+        self.time_label.setText(f"{t:.1f} s")
 
     def _state_changed(self, state: str) -> None:
         self.play_btn.setText(
-            {
-                "idle": self.tr("▶ Play labelled clip"),
-                "preparing": self.tr("Labelling a copy…"),
-                "playing": self.tr("■ Stop"),
-            }[state]
+            {"idle": self.tr("▶ Play labelled clip"), "playing": self.tr("■ Stop")}[state]
         )
-        if state == "playing" and self.video_widget is not None:
-            self.stack.setCurrentWidget(self.video_widget)
-        elif state == "idle":
-            self.stack.setCurrentWidget(self.frame_view)
+        if state == "idle":
+            self._render_now()  # the still at the stop time, with the label draggable again

@@ -30,6 +30,7 @@ class PreviewFrame:
     label: QPixmap | None = None  # the rendered label, painted at label_box (None: baked in)
     movable: bool = True
     baked: bool = False  # the label is already in the picture: paint `label` only while dragging
+    opacity: float = 1.0  # the label's opacity (a video label fading in or out, GB 45438 §5.4)
 
 
 def anchor_centres(
@@ -141,6 +142,10 @@ class PreviewWidget(QWidget):
             if self.frame.label is not None and (not self.frame.baked or dragging):
                 if self.frame.baked:
                     p.setOpacity(0.85)
+                elif dragging:
+                    p.setOpacity(max(self.frame.opacity, 0.85))
+                else:
+                    p.setOpacity(self.frame.opacity)
                 p.drawPixmap(rect, self.frame.label, QRectF(self.frame.label.rect()))
                 p.setOpacity(1.0)
             if self.frame.movable and (self._hover or dragging):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -46,6 +46,7 @@ from aigclabel_gui.ui.messages import producer_code_problem
 
 ERROR_STYLE = "color: #c0392b;"
 HINT_STYLE = "color: #666;"
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1  # a service's names and aliases, for the completer
 
 
 def _compact(combo: QComboBox) -> None:
@@ -403,6 +404,9 @@ class SettingsPanel(QWidget):
             ("propagator", "ContentPropagator", self.tr("Propagator code")),
             ("propagate_id", "PropagateID", self.tr("Propagate ID")),
         )
+        form.addRow(self.tr("AI service used"), self._build_service_picker())
+        self.service_label = form.labelForField(self.service_combo)
+        form.addRow(self.service_note)
         for name, record_field, title in fields:
             edit = QLineEdit()
             edit.setObjectName(f"field_{name}")
@@ -581,12 +585,98 @@ class SettingsPanel(QWidget):
             self.id_errors[name].setText(problem or "")
             edit.setStyleSheet("border: 1px solid #c0392b;" if problem else "")
 
+    # --- the AI service a creator used (its code or registered name fills the producer) ----------
+    def _build_service_picker(self) -> QComboBox:
+        from PySide6.QtWidgets import QCompleter
+
+        from aigclabel_gui.engine.services import SERVICES
+
+        combo = QComboBox()
+        combo.setObjectName("serviceCombo")
+        combo.setEditable(True)
+        combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        combo.lineEdit().setPlaceholderText(self.tr("Search: Doubao, 可灵, Kling…"))
+        combo.addItem("", "")
+        combo.setItemData(0, "", SEARCH_ROLE)
+        for s in SERVICES:
+            # Chinese UI: the service's Chinese name; English UI: "Doubao (豆包)".
+            if s.name_zh == s.name_en:
+                text = s.name_zh
+            else:
+                text = self.tr("{en} ({zh})").format(en=s.name_en, zh=s.name_zh)
+            combo.addItem(text, s.key)
+            # What the completer matches: every name and alias (a creator may know only the
+            # company, or type the English name in the Chinese UI).
+            words = " ".join([text, s.name_zh, s.name_en, *s.aliases])
+            combo.setItemData(combo.count() - 1, words, SEARCH_ROLE)
+        completer = QCompleter(combo.model(), combo)
+        completer.setCompletionRole(SEARCH_ROLE)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        combo.setCompleter(completer)
+        combo.activated.connect(lambda i: self.choose_service(combo.itemData(i)))
+        completer.activated[QModelIndex].connect(
+            lambda index: self.choose_service(index.data(Qt.ItemDataRole.UserRole))
+        )
+        combo.lineEdit().returnPressed.connect(lambda: self._service_typed(combo.currentText()))
+        self.service_combo = combo
+        self.service_note = QLabel()
+        self.service_note.setObjectName("serviceNote")
+        self.service_note.setWordWrap(True)
+        self.service_note.setOpenExternalLinks(True)
+        self.service_note.setStyleSheet(HINT_STYLE)
+        self.service_note.setVisible(False)
+        return combo
+
+    def _service_typed(self, text: str) -> None:
+        """Enter in the search box: the first service that matches (engine.services.search)."""
+        from aigclabel_gui.engine.services import search
+
+        found = search(text)
+        if text.strip() and found:
+            self.choose_service(found[0].key)
+
+    def choose_service(self, key: str | None) -> None:
+        """Fill the producer field with the service's code, or its registered name when no code
+        is known (GB 45438 §6.1: the name or code of the service that generated the content)."""
+        from aigclabel_gui.engine.services import by_key
+
+        service = by_key(key or "")
+        if service is None:
+            self.service_note.setVisible(False)
+            return
+        i = self.service_combo.findData(service.key)
+        self.service_combo.setCurrentIndex(i)
+        edit = self.id_edits["producer"]
+        edit.setText(service.producer)
+        self._replace_section("implicit", producer=service.producer)
+        link = f'<a href="{service.source}">{service.source}</a>'
+        if service.code:
+            note = self.tr("Producer code of {0} (seen in its files: {1}).").format(
+                f"{service.name_zh} · {service.name_en}",
+                f'<a href="{service.code_source}">{self.tr("source")}</a>',
+            )
+        else:
+            note = self.tr(
+                "The code of {0} is not known: its name “{1}” is written instead. If the "
+                "service gives you its 27-character code, type it here. Service: {2}"
+            ).format(f"{service.name_zh} · {service.name_en}", service.producer_name, link)
+        self.service_note.setText(note)
+        self.service_note.setVisible(True)
+
     def set_role(self, role: str, emit: bool = False) -> None:
         """ "creator": the code is the AI service's (no credit-code builder); "provider": your own
         code, built from your credit code; "": not asked yet (the question is shown)."""
         self.role = role
         self.role_box.setVisible(role == "")
         self.uscc_btn.setVisible(role != "creator")
+        # The service list is for creators: a provider writes its own code.
+        self.service_combo.setVisible(role != "provider")
+        if self.service_label is not None:
+            self.service_label.setVisible(role != "provider")
+        if role == "provider":
+            self.service_note.setVisible(False)
         if emit:
             self.role_chosen.emit(role)
 

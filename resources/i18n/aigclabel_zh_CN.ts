@@ -1,4 +1,4 @@
-<?xml version='1.0' encoding='UTF-8'?>
+<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
@@ -184,7 +184,7 @@
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/check_view.py" line="164"/>
-        <source>Re-export it from the generator, or label it: the producer's fields are kept and one conforming record is written.</source>
+        <source>Re-export it from the generator, or label it: the producer&apos;s fields are kept and one conforming record is written.</source>
         <translation>从生成服务重新导出，或为其添加标识：保留生成者字段，并写入一条合规记录。</translation>
     </message>
     <message>
@@ -208,42 +208,42 @@
         <translation>请检查受支持的格式。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="206"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="220"/>
         <source>{0} {1}</source>
         <translation>{0} 个{1}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="211"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="225"/>
         <source>{0} files: {1}</source>
         <translation>{0} 个文件：{1}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="213"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="227"/>
         <source>(checking…)</source>
         <translation>（检查中…）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="214"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="228"/>
         <source>No supported files found.</source>
         <translation>未找到受支持的文件。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="227"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="241"/>
         <source>Rule:</source>
         <translation>依据：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="227"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="241"/>
         <source>Advice:</source>
         <translation>建议：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="228"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="242"/>
         <source>Record in</source>
         <translation>记录位于</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="255"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="269"/>
         <source>Visible and audible labels cannot be verified on an arbitrary file.</source>
         <translation>无法在任意文件上核验可见或可听的显式标识。</translation>
     </message>
@@ -251,119 +251,168 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="88"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="113"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="100"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="125"/>
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="111"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="136"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="337"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="111"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="136"/>
         <source>Problem</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="123"/>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="295"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="148"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="366"/>
         <source>Details ▸</source>
         <translation>详细信息 ▸</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="138"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="163"/>
         <source>Retry failed</source>
         <translation>重试失败的文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="141"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="166"/>
         <source>Open output folder</source>
         <translation>打开输出文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="146"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="171"/>
         <source>Open report</source>
         <translation>打开报告</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="184"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="210"/>
         <source>Cancelling: finishing the files in progress…</source>
         <translation>正在取消：等待处理中的文件完成…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="204"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="230"/>
         <source>Labelling: {0}</source>
         <translation>正在标识：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="226"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="258"/>
         <source>estimating…</source>
         <translation>正在估算剩余时间…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="228"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="260"/>
         <source>about {0} left</source>
         <translation>约剩 {0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="231"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="263"/>
         <source>{0} of {1} files · {2}</source>
         <translation>第 {0} / {1} 个文件 · {2}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="295"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="307"/>
+        <source>{0}: {1}</source>
+        <translation>{0}：{1}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="332"/>
+        <source>Labelling report</source>
+        <translation>标识报告</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="333"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="344"/>
+        <source>labelled</source>
+        <translation>已标识</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="336"/>
+        <source>not started</source>
+        <translation>未开始</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="338"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="339"/>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="340"/>
+        <source>Labelled copy</source>
+        <translation>已标识的副本</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="341"/>
+        <source>Finished {0} · aigclabel {1}</source>
+        <translation>完成于 {0} · aigclabel {1}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="342"/>
+        <source>Not exported (file type not supported): {0}</source>
+        <translation>未导出（不支持的文件类型）：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="366"/>
         <source>Details ▾</source>
         <translation>详细信息 ▾</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="237"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="269"/>
         <source>Export stopped: {0}</source>
         <translation>导出已停止：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="240"/>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="287"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="272"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="319"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="250"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="279"/>
         <source>Done: {0} labelled, {1} skipped, {2} failed</source>
         <translation>完成：{0} 个已加标识，{1} 个跳过，{2} 个失败</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="254"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="283"/>
         <source>Cancelled: {0} labelled, {1} not started</source>
         <translation>已取消：{0} 个已加标识，{1} 个未开始</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="258"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="287"/>
         <source>Output folder: {0}</source>
         <translation>输出文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="262"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="291"/>
         <source>{0} files were not exported (file type not supported): {1}</source>
         <translation>{0} 个文件未导出（不支持的文件类型）：{1}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="275"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="305"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="335"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="275"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="305"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="334"/>
         <source>skipped</source>
         <translation>已跳过</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="267"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="297"/>
         <source>Report: {0}</source>
         <translation>报告：{0}</translation>
     </message>
@@ -396,83 +445,88 @@
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="177"/>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="198"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="165"/>
+        <source>This file has its own label position.</source>
+        <translation>此文件有单独的标识位置。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="180"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="201"/>
         <source>unsupported</source>
         <translation>不支持</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="179"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="182"/>
         <source>image</source>
         <translation>图片</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="180"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="183"/>
         <source>audio</source>
         <translation>音频</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="181"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="184"/>
         <source>video</source>
         <translation>视频</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="182"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="185"/>
         <source>text</source>
         <translation>文本</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="192"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="195"/>
         <source>AIGC record ✓</source>
         <translation>有 AIGC 记录 ✓</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="193"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="196"/>
         <source>AIGC record ✓ (with notes)</source>
         <translation>有 AIGC 记录 ✓（附说明）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="194"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="197"/>
         <source>AIGC record, not compliant</source>
         <translation>有 AIGC 记录，不合规</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="195"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="198"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="196"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="199"/>
         <source>cannot tell (damaged)</source>
         <translation>无法判断（已损坏）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="197"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="200"/>
         <source>no metadata carrier</source>
         <translation>无元数据载体</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="204"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="207"/>
         <source>labelling…</source>
         <translation>处理中…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="205"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="208"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="206"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="209"/>
         <source>skipped</source>
         <translation>已跳过</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="207"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="210"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/file_model.py" line="208"/>
+        <location filename="../../aigclabel_gui/ui/file_model.py" line="211"/>
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
@@ -480,399 +534,444 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="112"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="116"/>
         <source>aigclabel — label AI-generated content</source>
         <translation>aigclabel — 为人工智能生成内容添加标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="151"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="155"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="162"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="166"/>
         <source>All files</source>
         <translation>全部文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="162"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="166"/>
         <source>Not yet exported</source>
         <translation>尚未导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="162"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="166"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="162"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="166"/>
         <source>Done</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="166"/>
         <location filename="../../aigclabel_gui/ui/main_window.py" line="170"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="174"/>
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="177"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="181"/>
         <source>Files</source>
         <translation>文件列表</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="206"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="210"/>
         <source>No files yet</source>
         <translation>还没有文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="211"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="215"/>
         <source>Drag pictures, audio, video or documents here (files or whole folders), or use Add Files / Add Folder. Nothing is changed in the originals: labelled copies go to the output folder.</source>
         <translation>把图片、音频、视频或文档（文件或整个文件夹）拖到这里，或使用“添加文件”/“添加文件夹”。原文件不会被修改：加标识的副本保存到输出文件夹。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="218"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="222"/>
         <source>Try with samples</source>
         <translation>用示例试试</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="222"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="226"/>
         <source>A picture, a short clip with sound and a short audio file.</source>
         <translation>一张图片、一段带声音的短视频和一段短音频。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="247"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="251"/>
         <source>Output folder</source>
         <translation>输出文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="255"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="259"/>
         <source>Export labelled copies</source>
         <translation>导出带标识的副本</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="273"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="650"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="277"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="668"/>
         <source>Select a file to see the label exactly as it will be written.</source>
         <translation>选择一个文件，即可看到将要写入的标识效果。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="284"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="288"/>
         <source>Drag the label to move it; near a corner or an edge it snaps into place.</source>
         <translation>拖动标签可移动位置；靠近角落或边缘时会自动对齐。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="288"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="292"/>
         <source>A moved label applies to all files</source>
         <translation>拖动标签的位置应用于所有文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="292"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="296"/>
         <source>◀ Previous</source>
         <translation>◀ 上一个</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="297"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="301"/>
         <source>Next ▶</source>
         <translation>下一个 ▶</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="304"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="632"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="308"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="649"/>
         <source>100 %</source>
         <translation>100 %</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="305"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="309"/>
         <source>Show the picture at 100 % around the label (or fit)</source>
         <translation>以 100% 显示标识周围的画面（或适应窗口）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="310"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="314"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="320"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="328"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="322"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="330"/>
         <source>Check</source>
         <translation>检查</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="327"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="335"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="329"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="337"/>
         <source>Add &amp;Files…</source>
         <translation>添加文件(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="333"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="341"/>
         <source>Add F&amp;older…</source>
         <translation>添加文件夹(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="336"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="344"/>
         <source>Try with &amp;samples</source>
         <translation>用示例试试(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="338"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="346"/>
         <source>&amp;Export…</source>
         <translation>导出(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="340"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="348"/>
         <source>&amp;Check files…</source>
         <translation>检查文件(&amp;C)…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="344"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="352"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="356"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="364"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="358"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="366"/>
         <source>&amp;Remove</source>
         <translation>移除(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="361"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="369"/>
         <source>C&amp;lear</source>
         <translation>清空(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="363"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="371"/>
         <source>&amp;Play labelled audio/video</source>
         <translation>播放加标识后的音视频(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="366"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="374"/>
         <source>Remember the file list</source>
         <translation>记住文件列表</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="369"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="377"/>
         <source>Creator or service provider…</source>
         <translation>创作者还是服务提供者…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="375"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="383"/>
+        <source>Apply this label position to selected files</source>
+        <translation>将此标识位置应用到所选文件</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="386"/>
+        <source>Reset label position of selected files</source>
+        <translation>重置所选文件的标识位置</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="392"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="382"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="399"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="383"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="400"/>
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="437"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="454"/>
         <source>Cannot add: {0}</source>
         <translation>无法添加：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="443"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="460"/>
         <source>{0} files added</source>
         <translation>已添加 {0} 个文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="449"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="466"/>
         <source>Add files</source>
         <translation>添加文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="454"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="471"/>
         <source>Add folder</source>
         <translation>添加文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="461"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="478"/>
         <source>Samples</source>
         <translation>示例</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="461"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="478"/>
         <source>No sample files are installed.</source>
         <translation>未安装示例文件。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="510"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="527"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="511"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="528"/>
         <source>An export is running. Stop it and clear the list?</source>
         <translation>正在导出。要停止导出并清空列表吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="512"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="529"/>
         <source>Stop and clear</source>
         <translation>停止并清空</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="553"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="570"/>
         <source>files to label</source>
         <translation>要标识的文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="558"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="575"/>
         <source>something to write: a visible label or the metadata record</source>
         <translation>要写入的内容：可见标识或元数据记录</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="571"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="588"/>
         <source>the producer code ({0} files have no record yet)</source>
         <translation>生成方代码（{0} 个文件还没有记录）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="573"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="590"/>
         <source>a valid producer code: {0}</source>
         <translation>有效的生成方代码：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="587"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="604"/>
         <source>Still needed: {0}</source>
         <translation>还需要：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="592"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="609"/>
         <source>Ready: {0} files</source>
         <translation>可以导出：{0} 个文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="632"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="649"/>
         <source>Fit</source>
         <translation>适应窗口</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="658"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="676"/>
         <source>Reading {0}…</source>
         <translation>正在读取 {0}…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="665"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="684"/>
         <source>Text files get a prompt line: “{0}”</source>
         <translation>文本文件将加入一行提示语：“{0}”</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="695"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="714"/>
         <source>label text height {0:.1f}% of the shorter side</source>
         <translation>标签文字高度为短边的 {0:.1f}%</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="701"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="720"/>
         <source>No preview: {0}</source>
         <translation>无法预览：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="737"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="754"/>
+        <source>Apply to selected</source>
+        <translation>应用到所选文件</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="759"/>
+        <source>Reset position</source>
+        <translation>重置位置</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="794"/>
+        <source>Label position reset for {0} files</source>
+        <translation>已重置 {0} 个文件的标识位置</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="811"/>
+        <source>Move the label in the selected files</source>
+        <translation>移动所选文件中的标识</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="813"/>
+        <source>{0} of the selected files have their own label position. Replace them?</source>
+        <translation>所选文件中有 {0} 个有单独的标识位置。要替换它们吗？</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="815"/>
+        <source>Replace</source>
+        <translation>替换</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="828"/>
+        <source>Label moved to {0} in {1} files</source>
+        <translation>已将 {1} 个文件的标识移到{0}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="846"/>
         <source>Move the label in all files</source>
         <translation>移动所有文件的标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="738"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="847"/>
         <source>{0} files have their own label position. Replace them all?</source>
         <translation>{0} 个文件有各自的标识位置。全部替换吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="741"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="850"/>
         <source>Replace all</source>
         <translation>全部替换</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="758"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="871"/>
         <source>Label moved to {0}</source>
         <translation>标签已移到 {0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="766"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="879"/>
         <source>a custom place</source>
         <translation>自定义位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="818"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="826"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="931"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="939"/>
         <source>Save preset</source>
         <translation>保存预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="818"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="931"/>
         <source>Preset name:</source>
         <translation>预设名称：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="835"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="839"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="848"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="948"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="952"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="961"/>
         <source>Rename preset</source>
         <translation>重命名预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="835"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="948"/>
         <source>Built-in presets cannot be renamed.</source>
         <translation>内置预设不能重命名。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="839"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="952"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="857"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="863"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="970"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="976"/>
         <source>Delete preset</source>
         <translation>删除预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="857"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="970"/>
         <source>Built-in presets cannot be deleted.</source>
         <translation>内置预设不能删除。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="879"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="992"/>
         <source>pictures: no visible text label (GB 45438 §5.2)</source>
         <translation>图片：没有可见的文字标识（GB 45438 第 5.2 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="880"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="993"/>
         <source>videos: no text prompt from the first frame (GB 45438 §5.4)</source>
         <translation>视频：开头画面没有文字提示（GB 45438 第 5.4 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="881"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="994"/>
         <source>audio: no voice or rhythm prompt (GB 45438 §5.3)</source>
         <translation>音频：没有语音或节奏提示（GB 45438 第 5.3 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="882"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="995"/>
         <source>documents: no text prompt (GB 45438 §5.1)</source>
         <translation>文档：没有文字提示（GB 45438 第 5.1 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="887"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1000"/>
         <source>These files would get no visible or audible label, which GB 45438 §5 asks for:
 
 {0}
 
-Measures Art. 9: unlabelled copies may be handed out only at the user's own request, and the labelling duty stays with whoever publishes them. Your choice is written into the report. Export without the label?</source>
+Measures Art. 9: unlabelled copies may be handed out only at the user&apos;s own request, and the labelling duty stays with whoever publishes them. Your choice is written into the report. Export without the label?</source>
         <translation>这些文件将没有可见或可听的标识，而 GB 45438 第 5 章要求添加：
 
 {0}
@@ -880,74 +979,75 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
 《标识办法》第九条：仅在用户本人要求时才可提供未加显式标识的内容，标识义务由发布者承担。您的选择会写入报告。仍然不加标识导出吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="892"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1005"/>
         <source>No explicit label</source>
         <translation>无显式标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="892"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1005"/>
         <source>Export without it</source>
         <translation>不加标识导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="904"/>
-        <source>The label text “{0}” lacks the "AI" and "generated/synthesised" elements GB 45438 §5.2/§5.4 ask for (the default is AI生成). Draw it anyway? The report will say it was forced.</source>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1017"/>
+        <source>The label text “{0}” lacks the &quot;AI&quot; and &quot;generated/synthesised&quot; elements GB 45438 §5.2/§5.4 ask for (the default is AI生成). Draw it anyway? The report will say it was forced.</source>
         <translation>标识文字“{0}”缺少 GB 45438 第 5.2/5.4 条要求的“人工智能”与“生成/合成”要素（默认为 AI生成）。仍然使用吗？报告中会注明为强制使用。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="908"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1021"/>
         <source>Label text</source>
         <translation>标识文字</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="908"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1021"/>
         <source>Draw it anyway</source>
         <translation>仍然使用</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="949"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="953"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="981"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1055"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1059"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1099"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1124"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1045"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1171"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1046"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1172"/>
         <source>An export is running. Stop it and quit? Files in progress are not kept.</source>
         <translation>正在导出。要停止并退出吗？正在处理的文件不会保留。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1047"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1173"/>
         <source>Stop and quit</source>
         <translation>停止并退出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="954"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1060"/>
         <source>Cannot create the output folder: {0}</source>
         <translation>无法创建输出文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="976"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1094"/>
         <source>Before exporting, please add:</source>
         <translation>导出前请补充：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="986"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1104"/>
         <source>Export the visible label only</source>
         <translation>只导出可见标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1019"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1145"/>
         <source>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;Labels AI-generated images, audio, video and text per GB 45438-2025.&lt;/p&gt;&lt;p&gt;Licence: GPL-3.0-or-later.&lt;br&gt;PySide6 {1} (LGPL-3.0) · PyAV {2} with FFmpeg {3} (GPL build: x264/x265)&lt;br&gt;Font: Noto Sans SC, SIL Open Font License 1.1&lt;/p&gt;</source>
         <translation>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;按 GB 45438-2025 为人工智能生成的图片、音频、视频和文本添加标识。&lt;/p&gt;&lt;p&gt;许可证：GPL-3.0-or-later。&lt;br&gt;PySide6 {1}（LGPL-3.0）· PyAV {2}，内含 FFmpeg {3}（GPL 构建：x264/x265）&lt;br&gt;字体：Noto Sans SC，SIL Open Font License 1.1&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1028"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1154"/>
         <source>About aigclabel</source>
         <translation>关于 aigclabel</translation>
     </message>
@@ -1113,450 +1213,475 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
 <context>
     <name>SettingsPanel</name>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="141"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="142"/>
         <source>custom ({0})</source>
         <translation>自定义（{0}）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="181"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="182"/>
         <source>No AIGC record in the selected file: a first write.</source>
         <translation>所选文件没有 AIGC 记录：将首次写入。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="188"/>
-        <source>Producer's record in this file (kept unchanged):</source>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="189"/>
+        <source>Producer&apos;s record in this file (kept unchanged):</source>
         <translation>文件中已有的生成者记录（保持不变）：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="193"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="198"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="194"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="199"/>
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="203"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="204"/>
         <source>Manage</source>
         <translation>管理</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="211"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="212"/>
         <source>Save current settings as…</source>
         <translation>将当前设置另存为…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="212"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="213"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="213"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="214"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="217"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="218"/>
         <source>Metadata only (no visible or audible label)</source>
         <translation>仅元数据（不加可见或可听标识）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="224"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="225"/>
         <source>Visible label (images, video)</source>
         <translation>可见标识（图片、视频）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="229"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="230"/>
         <source>Text</source>
         <translation>文字</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="234"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="235"/>
         <source>Label language</source>
         <translation>标签语言</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="238"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="239"/>
         <source>top left</source>
         <translation>左上角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="239"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="240"/>
         <source>top</source>
         <translation>顶部居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="240"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="241"/>
         <source>top right</source>
         <translation>右上角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="241"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="242"/>
         <source>left</source>
         <translation>左侧居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="242"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="243"/>
         <source>centre</source>
         <translation>正中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="243"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="244"/>
         <source>right</source>
         <translation>右侧居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="244"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="245"/>
         <source>bottom left</source>
         <translation>左下角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="245"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="246"/>
         <source>bottom</source>
         <translation>底部居中</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="246"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="247"/>
         <source>bottom right</source>
         <translation>右下角</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="250"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="251"/>
         <source>auto (least busy corner, avoids faces)</source>
         <translation>自动（选最空的角落，避开人脸）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="251"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="252"/>
         <source>custom</source>
         <translation>自定义</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="255"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="256"/>
         <source>Position</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="263"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="264"/>
         <source>Text height</source>
         <translation>文字高度</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="274"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="275"/>
         <source>Text colour</source>
         <translation>文字颜色</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="275"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="276"/>
         <source>Plate colour</source>
         <translation>底板颜色</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="276"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="277"/>
         <source>Plate opacity</source>
         <translation>底板不透明度</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="280"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="281"/>
         <source>Audible label (audio)</source>
         <translation>音频标识（音频）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="283"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="284"/>
         <source>voice: “本内容由人工智能生成”</source>
         <translation>语音：“本内容由人工智能生成”</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="284"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="285"/>
         <source>rhythm: Morse “AI” (· – · ·)</source>
         <translation>节奏：摩尔斯码“AI”（· – · ·）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="285"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="286"/>
         <source>my own recording…</source>
         <translation>我自己的录音…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="287"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="288"/>
         <source>Prompt</source>
         <translation>提示音</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="290"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="306"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="291"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="307"/>
         <source>start</source>
         <translation>开头</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="291"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="307"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="292"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="308"/>
         <source>end</source>
         <translation>结尾</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="292"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="308"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="293"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="309"/>
         <source>start and end</source>
         <translation>开头和结尾</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="298"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="299"/>
         <source>Where</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="302"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="303"/>
         <source>Video</source>
         <translation>视频</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="309"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="310"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="315"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="316"/>
         <source>Label cards</source>
         <translation>提示位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="321"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="322"/>
         <source>Card length</source>
         <translation>提示时长</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="322"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="323"/>
         <source>Keep a corner label for the whole video</source>
         <translation>整个视频持续显示角标</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="325"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="326"/>
         <source>Insert separate title cards</source>
         <translation>插入单独的提示画面</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="331"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="332"/>
         <source>Metadata label (AIGC record)</source>
         <translation>元数据标识（AIGC 记录）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="340"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="341"/>
         <source>Who are you?</source>
         <translation>您的身份</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="356"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="357"/>
         <source>This only sets sensible defaults; change it later in the Edit menu.</source>
         <translation>这只用于设置合适的默认值，之后可在“编辑”菜单中更改。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="364"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="365"/>
         <source>Write the AIGC metadata record</source>
         <translation>写入 AIGC 元数据记录</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="380"/>
-        <source>The producer code belongs to the AI service that generated the content (its provider), not to you as a creator: copy it from the service's terms or from a file it made. Files that already carry a producer's record keep it, and need no code. See “Whose producer code?” in the README.</source>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="381"/>
+        <source>The producer code belongs to the AI service that generated the content (its provider), not to you as a creator: copy it from the service&apos;s terms or from a file it made. Files that already carry a producer&apos;s record keep it, and need no code. See “Whose producer code?” in the README.</source>
         <translation>生成方代码属于生成该内容的 AI 服务（其服务提供者），而不是作为创作者的您：请从该服务的协议或它生成的文件中复制。已带有生成方记录的文件会保留原记录，无需填写代码。详见 README 中的“生成方代码是谁的？”。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="391"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="392"/>
         <source>1 — AI-generated</source>
         <translation>1 — 人工智能生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="392"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="393"/>
         <source>2 — possibly AI-generated</source>
         <translation>2 — 可能为人工智能生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="393"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="394"/>
         <source>3 — suspected AI-generated</source>
         <translation>3 — 疑似人工智能生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="397"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="398"/>
         <source>Label</source>
         <translation>标识值</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="401"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="402"/>
         <source>Producer code</source>
         <translation>生成者编码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="402"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="403"/>
         <source>Produce ID</source>
         <translation>内容编号（ProduceID）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="403"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="404"/>
         <source>Propagator code</source>
         <translation>传播者编码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="404"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="405"/>
         <source>Propagate ID</source>
         <translation>传播编号（PropagateID）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="416"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="407"/>
+        <source>AI service used</source>
+        <translation>所用的 AI 服务</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="420"/>
         <source>Generate</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="419"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="423"/>
         <source>empty: generated for each file</source>
         <translation>留空：为每个文件生成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="550"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="554"/>
         <source>Required for files without a record: the code of the AI service.</source>
         <translation>没有记录的文件需要：AI 服务的代码。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="569"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="573"/>
         <source>✓ a valid 27-character provider code</source>
         <translation>✓ 有效的 27 位服务提供者代码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="571"/>
-        <source>Used as the service's registered name.</source>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="575"/>
+        <source>Used as the service&apos;s registered name.</source>
         <translation>将作为该服务的登记名称使用。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="433"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="437"/>
         <source>empty: the producer (first write)</source>
         <translation>留空：与生成者相同（首次写入）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="443"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="447"/>
         <source>Also write IPTC DigitalSourceType</source>
         <translation>同时写入 IPTC DigitalSourceType</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="445"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="449"/>
         <source>The international field read by Google, Meta and many asset managers</source>
         <translation>Google、Meta 及许多素材管理系统读取的国际通用字段</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="457"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="461"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="470"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="474"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="465"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="700"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="469"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="790"/>
         <source>Output folder</source>
         <translation>输出文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="343"/>
-        <source>Creator: you publish AI content made with someone's AI service. Service provider: you run the AI service or label your own output.</source>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="344"/>
+        <source>Creator: you publish AI content made with someone&apos;s AI service. Service provider: you run the AI service or label your own output.</source>
         <translation>创作者：您发布使用他人 AI 服务生成的内容。服务提供者：您运营 AI 服务，或为自己生成的内容加标识。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="349"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="350"/>
         <source>Creator</source>
         <translation>创作者</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="350"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="351"/>
         <source>Service provider</source>
         <translation>服务提供者</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="370"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="371"/>
         <source>Visible label only: the copies get no machine-readable AIGC record, so platforms and checkers cannot read that they are AI-generated.</source>
         <translation>仅可见标识：副本中没有机器可读的 AIGC 记录，平台和检测工具无法读出它们由 AI 生成。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="421"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="425"/>
         <source>Build from a credit code…</source>
         <translation>由信用代码生成…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="424"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="428"/>
         <source>For service providers: build the 27-character provider code from your unified social credit code</source>
         <translation>供服务提供者使用：由您的统一社会信用代码生成 27 位服务提供者代码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="431"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="435"/>
         <source>e.g. 001191440300708461136T1XGW3</source>
         <translation>例如 001191440300708461136T1XGW3</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="467"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="471"/>
         <source>default: a “labelled” folder beside the files</source>
         <translation>默认：文件旁的“已标识”文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="477"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="481"/>
         <source>File names</source>
         <translation>文件名</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="480"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="484"/>
         <source>rename the new file</source>
         <translation>重命名新文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="481"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="485"/>
         <source>skip</source>
         <translation>跳过</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="482"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="486"/>
         <source>overwrite</source>
         <translation>覆盖</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="486"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="490"/>
         <source>If the file exists</source>
         <translation>文件已存在时</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="527"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="531"/>
         <source>GB 45438 §5.2: the text height must be at least 5% of the shorter side.</source>
         <translation>GB 45438 §5.2：文字高度不得低于画面短边的 5%。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="536"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="540"/>
         <source>GB 45438 §5.4: the start prompt must be shown for at least 2 s.</source>
         <translation>GB 45438 §5.4：起始提示持续时间不得短于 2 秒。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="637"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="644"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="652"/>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="663"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="598"/>
+        <source>Search: Doubao, 可灵, Kling…</source>
+        <translation>搜索：豆包、可灵、即梦…</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="606"/>
+        <source>{en} ({zh})</source>
+        <translation>{zh}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="656"/>
+        <source>Producer code of {0} (seen in its files: {1}).</source>
+        <translation>{0} 的生成者编码（见于其生成的文件：{1}）。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="662"/>
+        <source>The code of {0} is not known: its name “{1}” is written instead. If the service gives you its 27-character code, type it here. Service: {2}</source>
+        <translation>{0} 的编码未知：将写入其名称“{1}”。如果该服务向您提供了 27 位编码，请在此处填写。服务网址：{2}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="727"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="734"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="742"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="753"/>
         <source>Provider code</source>
         <translation>服务提供者编码</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="637"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="727"/>
         <source>Unified social credit code (18 characters):</source>
         <translation>统一社会信用代码（18 位）：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="646"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="736"/>
         <source>This is not a valid unified social credit code (wrong length, character or check character).</source>
         <translation>这不是有效的统一社会信用代码（长度、字符或校验位有误）。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="654"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="744"/>
         <source>Service extension (5 characters, e.g. 00000 or 1 + a 4-character model code):</source>
         <translation>服务扩展码（5 位，如 00000，或 1 加 4 位模型代码）：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="673"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="763"/>
         <source>Your prompt recording</source>
         <translation>您的提示音录音</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="675"/>
+        <location filename="../../aigclabel_gui/ui/settings_panel.py" line="765"/>
         <source>Audio (*.wav *.mp3 *.flac *.m4a *.ogg *.opus)</source>
         <translation>音频 (*.wav *.mp3 *.flac *.m4a *.ogg *.opus)</translation>
     </message>
@@ -1564,54 +1689,48 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
 <context>
     <name>VideoPreview</name>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="245"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="249"/>
         <source>Start card</source>
         <translation>片头提示</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="247"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="251"/>
         <source>End card</source>
         <translation>片尾提示</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="249"/>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="371"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="253"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="395"/>
         <source>▶ Play labelled clip</source>
         <translation>▶ 播放加标识后的视频</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="263"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="266"/>
         <source>Cannot play: {0}</source>
         <translation>无法播放：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="276"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="280"/>
         <source>Reading {0}…</source>
         <translation>正在读取 {0}…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="340"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="341"/>
         <source>label shown</source>
         <translation>显示标签</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="340"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="341"/>
         <source>no label at this time</source>
         <translation>此时无标签</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="346"/>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="350"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="361"/>
         <source>No preview: {0}</source>
         <translation>无法预览：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="372"/>
-        <source>Labelling a copy…</source>
-        <translation>正在生成加标识的副本…</translation>
-    </message>
-    <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="373"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="395"/>
         <source>■ Stop</source>
         <translation>■ 停止</translation>
     </message>

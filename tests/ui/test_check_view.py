@@ -95,3 +95,16 @@ def test_dropped_folder_is_walked_and_table_shows_verdicts_clause_advice(qtbot, 
     html = view.output.toPlainText()
     assert "Compliant with warnings" in html and "ContentPropagator is empty" in html
     assert "Advice:" in html and "Rule:" in html
+
+
+def test_same_name_in_two_folders_shows_the_folder(qtbot, qapp, tmp_path):
+    """An original and its labelled copy are told apart in the table."""
+    view = CheckView()
+    qtbot.addWidget(view)
+    a = _png(tmp_path / "in" / "shot.png")
+    b = _png(tmp_path / "out" / "shot.png", FULL.to_json())
+    c = _png(tmp_path / "in" / "other.png")
+    view.check_paths([a, b, c])
+    qtbot.waitUntil(lambda: view.table.rowCount() == 3, timeout=20000)
+    names = sorted(view.table.item(r, COL_FILE).text() for r in range(3))
+    assert names == ["in/shot.png", "other.png", "out/shot.png"]

@@ -12,7 +12,7 @@ from aigclabel_gui.cli import main as cli_main
 from tests.conftest import PRODUCER, exiftool_json, ffprobe_json
 from tests.ui.conftest import add_files, make_mp4, make_picture, make_wav, wait_inspected
 
-OUTPUT_EXTRAS = {"aigclabel-report.json", ".aigclabel-manifest.json"}
+OUTPUT_EXTRAS = {"aigclabel-report.json", "aigclabel-report.html", ".aigclabel-manifest.json"}
 
 
 def _prepare(qtbot, window, tmp_path, files, producer=PRODUCER):

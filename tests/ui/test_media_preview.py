@@ -1,7 +1,9 @@
 """Audio and video previews: engine-rendered frames and prompt positions, a draggable video label,
-and Play of a labelled copy made by the engine."""
+Play: live for video (no export), a labelled copy for audio."""
 
 from __future__ import annotations
+
+import threading
 
 import av
 import numpy as np
@@ -9,6 +11,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
+from aigclabel_gui.engine.visible.video import plan_label, probe
 from aigclabel_gui.ui.preview_render import AudioRender
 from tests.conftest import ffprobe_json
 from tests.ui.conftest import add_files, make_mp4, make_wav
@@ -18,6 +21,11 @@ def _qimage_array(qimg) -> np.ndarray:
     qimg = qimg.convertToFormat(qimg.Format.Format_RGB888)
     w, h, bpl = qimg.width(), qimg.height(), qimg.bytesPerLine()
     return np.frombuffer(qimg.constBits(), np.uint8).reshape(h, bpl)[:, : w * 3].reshape(h, w, 3)
+
+
+def _rgba_array(qimg) -> np.ndarray:
+    w, h, bpl = qimg.width(), qimg.height(), qimg.bytesPerLine()
+    return np.frombuffer(qimg.constBits(), np.uint8).reshape(h, bpl)[:, : w * 4].reshape(h, w, 4)
 
 
 def _select(qtbot, window, path):
@@ -56,17 +64,27 @@ def test_video_preview_shows_engine_frames_and_label_drag(qtbot, window, tmp_pat
     frame = vp.frame_view.frame
     assert frame.label_box is not None and frame.movable  # start card: label shown at 1 s
     assert vp.info.duration == 3.0
-    # The frame is the engine's blend: pixels inside the label box differ from the plain source.
+    # The picture is the source's own frame; the label is the engine's overlay drawn over it.
     with av.open(str(src)) as c:
         plain = next(f for f in c.decode(video=0) if f.time >= vp.current_time()).to_ndarray(
             format="rgb24"
         )
     shown = _qimage_array(frame.pixmap.toImage())
     assert shown.shape[:2] == plain.shape[:2]
-    x0, y0, x1, y1 = frame.label_box
-    inside = np.abs(shown[y0:y1, x0:x1].astype(int) - plain[y0:y1, x0:x1]).mean()
-    outside = np.abs(shown[:y0, :x0].astype(int) - plain[:y0, :x0]).mean()
-    assert inside > 30 and outside < 8, (inside, outside)
+    assert np.abs(shown.astype(int) - plain).mean() < 3
+    assert not frame.baked and frame.opacity == 1.0
+    plan = plan_label(probe(src), vp.settings.visible)
+    label = frame.label.toImage().convertToFormat(frame.label.toImage().Format.Format_RGBA8888)
+    engine = np.asarray(plan.overlay.image.convert("RGBA"))
+    assert np.array_equal(_rgba_array(label), engine)
+    assert frame.label_box == plan.overlay.box  # 320x180 clip: preview at full size
+    # On screen, the label's rectangle shows the label, the rest shows the picture.
+    grab = _qimage_array(vp.frame_view.grab().toImage())
+    r = vp.frame_view.label_rect().toRect()
+    inside = grab[r.top() + 2 : r.bottom() - 2, r.left() + 2 : r.right() - 2].astype(int)
+    x0, y0, x1, y1 = plan.overlay.box
+    under = shown[y0 + 2 : y1 - 2, x0 + 2 : x1 - 2].astype(int)
+    assert np.abs(inside.mean(axis=(0, 1)) - under.mean(axis=(0, 1))).max() > 20
 
     # After the 2 s start card (set below the 3 s default), the label is gone.
     window.panel.card_seconds.setValue(2.0)
@@ -96,28 +114,39 @@ def test_video_preview_shows_engine_frames_and_label_drag(qtbot, window, tmp_pat
     assert entry.override is not None and entry.override.visible.position == "top-right"
 
 
-def test_video_play_makes_a_labelled_copy_with_the_engine(qtbot, window, tmp_path):
+def test_video_play_is_live_without_an_export(qtbot, window, tmp_path, monkeypatch):
+    """Play shows the original's frames with the engine's overlay drawn over them; nothing is
+    labelled or encoded before (or while) playing."""
+    from aigclabel_gui.engine import pipeline
+    from aigclabel_gui.engine.visible import video as engine_video
+
+    def forbidden(*_a, **_k):
+        raise AssertionError("Play must not export the video")
+
+    monkeypatch.setattr(pipeline, "label_file", forbidden)
+    monkeypatch.setattr(engine_video, "apply_explicit", forbidden)
     src = make_mp4(tmp_path / "clip.mp4", seconds=2.5)
     _select(qtbot, window, src)
     vp = window.video_preview
-    qtbot.waitUntil(lambda: vp.info is not None, timeout=20000)
+    qtbot.waitUntil(lambda: vp.info is not None and vp.frame_view.frame is not None, timeout=20000)
+    vp.seek(0.0)
     window.act_play.trigger()  # Ctrl+P
-    qtbot.waitUntil(lambda: vp.player.copy is not None, timeout=60000)
-    copy = vp.player.copy
-    assert copy.is_file() and copy != src
-    assert vp.player.player.source().toLocalFile() == str(copy)
-    probe = ffprobe_json(copy)
-    kinds = sorted(s["codec_type"] for s in probe["streams"])
-    assert kinds == ["audio", "video"]
-    assert abs(float(probe["format"]["duration"]) - 2.5) < 0.2
-    # The copy's first frames carry the label (pixels differ from the source's in the corner).
-    with av.open(str(src)) as a, av.open(str(copy)) as b:
-        fa = next(a.decode(video=0)).to_ndarray(format="rgb24").astype(int)
-        fb = next(b.decode(video=0)).to_ndarray(format="rgb24").astype(int)
-    h, w = fa.shape[:2]
-    corner = np.abs(fa[h * 3 // 4 :, w * 2 // 3 :] - fb[h * 3 // 4 :, w * 2 // 3 :]).mean()
-    assert corner > 10
-    assert vp.player.state == "idle"
+    assert vp.player.state == "playing"
+    seen = []
+    vp.frames.frame_ready.connect(lambda _s, r: seen.append(r.t))
+    qtbot.waitUntil(lambda: len(seen) >= 5 and seen[-1] > 0.5, timeout=20000)
+    assert seen == sorted(seen)  # the clock runs forward
+    frame = vp.frame_view.frame
+    assert not frame.movable  # no dragging while it plays
+    plan = plan_label(probe(src), vp.settings.visible)
+    label = frame.label.toImage().convertToFormat(frame.label.toImage().Format.Format_RGBA8888)
+    assert np.array_equal(_rgba_array(label), np.asarray(plan.overlay.image.convert("RGBA")))
+    assert frame.label_box == plan.overlay.box
+    # It stops by itself at the end (2.5 s) and the still is draggable again.
+    qtbot.waitUntil(lambda: vp.player.state == "idle", timeout=20000)
+    assert vp.current_time() > 2.0
+    assert vp.play_btn.text() == vp.tr("▶ Play labelled clip")
+    assert threading.get_ident() not in vp.frames.decode_threads
 
 
 def test_audio_preview_marks_prompt_and_plays_labelled_copy(qtbot, window, tmp_path):

@@ -222,6 +222,7 @@ ALLOWED = {
     "ContentProducer", "ProduceID", "ReservedCode", "ContentPropagator", "PropagateID", "Label",
     "Noto", "Sans", "SC", "JPEG", "PNG", "MP", "stem", "ext", "kind", "date", "name", "KB", "MB",
     "Page", "Up", "Down", "Ctrl", "Shift", "Del", "XGW", "aigclabel",
+    "Kimi", "DeepSeek", "Vidu",  # AI services registered under these names (engine/services.py)
 }  # fmt: skip
 WORD = re.compile(r"[A-Za-z]{2,}")
 
