@@ -145,6 +145,12 @@ ZH = {
     "{en} ({zh})": "{zh}",
     "Producer code of {0} (seen in its files: {1}).": "{0} 的生成者编码（见于其生成的文件：{1}）。",
     "The code of {0} is not known: its name “{1}” is written instead. If the service gives you its 27-character code, type it here. Service: {2}": "{0} 的编码未知：将写入其名称“{1}”。如果该服务向您提供了 27 位编码，请在此处填写。服务网址：{2}",
+    # Check tab: the clause behind each verdict
+    "GB 45438 §6.1, Annex E": "GB 45438 第6.1条、附录E",
+    "GB 45438 §6.1 a, Annex E note 1 and j); TC260 image guide annex": "GB 45438 第6.1条 a)、附录E 注1和 j)；TC260 图片标识指南附录",
+    "GB 45438 §6.1 a–c, Annex E": "GB 45438 第6.1条 a)–c)、附录E",
+    "GB 45438 §6.1; Measures Art. 5 (metadata label for every generated file)": "GB 45438 第6.1条；《办法》第五条（每个生成文件都须有元数据标识）",
+    "GB 45438 §5 (explicit label); no TC260 guide names a carrier for this format": "GB 45438 第5章（显式标识）；TC260 指南未规定此格式的元数据载体",
 }
 
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from aigclabel_gui.engine.audit import check_targets
-from aigclabel_gui.engine.inspect import VERDICTS, InspectReport, Verdict, inspect_file
+from aigclabel_gui.engine.inspect import InspectReport, Verdict, inspect_file
 from aigclabel_gui.ui.workers import GeneratorTask, start_task
 
 COL_FILE, COL_VERDICT, COL_RULE, COL_ADVICE = range(4)
@@ -154,6 +154,22 @@ class CheckView(QWidget):
             Verdict.UNSUPPORTED: self.tr("unsupported"),
         }.get(verdict, verdict)
 
+    def clause_text(self, verdict: str) -> str:
+        """The clause behind a verdict (engine.inspect.VERDICTS), in the user's language."""
+        return {
+            Verdict.COMPLIANT: self.tr("GB 45438 §6.1, Annex E"),
+            Verdict.WARNINGS: self.tr(
+                "GB 45438 §6.1 a, Annex E note 1 and j); TC260 image guide annex"
+            ),
+            Verdict.NOT_COMPLIANT: self.tr("GB 45438 §6.1 a–c, Annex E"),
+            Verdict.NO_LABEL: self.tr(
+                "GB 45438 §6.1; Measures Art. 5 (metadata label for every generated file)"
+            ),
+            Verdict.NO_CARRIER: self.tr(
+                "GB 45438 §5 (explicit label); no TC260 guide names a carrier for this format"
+            ),
+        }.get(verdict, "—")
+
     def advice_text(self, verdict: str) -> str:
         return {
             Verdict.COMPLIANT: self.tr("Nothing to do."),
@@ -186,7 +202,7 @@ class CheckView(QWidget):
         name.setData(Qt.ItemDataRole.UserRole, index)
         verdict = QTableWidgetItem(self.verdict_short(report.verdict))
         verdict.setToolTip(self.verdict_text(report.verdict))
-        rule = QTableWidgetItem(VERDICTS[Verdict(report.verdict)].clause)
+        rule = QTableWidgetItem(self.clause_text(report.verdict))
         advice = QTableWidgetItem(self.advice_text(report.verdict))
         for col, item in enumerate((name, verdict, rule, advice)):
             self.table.setItem(row, col, item)
@@ -237,13 +253,12 @@ class CheckView(QWidget):
 
     def _show(self, report: InspectReport) -> None:
         e = html.escape
-        info = VERDICTS[Verdict(report.verdict)]
         rule_word, advice_word = self.tr("Rule:"), self.tr("Advice:")
         record_word = self.tr("Record in")
         parts = [
             f"<h3>{e(Path(report.path).name)}</h3>",
             f"<p><b>{e(self.verdict_text(report.verdict))}</b></p>",
-            f"<p>{e(rule_word)} {e(info.clause)}<br>"
+            f"<p>{e(rule_word)} {e(self.clause_text(report.verdict))}<br>"
             f"{e(advice_word)} {e(self.advice_text(report.verdict))}</p>",
         ]
         if report.error:

@@ -1,4 +1,4 @@
-<?xml version="1.0" encoding="utf-8"?>
+<?xml version='1.0' encoding='UTF-8'?>
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
@@ -173,77 +173,102 @@
         <translation>不支持</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="159"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="160"/>
+        <source>GB 45438 §6.1, Annex E</source>
+        <translation>GB 45438 第6.1条、附录E</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="162"/>
+        <source>GB 45438 §6.1 a, Annex E note 1 and j); TC260 image guide annex</source>
+        <translation>GB 45438 第6.1条 a)、附录E 注1和 j)；TC260 图片标识指南附录</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="164"/>
+        <source>GB 45438 §6.1 a–c, Annex E</source>
+        <translation>GB 45438 第6.1条 a)–c)、附录E</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="166"/>
+        <source>GB 45438 §6.1; Measures Art. 5 (metadata label for every generated file)</source>
+        <translation>GB 45438 第6.1条；《办法》第五条（每个生成文件都须有元数据标识）</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="169"/>
+        <source>GB 45438 §5 (explicit label); no TC260 guide names a carrier for this format</source>
+        <translation>GB 45438 第5章（显式标识）；TC260 指南未规定此格式的元数据载体</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="175"/>
         <source>Nothing to do.</source>
         <translation>无需处理。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="161"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="177"/>
         <source>Label it for publishing to fill the propagator fields and move the record to the primary carrier.</source>
         <translation>发布前为其添加标识，以填写传播者字段并把记录移到主要载体中。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="164"/>
-        <source>Re-export it from the generator, or label it: the producer&apos;s fields are kept and one conforming record is written.</source>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="180"/>
+        <source>Re-export it from the generator, or label it: the producer's fields are kept and one conforming record is written.</source>
         <translation>从生成服务重新导出，或为其添加标识：保留生成者字段，并写入一条合规记录。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="166"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="182"/>
         <source>Label it with your provider code as the producer.</source>
         <translation>以您的服务提供者编码作为生成者为其添加标识。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="167"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="183"/>
         <source>Re-export the file from its source and check again.</source>
         <translation>从来源重新导出该文件后再检查。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="169"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="185"/>
         <source>Keep the visible prompt, or convert to a format with a carrier (PNG, Markdown).</source>
         <translation>保留可见提示，或转换为有元数据载体的格式（PNG、Markdown）。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="171"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="187"/>
         <source>Check a supported format.</source>
         <translation>请检查受支持的格式。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="220"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="236"/>
         <source>{0} {1}</source>
         <translation>{0} 个{1}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="225"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="241"/>
         <source>{0} files: {1}</source>
         <translation>{0} 个文件：{1}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="227"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="243"/>
         <source>(checking…)</source>
         <translation>（检查中…）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="228"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="244"/>
         <source>No supported files found.</source>
         <translation>未找到受支持的文件。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="241"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="256"/>
         <source>Rule:</source>
         <translation>依据：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="241"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="256"/>
         <source>Advice:</source>
         <translation>建议：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="242"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="257"/>
         <source>Record in</source>
         <translation>记录位于</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/check_view.py" line="269"/>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="284"/>
         <source>Visible and audible labels cannot be verified on an arbitrary file.</source>
         <translation>无法在任意文件上核验可见或可听的显式标识。</translation>
     </message>
@@ -971,7 +996,7 @@
 
 {0}
 
-Measures Art. 9: unlabelled copies may be handed out only at the user&apos;s own request, and the labelling duty stays with whoever publishes them. Your choice is written into the report. Export without the label?</source>
+Measures Art. 9: unlabelled copies may be handed out only at the user's own request, and the labelling duty stays with whoever publishes them. Your choice is written into the report. Export without the label?</source>
         <translation>这些文件将没有可见或可听的标识，而 GB 45438 第 5 章要求添加：
 
 {0}
@@ -990,7 +1015,7 @@ Measures Art. 9: unlabelled copies may be handed out only at the user&apos;s own
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/main_window.py" line="1017"/>
-        <source>The label text “{0}” lacks the &quot;AI&quot; and &quot;generated/synthesised&quot; elements GB 45438 §5.2/§5.4 ask for (the default is AI生成). Draw it anyway? The report will say it was forced.</source>
+        <source>The label text “{0}” lacks the "AI" and "generated/synthesised" elements GB 45438 §5.2/§5.4 ask for (the default is AI生成). Draw it anyway? The report will say it was forced.</source>
         <translation>标识文字“{0}”缺少 GB 45438 第 5.2/5.4 条要求的“人工智能”与“生成/合成”要素（默认为 AI生成）。仍然使用吗？报告中会注明为强制使用。</translation>
     </message>
     <message>
@@ -1224,7 +1249,7 @@ Measures Art. 9: unlabelled copies may be handed out only at the user&apos;s own
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/settings_panel.py" line="189"/>
-        <source>Producer&apos;s record in this file (kept unchanged):</source>
+        <source>Producer's record in this file (kept unchanged):</source>
         <translation>文件中已有的生成者记录（保持不变）：</translation>
     </message>
     <message>
@@ -1453,7 +1478,7 @@ Measures Art. 9: unlabelled copies may be handed out only at the user&apos;s own
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/settings_panel.py" line="381"/>
-        <source>The producer code belongs to the AI service that generated the content (its provider), not to you as a creator: copy it from the service&apos;s terms or from a file it made. Files that already carry a producer&apos;s record keep it, and need no code. See “Whose producer code?” in the README.</source>
+        <source>The producer code belongs to the AI service that generated the content (its provider), not to you as a creator: copy it from the service's terms or from a file it made. Files that already carry a producer's record keep it, and need no code. See “Whose producer code?” in the README.</source>
         <translation>生成方代码属于生成该内容的 AI 服务（其服务提供者），而不是作为创作者的您：请从该服务的协议或它生成的文件中复制。已带有生成方记录的文件会保留原记录，无需填写代码。详见 README 中的“生成方代码是谁的？”。</translation>
     </message>
     <message>
@@ -1523,7 +1548,7 @@ Measures Art. 9: unlabelled copies may be handed out only at the user&apos;s own
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/settings_panel.py" line="575"/>
-        <source>Used as the service&apos;s registered name.</source>
+        <source>Used as the service's registered name.</source>
         <translation>将作为该服务的登记名称使用。</translation>
     </message>
     <message>
@@ -1559,7 +1584,7 @@ Measures Art. 9: unlabelled copies may be handed out only at the user&apos;s own
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/settings_panel.py" line="344"/>
-        <source>Creator: you publish AI content made with someone&apos;s AI service. Service provider: you run the AI service or label your own output.</source>
+        <source>Creator: you publish AI content made with someone's AI service. Service provider: you run the AI service or label your own output.</source>
         <translation>创作者：您发布使用他人 AI 服务生成的内容。服务提供者：您运营 AI 服务，或为自己生成的内容加标识。</translation>
     </message>
     <message>

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QTableView,
     QTabWidget,
+    QTextBrowser,
     QWidget,
 )
 
@@ -455,3 +456,35 @@ def test_first_run_asks_creator_or_provider_once(qtbot, qapp, window, qsettings)
     w2.panel.role_provider.click()
     assert w2.panel.uscc_btn.isVisible() and qsettings.value("role") == "provider"
     w2.close()
+
+
+def test_zh_check_tab_shows_no_untranslated_text(qtbot, window, tmp_path):
+    """The Check tab's table (verdict, rule, advice) and summary in Chinese: the engine's clause
+    strings (e.g. "GB 45438 §6.1, Annex E") are translated too."""
+    from tests.ui.test_check_view import FULL, GEN, _png, drop_urls
+
+    window.act_zh.trigger()
+    root = tmp_path / "drop"
+    _png(root / "plain.png")
+    _png(root / "gen.png", GEN.to_json())
+    _png(root / "full.png", FULL.to_json())
+    (root / "c.txt").write_text("hi\n", "utf-8")
+    view = window.check_view
+    window.tabs.setCurrentWidget(view)
+    drop_urls(view, [root])
+    qtbot.waitUntil(
+        lambda: len(view.reports) == 4 and "…" not in view.summary.text(), timeout=15000
+    )
+    rules = {view.table.item(r, 2).text() for r in range(4)}
+    assert any("附录" in t for t in rules), rules
+    # TC260 (the standards committee), a file's name and a format's name
+    ok_words = set(ALLOWED) | {"TC", "txt", "Markdown"}
+    found = [
+        (type(w).__name__, t)
+        for w in [view, *view.findChildren(QWidget)]
+        if not isinstance(w, QTextBrowser)  # the details pane: the record's own keys and values
+        for t in _texts(w)
+        if _english(t, ok_words)
+    ]
+    window.act_en.trigger()  # the language is app-wide: later tests expect English
+    assert not found, found
