@@ -151,6 +151,19 @@ ZH = {
     "GB 45438 §6.1 a–c, Annex E": "GB 45438 第6.1条 a)–c)、附录E",
     "GB 45438 §6.1; Measures Art. 5 (metadata label for every generated file)": "GB 45438 第6.1条；《办法》第五条（每个生成文件都须有元数据标识）",
     "GB 45438 §5 (explicit label); no TC260 guide names a carrier for this format": "GB 45438 第5章（显式标识）；TC260 指南未规定此格式的元数据载体",
+    # text documents: what the export adds (TextPlan)
+    "Metadata only: no prompt is added to this document.": "仅元数据：不会在此文档中加入提示文字。",
+    "This document type gets the metadata record only, no prompt.": "此类文档只写入元数据标识，不加提示文字。",
+    "a line": "单独一行",
+    "a quote": "引用块",
+    "a paragraph": "段落",
+    "text on the page": "页面上的文字",
+    "the sheet header": "工作表页眉",
+    "a text box on the slide": "幻灯片上的文本框",
+    "at the start": "开头",
+    "at the end": "结尾",
+    "at the start and at the end": "开头和结尾",
+    "The export adds the prompt “{0}” {1}, as {2}.": "导出时将在{1}以{2}的形式加入提示“{0}”。",
 }
 
 

@@ -49,7 +49,7 @@ from aigclabel_gui.engine.presets import (
     rename_preset,
     save_preset,
 )
-from aigclabel_gui.engine.settings import DEFAULT_LONG_TEXT, LabelSettings
+from aigclabel_gui.engine.settings import LabelSettings
 from aigclabel_gui.resources import resource
 from aigclabel_gui.ui.check_view import CheckView
 from aigclabel_gui.ui.export_dialog import ExportDialog
@@ -63,7 +63,7 @@ from aigclabel_gui.ui.file_model import (
 )
 from aigclabel_gui.ui.media_preview import AudioPreview, VideoPreview, image_frame
 from aigclabel_gui.ui.preview import PreviewWidget
-from aigclabel_gui.ui.preview_render import render_image
+from aigclabel_gui.ui.preview_render import render_image, text_info
 from aigclabel_gui.ui.settings_panel import SettingsPanel
 from aigclabel_gui.ui.workers import FunctionTask, start_task
 
@@ -680,11 +680,13 @@ class MainWindow(QMainWindow):
         self.drag_hint.setVisible(entry.kind in ("image", "video") and not settings.implicit_only)
         self.position_row.setVisible(self.drag_hint.isVisibleTo(self))
         if entry.kind == "text":
-            self._message(
-                self.tr("Text files get a prompt line: “{0}”").format(
-                    settings.text.text or DEFAULT_LONG_TEXT.get(settings.text.language, "")
-                )
-            )
+            # The engine's own TextPlan (what the export writes), planned off the UI thread.
+            self._preview_serial += 1
+            self._message(self.tr("Reading {0}…").format(entry.path.name))
+            task = FunctionTask(self._preview_serial, text_info, entry.path, settings)
+            task.signals.result.connect(self._text_ready)
+            task.signals.error.connect(self._preview_failed)
+            self._start(task)
             return
         if entry.kind == "video":
             self.preview_stack.setCurrentWidget(self.video_preview)
@@ -714,6 +716,34 @@ class MainWindow(QMainWindow):
                 "label text height {0:.1f}% of the shorter side"
             ).format(render.ink_pct)
         self.preview.show_frame(image_frame(render))
+
+    def _text_ready(self, serial: int, info) -> None:
+        if serial != self._preview_serial:
+            return
+        self._message(self.text_plan_text(info))
+
+    def text_plan_text(self, info) -> str:
+        """What the export adds to a document, from the engine's TextPlan, in the user's words."""
+        if info.plan is None:
+            return self.tr("Metadata only: no prompt is added to this document.")
+        if not info.style:
+            return self.tr("This document type gets the metadata record only, no prompt.")
+        style = {
+            "line": self.tr("a line"),
+            "quote": self.tr("a quote"),
+            "paragraph": self.tr("a paragraph"),
+            "stamp": self.tr("text on the page"),
+            "header": self.tr("the sheet header"),
+            "text box": self.tr("a text box on the slide"),
+        }.get(info.style, info.style)
+        where = {
+            ("start",): self.tr("at the start"),
+            ("end",): self.tr("at the end"),
+            ("start", "end"): self.tr("at the start and at the end"),
+        }.get(tuple(info.places), "")
+        return self.tr("The export adds the prompt “{0}” {1}, as {2}.").format(
+            info.prompt, where, style
+        )
 
     def _preview_failed(self, serial: int, message: str) -> None:
         if serial == self._preview_serial:

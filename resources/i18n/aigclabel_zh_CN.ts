@@ -853,145 +853,201 @@
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/main_window.py" line="676"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="685"/>
         <source>Reading {0}…</source>
         <translation>正在读取 {0}…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="684"/>
-        <source>Text files get a prompt line: “{0}”</source>
-        <translation>文本文件将加入一行提示语：“{0}”</translation>
-    </message>
-    <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="714"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="716"/>
         <source>label text height {0:.1f}% of the shorter side</source>
         <translation>标签文字高度为短边的 {0:.1f}%</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="720"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="728"/>
+        <source>Metadata only: no prompt is added to this document.</source>
+        <translation>仅元数据：不会在此文档中加入提示文字。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="730"/>
+        <source>This document type gets the metadata record only, no prompt.</source>
+        <translation>此类文档只写入元数据标识，不加提示文字。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="732"/>
+        <source>a line</source>
+        <translation>单独一行</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="733"/>
+        <source>a quote</source>
+        <translation>引用块</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="734"/>
+        <source>a paragraph</source>
+        <translation>段落</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="735"/>
+        <source>text on the page</source>
+        <translation>页面上的文字</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="736"/>
+        <source>the sheet header</source>
+        <translation>工作表页眉</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="737"/>
+        <source>a text box on the slide</source>
+        <translation>幻灯片上的文本框</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="740"/>
+        <source>at the start</source>
+        <translation>开头</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="741"/>
+        <source>at the end</source>
+        <translation>结尾</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="742"/>
+        <source>at the start and at the end</source>
+        <translation>开头和结尾</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="744"/>
+        <source>The export adds the prompt “{0}” {1}, as {2}.</source>
+        <translation>导出时将在{1}以{2}的形式加入提示“{0}”。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="750"/>
         <source>No preview: {0}</source>
         <translation>无法预览：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="754"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="784"/>
         <source>Apply to selected</source>
         <translation>应用到所选文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="759"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="789"/>
         <source>Reset position</source>
         <translation>重置位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="794"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="824"/>
         <source>Label position reset for {0} files</source>
         <translation>已重置 {0} 个文件的标识位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="811"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="841"/>
         <source>Move the label in the selected files</source>
         <translation>移动所选文件中的标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="813"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="843"/>
         <source>{0} of the selected files have their own label position. Replace them?</source>
         <translation>所选文件中有 {0} 个有单独的标识位置。要替换它们吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="815"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="845"/>
         <source>Replace</source>
         <translation>替换</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="828"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="858"/>
         <source>Label moved to {0} in {1} files</source>
         <translation>已将 {1} 个文件的标识移到{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="846"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="876"/>
         <source>Move the label in all files</source>
         <translation>移动所有文件的标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="847"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="877"/>
         <source>{0} files have their own label position. Replace them all?</source>
         <translation>{0} 个文件有各自的标识位置。全部替换吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="850"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="880"/>
         <source>Replace all</source>
         <translation>全部替换</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="871"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="901"/>
         <source>Label moved to {0}</source>
         <translation>标签已移到 {0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="879"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="909"/>
         <source>a custom place</source>
         <translation>自定义位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="931"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="939"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="961"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="969"/>
         <source>Save preset</source>
         <translation>保存预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="931"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="961"/>
         <source>Preset name:</source>
         <translation>预设名称：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="948"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="952"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="961"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="978"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="982"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="991"/>
         <source>Rename preset</source>
         <translation>重命名预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="948"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="978"/>
         <source>Built-in presets cannot be renamed.</source>
         <translation>内置预设不能重命名。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="952"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="982"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="970"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="976"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1000"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1006"/>
         <source>Delete preset</source>
         <translation>删除预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="970"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1000"/>
         <source>Built-in presets cannot be deleted.</source>
         <translation>内置预设不能删除。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="992"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1022"/>
         <source>pictures: no visible text label (GB 45438 §5.2)</source>
         <translation>图片：没有可见的文字标识（GB 45438 第 5.2 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="993"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1023"/>
         <source>videos: no text prompt from the first frame (GB 45438 §5.4)</source>
         <translation>视频：开头画面没有文字提示（GB 45438 第 5.4 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="994"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1024"/>
         <source>audio: no voice or rhythm prompt (GB 45438 §5.3)</source>
         <translation>音频：没有语音或节奏提示（GB 45438 第 5.3 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="995"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1025"/>
         <source>documents: no text prompt (GB 45438 §5.1)</source>
         <translation>文档：没有文字提示（GB 45438 第 5.1 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1000"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1030"/>
         <source>These files would get no visible or audible label, which GB 45438 §5 asks for:
 
 {0}
@@ -1004,75 +1060,75 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
 《标识办法》第九条：仅在用户本人要求时才可提供未加显式标识的内容，标识义务由发布者承担。您的选择会写入报告。仍然不加标识导出吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1005"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1035"/>
         <source>No explicit label</source>
         <translation>无显式标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1005"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1035"/>
         <source>Export without it</source>
         <translation>不加标识导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1017"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1047"/>
         <source>The label text “{0}” lacks the "AI" and "generated/synthesised" elements GB 45438 §5.2/§5.4 ask for (the default is AI生成). Draw it anyway? The report will say it was forced.</source>
         <translation>标识文字“{0}”缺少 GB 45438 第 5.2/5.4 条要求的“人工智能”与“生成/合成”要素（默认为 AI生成）。仍然使用吗？报告中会注明为强制使用。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1021"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1051"/>
         <source>Label text</source>
         <translation>标识文字</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1021"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1051"/>
         <source>Draw it anyway</source>
         <translation>仍然使用</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1055"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1059"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1099"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1124"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1085"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1089"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1129"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1154"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1171"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1201"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1172"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1202"/>
         <source>An export is running. Stop it and quit? Files in progress are not kept.</source>
         <translation>正在导出。要停止并退出吗？正在处理的文件不会保留。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1173"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1203"/>
         <source>Stop and quit</source>
         <translation>停止并退出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1060"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1090"/>
         <source>Cannot create the output folder: {0}</source>
         <translation>无法创建输出文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1094"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1124"/>
         <source>Before exporting, please add:</source>
         <translation>导出前请补充：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1104"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1134"/>
         <source>Export the visible label only</source>
         <translation>只导出可见标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1145"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1175"/>
         <source>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;Labels AI-generated images, audio, video and text per GB 45438-2025.&lt;/p&gt;&lt;p&gt;Licence: GPL-3.0-or-later.&lt;br&gt;PySide6 {1} (LGPL-3.0) · PyAV {2} with FFmpeg {3} (GPL build: x264/x265)&lt;br&gt;Font: Noto Sans SC, SIL Open Font License 1.1&lt;/p&gt;</source>
         <translation>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;按 GB 45438-2025 为人工智能生成的图片、音频、视频和文本添加标识。&lt;/p&gt;&lt;p&gt;许可证：GPL-3.0-or-later。&lt;br&gt;PySide6 {1}（LGPL-3.0）· PyAV {2}，内含 FFmpeg {3}（GPL 构建：x264/x265）&lt;br&gt;字体：Noto Sans SC，SIL Open Font License 1.1&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1154"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1184"/>
         <source>About aigclabel</source>
         <translation>关于 aigclabel</translation>
     </message>

@@ -121,3 +121,20 @@ def test_text_preview_prompt_is_the_exported_prompt(tmp_path, name, body, positi
     assert (lines[0] == shown) == ("start" in info.places)
     assert (lines[-1] == shown) == ("end" in info.places)
     assert "+".join(info.places) == out.explicit.measurements["position"] == position
+
+
+def test_window_names_the_document_prompt_from_the_plan(qtbot, window, tmp_path):
+    """The window's text preview says the TextPlan's prompt and places (planned off the UI
+    thread), not a sentence of its own."""
+    from tests.ui.conftest import add_files, wait_inspected
+
+    src = tmp_path / "notes.md"
+    src.write_text("# Notes\n\nBody.\n", encoding="utf-8")
+    add_files(qtbot, window, [src])
+    wait_inspected(qtbot, window)
+    window.table.selectRow(0)
+    info = text_info(src, window.settings_for(window.current_entry()))
+    assert info.plan is not None and info.prompt
+    qtbot.waitUntil(lambda: info.prompt in window.preview.message, timeout=10000)
+    assert window.text_plan_text(info) == window.preview.message
+    assert "quote" in window.preview.message  # Markdown: a quote (STYLES)
