@@ -164,6 +164,10 @@ ZH = {
     "at the end": "结尾",
     "at the start and at the end": "开头和结尾",
     "The export adds the prompt “{0}” {1}, as {2}.": "导出时将在{1}以{2}的形式加入提示“{0}”。",
+    # video: the export's work estimate
+    "{0} min": "{0} 分钟",
+    "{0} s": "{0} 秒",
+    "Export: about {0} of work here ({1} of {2} frames re-encoded).": "导出：在本机约需 {0}（重新编码 {2} 帧中的 {1} 帧）。",
 }
 
 

@@ -259,6 +259,11 @@ class VideoPreview(QWidget):
         self.status.setWordWrap(True)
         row.addWidget(self.status, 1)
         layout.addLayout(row)
+        # The engine's estimate of the export's work (VideoPlan.estimate), known before it runs.
+        self.work_label = QLabel()
+        self.work_label.setObjectName("videoWork")
+        self.work_label.setWordWrap(True)
+        layout.addWidget(self.work_label)
         self.player = LivePlayer(self.frames, self)
         self.player.state_changed.connect(self._state_changed)
         self.player.position.connect(self._play_position)
@@ -289,6 +294,7 @@ class VideoPreview(QWidget):
         keep_t = self.current_time() if self.info is not None else None
         self.info = info
         self.frames.set_plan(info.plan)  # the export's own plan: the frames draw its label
+        self.work_label.setText(self.work_text(info.plan))
         self.slider.blockSignals(True)
         self.slider.setRange(0, max(0, int(info.total * 10) - 1))
         self.slider.blockSignals(False)
@@ -296,6 +302,21 @@ class VideoPreview(QWidget):
         self.start_btn.setEnabled(v.cards in ("start", "start+end") or v.persistent)
         self.end_btn.setEnabled(v.cards in ("end", "start+end") or v.persistent)
         self.seek(keep_t if keep_t is not None else self._start_time(), force=True)
+
+    def work_text(self, plan) -> str:
+        """The export's work for this clip, from the engine's estimate, in the user's words."""
+        est = getattr(plan, "estimate", None)
+        if est is None:
+            return ""
+        minutes = est.seconds / 60
+        when = (
+            self.tr("{0} min").format(f"{minutes:.0f}")
+            if minutes >= 1.5
+            else self.tr("{0} s").format(f"{max(1.0, est.seconds):.0f}")
+        )
+        return self.tr("Export: about {0} of work here ({1} of {2} frames re-encoded).").format(
+            when, est.encoded_frames, est.frames
+        )
 
     def _start_time(self) -> float:
         if self.info is None:

@@ -1781,37 +1781,52 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/media_preview.py" line="253"/>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="395"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="416"/>
         <source>▶ Play labelled clip</source>
         <translation>▶ 播放加标识后的视频</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="266"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="271"/>
         <source>Cannot play: {0}</source>
         <translation>无法播放：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="280"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="285"/>
         <source>Reading {0}…</source>
         <translation>正在读取 {0}…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="341"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="313"/>
+        <source>{0} min</source>
+        <translation>{0} 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="315"/>
+        <source>{0} s</source>
+        <translation>{0} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="317"/>
+        <source>Export: about {0} of work here ({1} of {2} frames re-encoded).</source>
+        <translation>导出：在本机约需 {0}（重新编码 {2} 帧中的 {1} 帧）。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="362"/>
         <source>label shown</source>
         <translation>显示标签</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="341"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="362"/>
         <source>no label at this time</source>
         <translation>此时无标签</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="361"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="382"/>
         <source>No preview: {0}</source>
         <translation>无法预览：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="395"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="416"/>
         <source>■ Stop</source>
         <translation>■ 停止</translation>
     </message>

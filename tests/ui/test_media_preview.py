@@ -187,3 +187,15 @@ def test_metadata_only_hides_the_label_in_previews(qtbot, window, tmp_path):
         lambda: ap.wave.render is not None and ap.wave.render.positions == [], timeout=20000
     )
     assert "no audible prompt" in ap.caption.text()
+
+
+def test_video_preview_states_the_exports_work_estimate(qtbot, window, tmp_path):
+    """The engine's WorkEstimate (VideoPlan.estimate) is shown before the export runs."""
+    src = make_mp4(tmp_path / "clip.mp4", seconds=2.0)
+    _select(qtbot, window, src)
+    vp = window.video_preview
+    qtbot.waitUntil(lambda: vp.info is not None and vp.work_label.text() != "", timeout=20000)
+    est = vp.info.plan.estimate
+    assert est.frames > 0 and 0 < est.encoded_frames <= est.frames + 200
+    text = vp.work_label.text()
+    assert f"{est.encoded_frames} of {est.frames} frames" in text
