@@ -168,6 +168,7 @@ ZH = {
     "{0} min": "{0} 分钟",
     "{0} s": "{0} 秒",
     "Export: about {0} of work here ({1} of {2} frames re-encoded).": "导出：在本机约需 {0}（重新编码 {2} 帧中的 {1} 帧）。",
+    ", ": "，",  # list separator (Check summary, running files)
 }
 
 

@@ -238,7 +238,7 @@ class CheckView(QWidget):
             if n
         ]
         total = len(self.reports)
-        text = self.tr("{0} files: {1}").format(total, ", ".join(parts)) if total else ""
+        text = self.tr("{0} files: {1}").format(total, self.tr(", ").join(parts)) if total else ""
         if running:
             text = (text + " " + self.tr("(checking…)")).strip()
         self.summary.setText(text or self.tr("No supported files found."))

@@ -227,7 +227,7 @@ class ExportDialog(QDialog):
             return
         names = self.running_names()
         if names:
-            self.current.setText(self.tr("Labelling: {0}").format(", ".join(names)))
+            self.current.setText(self.tr("Labelling: {0}").format(self.tr(", ").join(names)))
 
     def _on_event(self, _key, ev) -> None:
         if isinstance(ev, BatchStarted):
@@ -289,7 +289,7 @@ class ExportDialog(QDialog):
         if self.unsupported:
             notes.append(
                 self.tr("{0} files were not exported (file type not supported): {1}").format(
-                    len(self.unsupported), ", ".join(p.name for p in self.unsupported)
+                    len(self.unsupported), self.tr(", ").join(p.name for p in self.unsupported)
                 )
             )
         if ev.report_path:

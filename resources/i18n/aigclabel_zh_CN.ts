@@ -243,6 +243,11 @@
         <translation>{0} 个文件：{1}</translation>
     </message>
     <message>
+        <location filename="../../aigclabel_gui/ui/check_view.py" line="241"/>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+    <message>
         <location filename="../../aigclabel_gui/ui/check_view.py" line="243"/>
         <source>(checking…)</source>
         <translation>（检查中…）</translation>
@@ -326,6 +331,12 @@
         <location filename="../../aigclabel_gui/ui/export_dialog.py" line="230"/>
         <source>Labelling: {0}</source>
         <translation>正在标识：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="230"/>
+        <location filename="../../aigclabel_gui/ui/export_dialog.py" line="292"/>
+        <source>, </source>
+        <translation>，</translation>
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/export_dialog.py" line="258"/>
