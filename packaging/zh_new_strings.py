@@ -167,7 +167,7 @@ ZH = {
     # video: the export's work estimate
     "{0} min": "{0} 分钟",
     "{0} s": "{0} 秒",
-    "Export: about {0} of work here ({1} of {2} frames re-encoded).": "导出：在本机约需 {0}（重新编码 {2} 帧中的 {1} 帧）。",
+    "Export: about {0} of work here ({1} frames encoded; the clip has {2}).": "导出：在本机约需 {0}（编码 {1} 帧，原片共 {2} 帧）。",
     ", ": "，",  # list separator (Check summary, running files)
 }
 

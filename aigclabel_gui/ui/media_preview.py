@@ -314,9 +314,9 @@ class VideoPreview(QWidget):
             if minutes >= 1.5
             else self.tr("{0} s").format(f"{max(1.0, est.seconds):.0f}")
         )
-        return self.tr("Export: about {0} of work here ({1} of {2} frames re-encoded).").format(
-            when, est.encoded_frames, est.frames
-        )
+        return self.tr(
+            "Export: about {0} of work here ({1} frames encoded; the clip has {2})."
+        ).format(when, est.encoded_frames, est.frames)
 
     def _start_time(self) -> float:
         if self.info is None:

@@ -1817,9 +1817,9 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
         <translation>{0} 秒</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="317"/>
-        <source>Export: about {0} of work here ({1} of {2} frames re-encoded).</source>
-        <translation>导出：在本机约需 {0}（重新编码 {2} 帧中的 {1} 帧）。</translation>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="318"/>
+        <source>Export: about {0} of work here ({1} frames encoded; the clip has {2}).</source>
+        <translation>导出：在本机约需 {0}（编码 {1} 帧，原片共 {2} 帧）。</translation>
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/media_preview.py" line="362"/>

@@ -198,4 +198,4 @@ def test_video_preview_states_the_exports_work_estimate(qtbot, window, tmp_path)
     est = vp.info.plan.estimate
     assert est.frames > 0 and 0 < est.encoded_frames <= est.frames + 200
     text = vp.work_label.text()
-    assert f"{est.encoded_frames} of {est.frames} frames" in text
+    assert f"({est.encoded_frames} frames encoded; the clip has {est.frames})" in text
