@@ -309,6 +309,8 @@ def cmd_label(args: argparse.Namespace) -> int:
         BatchFinished,
         BatchProgress,
         FileFinished,
+        FileProgressed,
+        FileStarted,
         Limits,
         plan_jobs,
         run_batch,
@@ -350,6 +352,7 @@ def cmd_label(args: argparse.Namespace) -> int:
 
     cancel = CancelToken()
     interactive = sys.stderr.isatty()
+    shown = _ProgressLines(interactive, quiet=args.quiet)
 
     def on_sigint(signum, frame):  # first Ctrl-C: stop cleanly; second: abort
         if cancel.cancelled:
@@ -376,8 +379,13 @@ def cmd_label(args: argparse.Namespace) -> int:
             limits=limits,
             executor=executor,
         ):
-            if isinstance(ev, FileFinished):
+            if isinstance(ev, FileStarted):
+                shown.started(ev.index, ev.src)
+            elif isinstance(ev, FileProgressed):
+                shown.file_progress(ev.index, ev.fraction)
+            elif isinstance(ev, FileFinished):
                 res = ev.result
+                shown.finished(ev.index)
                 if interactive:
                     print("\r\033[K", end="", file=sys.stderr)
                 if res.status == JobStatus.OK and not args.quiet:
@@ -387,14 +395,8 @@ def cmd_label(args: argparse.Namespace) -> int:
                     print(f"skipped: {res.src}: {_reason(res)}")
                 elif res.status in (JobStatus.FAILED, JobStatus.CANCELLED):
                     print(f"{res.status}: {res.src}: {_reason(res)}", file=sys.stderr)
-            elif isinstance(ev, BatchProgress) and interactive:
-                bar = "#" * int(30 * ev.done / max(ev.total, 1))
-                print(
-                    f"\r[{bar:<30}] {ev.done}/{ev.total} ETA {_fmt_eta(ev.eta_s)}",
-                    end="",
-                    file=sys.stderr,
-                    flush=True,
-                )
+            elif isinstance(ev, BatchProgress):
+                shown.batch(ev.done, ev.total, ev.eta_s)
             elif isinstance(ev, BatchFinished):
                 final = ev
     finally:
@@ -409,6 +411,52 @@ def cmd_label(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
     print(summary.line(), file=sys.stderr)
     return summary.exit_code
+
+
+class _ProgressLines:
+    """Progress on stderr: on a terminal one bar line (files done, and the running file's own
+    percentage, so a long video visibly moves); otherwise plain lines, one per 10 % of a file
+    that reports progress (long audio and video), so logs of scripted runs show it too."""
+
+    def __init__(self, interactive: bool, quiet: bool = False):
+        self.interactive, self.quiet = interactive, quiet
+        self.names: dict[int, str] = {}
+        self.steps: dict[int, int] = {}
+        self.done, self.total, self.eta = 0, 0, None
+        self.running: tuple[int, float] | None = None
+
+    def started(self, index: int, src: str) -> None:
+        self.names[index] = Path(src).name
+
+    def file_progress(self, index: int, fraction: float) -> None:
+        self.running = (index, fraction)
+        if self.interactive:
+            self._draw()
+        elif not self.quiet:
+            step = min(9, int(fraction * 10))
+            if step > self.steps.get(index, 0):
+                self.steps[index] = step
+                print(f"progress: {self.names.get(index, index)} {step * 10}%", file=sys.stderr)
+
+    def finished(self, index: int) -> None:
+        self.names.pop(index, None)
+        self.steps.pop(index, None)
+        if self.running and self.running[0] == index:
+            self.running = None
+
+    def batch(self, done: int, total: int, eta: float | None) -> None:
+        self.done, self.total, self.eta = done, total, eta
+        if self.interactive:
+            self._draw()
+
+    def _draw(self) -> None:
+        bar = "#" * int(30 * self.done / max(self.total, 1))
+        line = f"\r\033[K[{bar:<30}] {self.done}/{self.total}"
+        if self.running is not None:
+            index, fraction = self.running
+            line += f" · {self.names.get(index, '')} {fraction:.0%}"
+        line += f" ETA {_fmt_eta(self.eta)}"
+        print(line, end="", file=sys.stderr, flush=True)
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
