@@ -257,11 +257,6 @@ class FileModel(QAbstractTableModel):
         if row is not None:
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
 
-    def refresh(self, entry: FileEntry) -> None:
-        """Inspect again (e.g. after the file changed)."""
-        entry.inspected = False
-        self._request_inspect(entry)
-
     # --- background work ---------------------------------------------------------------------------
     def _start(self, task: FunctionTask) -> None:
         start_task(task, self._tasks, self.pool)
@@ -311,8 +306,14 @@ class FileFilterProxy(QSortFilterProxyModel):
         self.status_filter = "all"
 
     def set_status_filter(self, which: str) -> None:
-        self.status_filter = which
-        self.invalidateFilter()
+        # Qt 6.10 deprecates invalidateFilter() for begin/endFilterChange(); older Qt lacks those.
+        if hasattr(self, "beginFilterChange"):
+            self.beginFilterChange()
+            self.status_filter = which
+            self.endFilterChange()
+        else:
+            self.status_filter = which
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
         if self.status_filter == "all":
