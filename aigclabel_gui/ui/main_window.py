@@ -664,6 +664,8 @@ class MainWindow(QMainWindow):
 
     def update_preview(self) -> None:
         entry = self.current_entry()
+        if entry is None or entry.kind != "video":
+            self.video_preview.unload()  # the clip's decoder and cached frames go with it
         if entry is None:
             self._message(self.tr("Select a file to see the label exactly as it will be written."))
             self.panel.show_existing_record(None)

@@ -272,6 +272,16 @@ class VideoPreview(QWidget):
         )
 
     # --- loading -------------------------------------------------------------------------------
+    def unload(self) -> None:
+        """Another file is shown (or none): stop playing, close the clip, free its frames."""
+        if self.path is None:
+            return
+        if self.player.state != "idle":
+            self.player.stop()
+        self._serial += 1  # a video_info still on its way is for a clip no longer shown
+        self.path, self.info = None, None
+        self.frames.release()
+
     def load(self, path: Path, settings: LabelSettings, margin_frac: float = 0.02) -> None:
         same_file = path == self.path and self.info is not None
         if self.player.state != "idle":

@@ -82,6 +82,7 @@ class FrameServer(QObject):
         self._plan_key = None
         self._plan = None
         self._given = None  # set_plan
+        self._release = False  # release(): close the source on the decoder thread
         self._timeline = None
         self._cards: dict = {}
         self.decode_threads: set[int] = set()  # idents of threads that decoded (tests check)
@@ -92,6 +93,16 @@ class FrameServer(QObject):
         with self._cond:
             self._path, self._settings = Path(path), settings
             self._want = None
+            self._cond.notify()
+
+    def release(self) -> None:
+        """Leaving the video (another file selected, rows removed): the decoder thread closes
+        the file and drops its cached frames (up to the budget), so nothing holds the clip open
+        (Windows could not delete or rename it) or keeps the memory."""
+        with self._cond:
+            self._path, self._settings, self._want = None, None, None
+            self._given = None
+            self._release = True
             self._cond.notify()
 
     def set_plan(self, plan) -> None:
@@ -149,11 +160,24 @@ class FrameServer(QObject):
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._stop and self._want is None and not self._idle_work():
+                while (
+                    not self._stop
+                    and self._want is None
+                    and not self._release
+                    and not self._idle_work()
+                ):
                     self._working = False
                     self._cond.wait()
                 if self._stop:
                     break
+                if self._release:
+                    self._release = False
+                    if self.source is not None:
+                        self.source.close()
+                        self.source = None
+                    self._last, self._plan_key, self._cards = None, None, {}
+                    if self._want is None:
+                        continue
                 self._working = True
                 req, self._want = self._want, None
                 path, settings = self._path, self._settings

@@ -199,3 +199,38 @@ def test_video_preview_states_the_exports_work_estimate(qtbot, window, tmp_path)
     assert est.frames > 0 and 0 < est.encoded_frames <= est.frames + 200
     text = vp.work_label.text()
     assert f"({est.encoded_frames} frames encoded; the clip has {est.frames})" in text
+
+
+def _open_fds_to(path) -> int:
+    import os
+
+    n = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}") == str(path):
+                n += 1
+        except OSError:
+            pass
+    return n
+
+
+def test_leaving_a_video_closes_it_and_frees_its_frames(qtbot, window, tmp_path):
+    """Selecting another file (or clearing the list) closes the clip's decoder: no open file
+    handle on it, no cached frames kept."""
+    from tests.ui.conftest import make_picture
+
+    clip = make_mp4(tmp_path / "clip.mp4", seconds=2.0)
+    pic = make_picture(tmp_path / "pic.png")
+    add_files(qtbot, window, [clip, pic])
+    window.table.selectRow(window.model.row_of(clip))
+    vp = window.video_preview
+    qtbot.waitUntil(lambda: vp.frame_view.frame is not None, timeout=20000)
+    server = vp.frames
+    assert server.source is not None and _open_fds_to(clip.resolve()) >= 1
+    window.table.selectRow(window.model.row_of(pic))
+    qtbot.waitUntil(lambda: server.source is None, timeout=10000)
+    assert _open_fds_to(clip.resolve()) == 0
+    assert vp.path is None and vp.info is None
+    # Back to the clip: it opens again and shows frames.
+    window.table.selectRow(window.model.row_of(clip))
+    qtbot.waitUntil(lambda: server.source is not None and vp.info is not None, timeout=20000)
