@@ -169,6 +169,9 @@ ZH = {
     "{0} s": "{0} 秒",
     "Export: about {0} of work here ({1} frames encoded; the clip has {2}).": "导出：在本机约需 {0}（编码 {1} 帧，原片共 {2} 帧）。",
     ", ": "，",  # list separator (Check summary, running files)
+    "The export did not start: {0}": "导出未开始：{0}",
+    "An output would replace one of the input files; choose an output folder that is not an input folder.": "输出文件会覆盖某个输入文件；请选择不是输入文件夹的输出文件夹。",
+    "The name template cannot be used for these files; change the template.": "此命名模板不能用于这些文件；请修改模板。",
 }
 
 

@@ -62,6 +62,7 @@ from aigclabel_gui.ui.file_model import (
     prepare_entries,
 )
 from aigclabel_gui.ui.media_preview import AudioPreview, VideoPreview, image_frame
+from aigclabel_gui.ui.messages import friendly_reason
 from aigclabel_gui.ui.preview import PreviewWidget
 from aigclabel_gui.ui.preview_render import render_image, text_info
 from aigclabel_gui.ui.settings_panel import SettingsPanel
@@ -428,7 +429,7 @@ class MainWindow(QMainWindow):
             self.table.selectRow(current)
 
     # --- messages (non-blocking, so the event loop and tests keep running) -------------------
-    def show_message(self, title: str, text: str, warning: bool = True) -> None:
+    def show_message(self, title: str, text: str, warning: bool = True, details: str = "") -> None:
         self.last_message = text
         self.statusBar().showMessage(text.replace("\n", " "), 10000)
         if self.message_box is not None:
@@ -440,6 +441,8 @@ class MainWindow(QMainWindow):
             QMessageBox.StandardButton.Ok,
             self,
         )
+        if details:  # the engine's own words, behind the dialog's "Show Details…"
+            box.setDetailedText(details)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.finished.connect(lambda _r: setattr(self, "message_box", None))
         self.message_box = box
@@ -711,6 +714,7 @@ class MainWindow(QMainWindow):
     def _preview_ready(self, serial: int, render) -> None:
         if serial != self._preview_serial:
             return  # a newer preview was requested meanwhile
+        self.preview.setToolTip("")
         w, h = render.source_size
         render.caption = f"{w} × {h}"
         if render.label is not None:
@@ -722,6 +726,7 @@ class MainWindow(QMainWindow):
     def _text_ready(self, serial: int, info) -> None:
         if serial != self._preview_serial:
             return
+        self.preview.setToolTip("")
         self._message(self.text_plan_text(info))
 
     def text_plan_text(self, info) -> str:
@@ -749,7 +754,9 @@ class MainWindow(QMainWindow):
 
     def _preview_failed(self, serial: int, message: str) -> None:
         if serial == self._preview_serial:
-            self.preview.show_message(self.tr("No preview: {0}").format(message))
+            # The user's language on screen; the engine's technical text in the tooltip.
+            self.preview.show_message(self.tr("No preview: {0}").format(friendly_reason(message)))
+            self.preview.setToolTip(message)
 
     def play_current(self) -> None:
         entry = self.current_entry()
@@ -1153,7 +1160,11 @@ class MainWindow(QMainWindow):
             if e.status == JobStatus.RUNNING:
                 e.status, e.status_reason = "", ""
                 self.model.entry_changed(e)
-        self.show_message(self.tr("Export"), message)
+        self.show_message(
+            self.tr("Export"),
+            self.tr("The export did not start: {0}").format(friendly_reason(message)),
+            details=message,
+        )
 
     def _export_file_done(self, result) -> None:
         row = self.model.row_of(Path(result.src))

@@ -89,6 +89,16 @@ def friendly_reason(reason: str, status: str = "failed", error: str = "") -> str
         return QCoreApplication.translate(
             "Messages", "The output folder cannot be written to; choose another folder."
         )
+    if "is an input file" in r:  # planning: an output name would replace an input
+        return QCoreApplication.translate(
+            "Messages",
+            "An output would replace one of the input files; choose an output folder that is "
+            "not an input folder.",
+        )
+    if "would leave the output folder" in r or "reserved for aigclabel" in r:
+        return QCoreApplication.translate(
+            "Messages", "The name template cannot be used for these files; change the template."
+        )
     if "would overwrite the original" in r:
         return QCoreApplication.translate(
             "Messages", "The output would replace the original; choose another output folder."

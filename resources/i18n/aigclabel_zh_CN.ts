@@ -570,495 +570,495 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="116"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="117"/>
         <source>aigclabel — label AI-generated content</source>
         <translation>aigclabel — 为人工智能生成内容添加标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="155"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="156"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="166"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="167"/>
         <source>All files</source>
         <translation>全部文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="166"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="167"/>
         <source>Not yet exported</source>
         <translation>尚未导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="166"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="167"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="166"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="167"/>
         <source>Done</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="170"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="174"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="171"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="175"/>
         <source>Show</source>
         <translation>显示</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="181"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="182"/>
         <source>Files</source>
         <translation>文件列表</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="210"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="211"/>
         <source>No files yet</source>
         <translation>还没有文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="215"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="216"/>
         <source>Drag pictures, audio, video or documents here (files or whole folders), or use Add Files / Add Folder. Nothing is changed in the originals: labelled copies go to the output folder.</source>
         <translation>把图片、音频、视频或文档（文件或整个文件夹）拖到这里，或使用“添加文件”/“添加文件夹”。原文件不会被修改：加标识的副本保存到输出文件夹。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="222"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="223"/>
         <source>Try with samples</source>
         <translation>用示例试试</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="226"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="227"/>
         <source>A picture, a short clip with sound and a short audio file.</source>
         <translation>一张图片、一段带声音的短视频和一段短音频。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="251"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="252"/>
         <source>Output folder</source>
         <translation>输出文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="259"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="260"/>
         <source>Export labelled copies</source>
         <translation>导出带标识的副本</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="277"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="668"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="278"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="673"/>
         <source>Select a file to see the label exactly as it will be written.</source>
         <translation>选择一个文件，即可看到将要写入的标识效果。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="288"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="289"/>
         <source>Drag the label to move it; near a corner or an edge it snaps into place.</source>
         <translation>拖动标签可移动位置；靠近角落或边缘时会自动对齐。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="292"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="293"/>
         <source>A moved label applies to all files</source>
         <translation>拖动标签的位置应用于所有文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="296"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="297"/>
         <source>◀ Previous</source>
         <translation>◀ 上一个</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="301"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="302"/>
         <source>Next ▶</source>
         <translation>下一个 ▶</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="308"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="649"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="309"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="652"/>
         <source>100 %</source>
         <translation>100 %</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="309"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="310"/>
         <source>Show the picture at 100 % around the label (or fit)</source>
         <translation>以 100% 显示标识周围的画面（或适应窗口）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="314"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="315"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="328"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="329"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="330"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="331"/>
         <source>Check</source>
         <translation>检查</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="335"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="336"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="337"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="338"/>
         <source>Add &amp;Files…</source>
         <translation>添加文件(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="341"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="342"/>
         <source>Add F&amp;older…</source>
         <translation>添加文件夹(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="344"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="345"/>
         <source>Try with &amp;samples</source>
         <translation>用示例试试(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="346"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="347"/>
         <source>&amp;Export…</source>
         <translation>导出(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="348"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="349"/>
         <source>&amp;Check files…</source>
         <translation>检查文件(&amp;C)…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="352"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="353"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="364"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="365"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="366"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="367"/>
         <source>&amp;Remove</source>
         <translation>移除(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="369"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="370"/>
         <source>C&amp;lear</source>
         <translation>清空(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="371"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="372"/>
         <source>&amp;Play labelled audio/video</source>
         <translation>播放加标识后的音视频(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="374"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="375"/>
         <source>Remember the file list</source>
         <translation>记住文件列表</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="377"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="378"/>
         <source>Creator or service provider…</source>
         <translation>创作者还是服务提供者…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="383"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="384"/>
         <source>Apply this label position to selected files</source>
         <translation>将此标识位置应用到所选文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="386"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="387"/>
         <source>Reset label position of selected files</source>
         <translation>重置所选文件的标识位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="392"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="393"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="399"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="400"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="400"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="401"/>
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="454"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="457"/>
         <source>Cannot add: {0}</source>
         <translation>无法添加：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="460"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="463"/>
         <source>{0} files added</source>
         <translation>已添加 {0} 个文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="466"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="469"/>
         <source>Add files</source>
         <translation>添加文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="471"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="474"/>
         <source>Add folder</source>
         <translation>添加文件夹</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="478"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="481"/>
         <source>Samples</source>
         <translation>示例</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="478"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="481"/>
         <source>No sample files are installed.</source>
         <translation>未安装示例文件。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="527"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="530"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="528"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="531"/>
         <source>An export is running. Stop it and clear the list?</source>
         <translation>正在导出。要停止导出并清空列表吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="529"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="532"/>
         <source>Stop and clear</source>
         <translation>停止并清空</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="570"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="573"/>
         <source>files to label</source>
         <translation>要标识的文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="575"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="578"/>
         <source>something to write: a visible label or the metadata record</source>
         <translation>要写入的内容：可见标识或元数据记录</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="588"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="591"/>
         <source>the producer code ({0} files have no record yet)</source>
         <translation>生成方代码（{0} 个文件还没有记录）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="590"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="593"/>
         <source>a valid producer code: {0}</source>
         <translation>有效的生成方代码：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="604"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="607"/>
         <source>Still needed: {0}</source>
         <translation>还需要：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="609"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="612"/>
         <source>Ready: {0} files</source>
         <translation>可以导出：{0} 个文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="649"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="652"/>
         <source>Fit</source>
         <translation>适应窗口</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="676"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="685"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="681"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="690"/>
         <source>Reading {0}…</source>
         <translation>正在读取 {0}…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="716"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="722"/>
         <source>label text height {0:.1f}% of the shorter side</source>
         <translation>标签文字高度为短边的 {0:.1f}%</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="728"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="735"/>
         <source>Metadata only: no prompt is added to this document.</source>
         <translation>仅元数据：不会在此文档中加入提示文字。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="730"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="737"/>
         <source>This document type gets the metadata record only, no prompt.</source>
         <translation>此类文档只写入元数据标识，不加提示文字。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="732"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="739"/>
         <source>a line</source>
         <translation>单独一行</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="733"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="740"/>
         <source>a quote</source>
         <translation>引用块</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="734"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="741"/>
         <source>a paragraph</source>
         <translation>段落</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="735"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="742"/>
         <source>text on the page</source>
         <translation>页面上的文字</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="736"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="743"/>
         <source>the sheet header</source>
         <translation>工作表页眉</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="737"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="744"/>
         <source>a text box on the slide</source>
         <translation>幻灯片上的文本框</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="740"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="747"/>
         <source>at the start</source>
         <translation>开头</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="741"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="748"/>
         <source>at the end</source>
         <translation>结尾</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="742"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="749"/>
         <source>at the start and at the end</source>
         <translation>开头和结尾</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="744"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="751"/>
         <source>The export adds the prompt “{0}” {1}, as {2}.</source>
         <translation>导出时将在{1}以{2}的形式加入提示“{0}”。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="750"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="758"/>
         <source>No preview: {0}</source>
         <translation>无法预览：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="784"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="793"/>
         <source>Apply to selected</source>
         <translation>应用到所选文件</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="789"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="798"/>
         <source>Reset position</source>
         <translation>重置位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="824"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="833"/>
         <source>Label position reset for {0} files</source>
         <translation>已重置 {0} 个文件的标识位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="841"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="850"/>
         <source>Move the label in the selected files</source>
         <translation>移动所选文件中的标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="843"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="852"/>
         <source>{0} of the selected files have their own label position. Replace them?</source>
         <translation>所选文件中有 {0} 个有单独的标识位置。要替换它们吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="845"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="854"/>
         <source>Replace</source>
         <translation>替换</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="858"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="867"/>
         <source>Label moved to {0} in {1} files</source>
         <translation>已将 {1} 个文件的标识移到{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="876"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="885"/>
         <source>Move the label in all files</source>
         <translation>移动所有文件的标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="877"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="886"/>
         <source>{0} files have their own label position. Replace them all?</source>
         <translation>{0} 个文件有各自的标识位置。全部替换吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="880"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="889"/>
         <source>Replace all</source>
         <translation>全部替换</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="901"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="910"/>
         <source>Label moved to {0}</source>
         <translation>标签已移到 {0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="909"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="918"/>
         <source>a custom place</source>
         <translation>自定义位置</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="961"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="969"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="970"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="978"/>
         <source>Save preset</source>
         <translation>保存预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="961"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="970"/>
         <source>Preset name:</source>
         <translation>预设名称：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="978"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="982"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="987"/>
         <location filename="../../aigclabel_gui/ui/main_window.py" line="991"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1000"/>
         <source>Rename preset</source>
         <translation>重命名预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="978"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="987"/>
         <source>Built-in presets cannot be renamed.</source>
         <translation>内置预设不能重命名。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="982"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="991"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1000"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1006"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1009"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1015"/>
         <source>Delete preset</source>
         <translation>删除预设</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1000"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1009"/>
         <source>Built-in presets cannot be deleted.</source>
         <translation>内置预设不能删除。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1022"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1031"/>
         <source>pictures: no visible text label (GB 45438 §5.2)</source>
         <translation>图片：没有可见的文字标识（GB 45438 第 5.2 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1023"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1032"/>
         <source>videos: no text prompt from the first frame (GB 45438 §5.4)</source>
         <translation>视频：开头画面没有文字提示（GB 45438 第 5.4 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1024"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1033"/>
         <source>audio: no voice or rhythm prompt (GB 45438 §5.3)</source>
         <translation>音频：没有语音或节奏提示（GB 45438 第 5.3 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1025"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1034"/>
         <source>documents: no text prompt (GB 45438 §5.1)</source>
         <translation>文档：没有文字提示（GB 45438 第 5.1 条）</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1030"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1039"/>
         <source>These files would get no visible or audible label, which GB 45438 §5 asks for:
 
 {0}
@@ -1071,75 +1071,80 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
 《标识办法》第九条：仅在用户本人要求时才可提供未加显式标识的内容，标识义务由发布者承担。您的选择会写入报告。仍然不加标识导出吗？</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1035"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1044"/>
         <source>No explicit label</source>
         <translation>无显式标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1035"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1044"/>
         <source>Export without it</source>
         <translation>不加标识导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1047"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1056"/>
         <source>The label text “{0}” lacks the "AI" and "generated/synthesised" elements GB 45438 §5.2/§5.4 ask for (the default is AI生成). Draw it anyway? The report will say it was forced.</source>
         <translation>标识文字“{0}”缺少 GB 45438 第 5.2/5.4 条要求的“人工智能”与“生成/合成”要素（默认为 AI生成）。仍然使用吗？报告中会注明为强制使用。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1051"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1060"/>
         <source>Label text</source>
         <translation>标识文字</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1051"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1060"/>
         <source>Draw it anyway</source>
         <translation>仍然使用</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1085"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1089"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1129"/>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1154"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1094"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1098"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1138"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1164"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1201"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1165"/>
+        <source>The export did not start: {0}</source>
+        <translation>导出未开始：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1214"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1202"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1215"/>
         <source>An export is running. Stop it and quit? Files in progress are not kept.</source>
         <translation>正在导出。要停止并退出吗？正在处理的文件不会保留。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1203"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1216"/>
         <source>Stop and quit</source>
         <translation>停止并退出</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1090"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1099"/>
         <source>Cannot create the output folder: {0}</source>
         <translation>无法创建输出文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1124"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1133"/>
         <source>Before exporting, please add:</source>
         <translation>导出前请补充：</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1134"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1143"/>
         <source>Export the visible label only</source>
         <translation>只导出可见标识</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1175"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1188"/>
         <source>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;Labels AI-generated images, audio, video and text per GB 45438-2025.&lt;/p&gt;&lt;p&gt;Licence: GPL-3.0-or-later.&lt;br&gt;PySide6 {1} (LGPL-3.0) · PyAV {2} with FFmpeg {3} (GPL build: x264/x265)&lt;br&gt;Font: Noto Sans SC, SIL Open Font License 1.1&lt;/p&gt;</source>
         <translation>&lt;h3&gt;aigclabel {0}&lt;/h3&gt;&lt;p&gt;按 GB 45438-2025 为人工智能生成的图片、音频、视频和文本添加标识。&lt;/p&gt;&lt;p&gt;许可证：GPL-3.0-or-later。&lt;br&gt;PySide6 {1}（LGPL-3.0）· PyAV {2}，内含 FFmpeg {3}（GPL 构建：x264/x265）&lt;br&gt;字体：Noto Sans SC，SIL Open Font License 1.1&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/main_window.py" line="1184"/>
+        <location filename="../../aigclabel_gui/ui/main_window.py" line="1197"/>
         <source>About aigclabel</source>
         <translation>关于 aigclabel</translation>
     </message>
@@ -1203,101 +1208,111 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/messages.py" line="93"/>
+        <source>An output would replace one of the input files; choose an output folder that is not an input folder.</source>
+        <translation>输出文件会覆盖某个输入文件；请选择不是输入文件夹的输出文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="99"/>
+        <source>The name template cannot be used for these files; change the template.</source>
+        <translation>此命名模板不能用于这些文件；请修改模板。</translation>
+    </message>
+    <message>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="103"/>
         <source>The output would replace the original; choose another output folder.</source>
         <translation>输出会覆盖原文件，请选择其他输出文件夹。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="97"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="107"/>
         <source>This picture uses 16 bits per channel; save it as 8 bits and try again.</source>
         <translation>此图片每通道 16 位，请另存为 8 位后重试。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="104"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="114"/>
         <source>This file type is not supported.</source>
         <translation>不支持此文件类型。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="107"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="117"/>
         <source>The file is damaged; export it again from the original software.</source>
         <translation>文件已损坏，请从原软件重新导出。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="110"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="120"/>
         <source>The file is too large to open safely.</source>
         <translation>文件过大，无法安全打开。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="113"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="123"/>
         <source>A value of the metadata record is not allowed (codes use A–Z, 0–9).</source>
         <translation>元数据记录中有不允许的值（代码只用 A–Z、0–9）。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="116"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="126"/>
         <source>A setting is not allowed; check the settings and try again.</source>
         <translation>有一项设置不被允许，请检查设置后重试。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="119"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="129"/>
         <source>This format cannot hold a metadata record; nothing was written.</source>
         <translation>此格式无法保存元数据记录，未写入任何内容。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="122"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="132"/>
         <source>The labelled copy could not be saved in the output folder.</source>
         <translation>无法在输出文件夹中保存带标识的副本。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="125"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="135"/>
         <source>The labelled copy did not check out and was not kept.</source>
         <translation>带标识的副本未通过校验，已丢弃。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="132"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="142"/>
         <source>Skipped.</source>
         <translation>已跳过。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="133"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="143"/>
         <source>This file could not be labelled; see the details.</source>
         <translation>无法标识此文件，请查看详细信息。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="141"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="151"/>
         <source>damaged file</source>
         <translation>文件已损坏</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="143"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="153"/>
         <source>too large to open safely</source>
         <translation>文件过大，无法安全打开</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="144"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="154"/>
         <source>not a supported file type</source>
         <translation>不支持的文件类型</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="163"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="173"/>
         <source>space</source>
         <translation>空格</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="166"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="176"/>
         <source>GB 45438 Annex E: only letters, digits and ASCII signs; not allowed here: {0}</source>
         <translation>GB 45438 附录 E：只能使用英文字母、数字和 ASCII 符号；此处不允许：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="174"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="184"/>
         <source>A provider code has 27 characters; this one has {0}.</source>
         <translation>服务提供者代码为 27 位，此处为 {0} 位。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="178"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="188"/>
         <source>A provider code starts with 0011 and uses only digits and capital letters.</source>
         <translation>服务提供者代码以 0011 开头，只含数字和大写字母。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/messages.py" line="182"/>
+        <location filename="../../aigclabel_gui/ui/messages.py" line="192"/>
         <source>The credit code inside (characters 5–22) has a wrong check character: a typing error?</source>
         <translation>其中的统一社会信用代码（第 5–22 位）校验位不对，是否输错了？</translation>
     </message>
@@ -1792,7 +1807,7 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
     </message>
     <message>
         <location filename="../../aigclabel_gui/ui/media_preview.py" line="253"/>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="416"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="426"/>
         <source>▶ Play labelled clip</source>
         <translation>▶ 播放加标识后的视频</translation>
     </message>
@@ -1802,42 +1817,42 @@ Measures Art. 9: unlabelled copies may be handed out only at the user's own requ
         <translation>无法播放：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="285"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="295"/>
         <source>Reading {0}…</source>
         <translation>正在读取 {0}…</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="313"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="323"/>
         <source>{0} min</source>
         <translation>{0} 分钟</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="315"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="325"/>
         <source>{0} s</source>
         <translation>{0} 秒</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="318"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="328"/>
         <source>Export: about {0} of work here ({1} frames encoded; the clip has {2}).</source>
         <translation>导出：在本机约需 {0}（编码 {1} 帧，原片共 {2} 帧）。</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="362"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="372"/>
         <source>label shown</source>
         <translation>显示标签</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="362"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="372"/>
         <source>no label at this time</source>
         <translation>此时无标签</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="382"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="392"/>
         <source>No preview: {0}</source>
         <translation>无法预览：{0}</translation>
     </message>
     <message>
-        <location filename="../../aigclabel_gui/ui/media_preview.py" line="416"/>
+        <location filename="../../aigclabel_gui/ui/media_preview.py" line="426"/>
         <source>■ Stop</source>
         <translation>■ 停止</translation>
     </message>

@@ -60,7 +60,10 @@ def test_a_refused_plan_is_said_and_nothing_runs(qtbot, window, tmp_path):
     assert dlg is not None
     qtbot.waitUntil(lambda: dlg.final is not None, timeout=30000)
     assert dlg.final.results == []
-    qtbot.waitUntil(lambda: "is an input" in (window.last_message or ""), timeout=5000)
+    qtbot.waitUntil(lambda: "did not start" in (window.last_message or ""), timeout=5000)
+    # The user's language in the message, the engine's words behind "Show Details…".
+    assert "replace one of the input files" in window.last_message
+    assert "is an input" in window.message_box.detailedText()
     assert window.model.entries[0].status == ""  # not left "labelling…"
     assert sorted(p.name for p in (tmp_path / "in").iterdir()) == ["a.png"]
 
