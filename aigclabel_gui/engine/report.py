@@ -122,30 +122,34 @@ def write_report(
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     rows = _rows(results) if rows is None else rows
-    if path.suffix.lower() == ".csv":
-        with open(
-            tmp, "w", newline="", encoding="utf-8-sig"
-        ) as f:  # BOM: Excel opens UTF-8 CSV right
-            w = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
-            w.writeheader()
-            for r in rows:
-                r = dict(
-                    r,
-                    labels=" | ".join(r["labels"]),
-                    warnings=" | ".join(r["warnings"]),
-                    seconds=f"{r['seconds']:.3f}",
-                )
-                w.writerow(r)
-    else:
-        summary = summary or BatchSummary.of(results)
-        doc = {
-            "tool": f"aigclabel {__version__}",
-            "finished": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "summary": dict(summary.counts),
-            "files": rows,
-        }
-        tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2), "utf-8")
-    os.replace(tmp, path)
+    try:
+        if path.suffix.lower() == ".csv":
+            with open(
+                tmp, "w", newline="", encoding="utf-8-sig"
+            ) as f:  # BOM: Excel opens UTF-8 CSV right
+                w = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
+                w.writeheader()
+                for r in rows:
+                    r = dict(
+                        r,
+                        labels=" | ".join(r["labels"]),
+                        warnings=" | ".join(r["warnings"]),
+                        seconds=f"{r['seconds']:.3f}",
+                    )
+                    w.writerow(r)
+        else:
+            summary = summary or BatchSummary.of(results)
+            doc = {
+                "tool": f"aigclabel {__version__}",
+                "finished": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                "summary": dict(summary.counts),
+                "files": rows,
+            }
+            tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2), "utf-8")
+        os.replace(tmp, path)
+    except BaseException:  # disk full, cancelled: no half-written temp file left behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_reports(results: list, paths: Sequence[Path], summary: BatchSummary) -> BatchSummary:

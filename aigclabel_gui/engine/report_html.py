@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from aigclabel_gui import __version__
-
-STATUSES = ("ok", "skipped", "failed", "cancelled")
+from aigclabel_gui.engine.kinds import JobStatus
+from aigclabel_gui.engine.report import BatchSummary
 
 TEXTS_EN = {
     "title": "aigclabel report",
@@ -56,10 +56,14 @@ def render_report_html(
     reason_for: Callable[[dict], str] | None = None,
     unsupported: Iterable[str | Path] = (),
     lang: str = "en",
+    summary: BatchSummary | None = None,
 ) -> str:
+    """`results`: the batch's JobResults; `summary`: their BatchSummary (the one the GUI and the
+    JSON report show), computed here when not given."""
+    results = list(results)
     t = {**TEXTS_EN, **(texts or {})}
+    counts = (summary or BatchSummary.of(results)).counts
     rows = [_row(r) for r in results]
-    counts = {s: sum(1 for r in rows if r["status"] == s) for s in STATUSES}
     esc = html.escape
     finished = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
     out = [
@@ -70,8 +74,8 @@ def render_report_html(
         f"<p>{esc(t['finished'].format(finished, __version__))}</p>",
         '<p class="counts">',
     ]
-    for s in STATUSES:
-        if counts[s] or s != "cancelled":
+    for s in JobStatus.final():
+        if counts[s] or s != JobStatus.CANCELLED:
             out.append(f'<span class="count {s}">{esc(t[s])}: <b>{counts[s]}</b></span>')
     out.append("</p>")
     names = [Path(p).name for p in unsupported]
@@ -101,6 +105,10 @@ def write_report_html(results: Iterable, path: Path, **kwargs) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(render_report_html(results, **kwargs), "utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(render_report_html(results, **kwargs), "utf-8")
+        os.replace(tmp, path)
+    except BaseException:  # disk full, cancelled: no half-written temp file left behind
+        tmp.unlink(missing_ok=True)
+        raise
     return path

@@ -91,6 +91,10 @@ def plan_then_run(plan: list[Job] | Callable[[], list[Job]], **run_kw) -> Iterat
     except (AigcError, OSError) as exc:
         yield PlanFailed(str(exc) if isinstance(exc, AigcError) else (exc.strerror or str(exc)))
         return
+    cancel = run_kw.get("cancel")
+    if cancel is not None and cancel.cancelled:  # cancelled while planning: nothing was started,
+        yield BatchFinished([], True, None)  # so no journal, no report of N "cancelled" files
+        return
     yield from run_batch(jobs, **run_kw)
 
 
@@ -354,6 +358,7 @@ class ExportDialog(QDialog):
                 ),
                 unsupported=self.unsupported,
                 lang="zh-CN" if zh else "en",
+                summary=ev.summary,
             )
         except OSError:
             self.html_report = None  # the JSON report is still there

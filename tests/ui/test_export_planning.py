@@ -74,3 +74,27 @@ def test_a_bad_name_template_is_refused_before_the_dialog(qtbot, window, tmp_pat
     window.panel.name_template = "{nope}{ext}"
     assert window.export(workers=1) is None
     assert "nope" in window.last_message
+
+
+def test_cancel_while_planning_runs_nothing(tmp_path):
+    """Cancelled before the plan was ready: the batch is not started (no journal, no report)."""
+    from aigclabel_gui.engine.batch import BatchFinished
+    from aigclabel_gui.engine.events import CancelToken
+    from aigclabel_gui.ui.export_dialog import plan_then_run
+
+    cancel = CancelToken()
+    out = tmp_path / "out"
+    out.mkdir()
+    src = make_picture(tmp_path / "in" / "a.png")
+
+    def plan():
+        from aigclabel_gui.engine.batch import plan_jobs
+        from aigclabel_gui.engine.settings import ImplicitSettings, LabelSettings
+
+        jobs = plan_jobs([src], out, LabelSettings(implicit=ImplicitSettings(producer=PRODUCER)))
+        cancel.cancel()  # the user pressed Cancel while this ran
+        return jobs
+
+    events = list(plan_then_run(plan, cancel=cancel, outdir=out, report_paths=[out / "r.json"]))
+    assert len(events) == 1 and isinstance(events[0], BatchFinished) and events[0].cancelled
+    assert list(out.iterdir()) == []

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from html.parser import HTMLParser
 
+import pytest
+
 from aigclabel_gui.engine.batch import JobResult
 from aigclabel_gui.engine.report_html import render_report_html
 from tests.ui.conftest import make_picture
@@ -102,3 +104,27 @@ def test_export_writes_a_readable_report_next_to_the_json(qtbot, window, tmp_pat
     assert skipped[0] == "p1.png" and "already in the output folder" in skipped[2]
     ok_row = t.rows[statuses.index("ok")]
     assert ok_row[3].startswith(str(out))
+
+
+def test_a_failed_write_leaves_no_temp_file(tmp_path, monkeypatch):
+    """Disk full while writing (or a failed rename): no hidden half-written report stays in the
+    output folder, for the HTML page and for the JSON/CSV reports alike."""
+    import errno
+    import os
+
+    from aigclabel_gui.engine import report as report_mod
+    from aigclabel_gui.engine import report_html as html_mod
+
+    results = [JobResult("/in/a.png", "/out/a.png", "ok")]
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(html_mod.os, "replace", full)
+    with pytest.raises(OSError):
+        html_mod.write_report_html(results, tmp_path / "r.html")
+    monkeypatch.setattr(report_mod.os, "replace", full)
+    for name in ("r.json", "r.csv"):
+        with pytest.raises(OSError):
+            report_mod.write_report(results, tmp_path / name)
+    assert os.listdir(tmp_path) == []
