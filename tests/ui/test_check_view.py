@@ -108,3 +108,15 @@ def test_same_name_in_two_folders_shows_the_folder(qtbot, qapp, tmp_path):
     qtbot.waitUntil(lambda: view.table.rowCount() == 3, timeout=20000)
     names = sorted(view.table.item(r, COL_FILE).text() for r in range(3))
     assert names == ["in/shot.png", "other.png", "out/shot.png"]
+
+
+def test_clause_texts_are_the_engines_clauses(qtbot, qapp):
+    """The Check tab translates the engine's clause per verdict (engine.inspect.VERDICTS); in
+    English its words must be the engine's, so the two cannot drift apart."""
+    from aigclabel_gui.engine.inspect import VERDICTS, Verdict
+
+    view = CheckView()
+    qtbot.addWidget(view)
+    for verdict, info in VERDICTS.items():
+        expected = info.clause if info.clause != "—" else "—"
+        assert view.clause_text(Verdict(verdict)) == expected, verdict

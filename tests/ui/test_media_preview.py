@@ -125,6 +125,7 @@ def test_video_play_is_live_without_an_export(qtbot, window, tmp_path, monkeypat
 
     monkeypatch.setattr(pipeline, "label_file", forbidden)
     monkeypatch.setattr(engine_video, "apply_explicit", forbidden)
+    monkeypatch.setattr(engine_video.VideoLabeler, "apply", forbidden)  # what an export runs
     src = make_mp4(tmp_path / "clip.mp4", seconds=2.5)
     _select(qtbot, window, src)
     vp = window.video_preview

@@ -138,3 +138,33 @@ def test_window_names_the_document_prompt_from_the_plan(qtbot, window, tmp_path)
     qtbot.waitUntil(lambda: info.prompt in window.preview.message, timeout=10000)
     assert window.text_plan_text(info) == window.preview.message
     assert "quote" in window.preview.message  # Markdown: a quote (STYLES)
+
+
+def test_window_video_frame_draws_the_exported_box(qtbot, window, tmp_path):
+    """What the user sees in the window (the frame server's picture and label) sits where the
+    export writes the label: the export's box, scaled to the shown frame."""
+    import dataclasses
+
+    from tests.ui.conftest import add_files
+
+    src = make_mp4(tmp_path / "in.mp4", seconds=3.0, size=(640, 360), fps=15)
+    add_files(qtbot, window, [src])
+    window.table.selectRow(0)
+    vp = window.video_preview
+    qtbot.waitUntil(
+        lambda: (
+            vp.info is not None and vp.info.plan is not None and vp.frame_view.frame is not None
+        ),
+        timeout=20000,
+    )
+    qtbot.waitUntil(lambda: vp.frame_view.frame.label_box is not None, timeout=10000)
+    frame = vp.frame_view.frame
+    out = label_file(src, tmp_path / "out.mp4", dataclasses.replace(vp.settings, implicit=IMPLICIT))
+    written = out.explicit.measurements["box"]
+    assert written == vp.info.plan.box
+    scale = frame.pixmap.width() / 640
+    expected = written.scaled(scale)
+    assert all(abs(a - b) <= 1 for a, b in zip(frame.label_box, expected, strict=True)), (
+        frame.label_box,
+        expected,
+    )
