@@ -1,0 +1,159 @@
+"""Small files travel to a pool worker in groups (one task per group, issue 11 fixed costs); the
+guarantees of one task per file still hold per file: a crash is blamed on the file that was
+running only, time limits count from each file's own start, a cancel stops the group's files
+that have not started."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from aigclabel_gui.engine import batch
+from aigclabel_gui.engine.batch import (
+    BatchFinished,
+    FileFinished,
+    FileStarted,
+    Job,
+    Limits,
+    plan_jobs,
+    run_batch,
+)
+from aigclabel_gui.engine.events import CancelToken
+from aigclabel_gui.engine.inspect import inspect_file
+from aigclabel_gui.engine.settings import ImplicitSettings, LabelSettings
+from tests.conftest import PRODUCER
+
+SETTINGS = LabelSettings(implicit_only=True, implicit=ImplicitSettings(producer=PRODUCER))
+
+
+def _in_worker() -> bool:
+    return mp.parent_process() is not None
+
+
+@dataclass(frozen=True)
+class CrashJob(Job):
+    """A job whose worker dies with SIGSEGV as it starts (as a codec bug would)."""
+
+    def __getattribute__(self, name):
+        if name == "dst" and _in_worker():
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return super().__getattribute__(name)
+
+
+@dataclass(frozen=True)
+class SlowJob(Job):
+    """A job that takes `delay` seconds in the worker before labelling (0: hangs for good)."""
+
+    delay: float = 0.0
+
+    def __getattribute__(self, name):
+        if name == "dst" and _in_worker() and not object.__getattribute__(self, "_slept"):
+            object.__setattr__(self, "_slept", True)
+            time.sleep(object.__getattribute__(self, "delay") or 3600)
+        return super().__getattribute__(name)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_slept", False)
+
+
+def _pngs(folder: Path, n: int) -> Path:
+    folder.mkdir(parents=True)
+    for i in range(n):
+        Image.new("RGB", (32, 24), (i, 100, 200)).save(folder / f"{i:02d}.png")
+    return folder
+
+
+def _tasks(monkeypatch) -> list[str]:
+    """Names of the functions the pools run, as submitted (to see that files were grouped)."""
+    names: list[str] = []
+    orig = batch.cf.ProcessPoolExecutor.submit
+
+    def spy(self, fn, /, *args, **kw):
+        names.append(getattr(fn, "__name__", ""))
+        return orig(self, fn, *args, **kw)
+
+    monkeypatch.setattr(batch.cf.ProcessPoolExecutor, "submit", spy)
+    return names
+
+
+def _swap(jobs: list[Job], index: int, cls, **extra) -> None:
+    j = jobs[index]
+    jobs[index] = cls(j.src, j.dst, j.settings, j.notes, j.kind, **extra)
+
+
+def test_a_crash_in_a_group_fails_only_the_file_that_crashed(tmp_path, monkeypatch):
+    src = _pngs(tmp_path / "in", 40)
+    out = tmp_path / "out"
+    jobs = plan_jobs([src], out, SETTINGS)
+    _swap(jobs, 3, CrashJob)  # inside the first group, with neighbours before and after it
+    tasks = _tasks(monkeypatch)
+    events = list(run_batch(jobs, workers=1, outdir=out, limits=Limits(seconds=120)))
+    assert "_worker_run_chunk" in tasks  # the files were grouped
+    final = events[-1]
+    assert isinstance(final, BatchFinished)
+    by = {Path(r.src).name: r for r in final.results}
+    assert by["03.png"].status == "failed" and by["03.png"].error == "worker-crashed"
+    assert "crashed" in by["03.png"].reason
+    others = [r for name, r in by.items() if name != "03.png"]
+    assert [r.status for r in others] == ["ok"] * 39, [r.reason for r in others if r.reason]
+    for r in others[:8]:
+        assert inspect_file(r.dst).verdict == "compliant"
+    assert not (out / "03.png").exists()
+    assert [p.name for p in out.glob(".aigclabel-*")] == [".aigclabel-manifest.json"]
+    # Every file is announced once, before its result.
+    started = [e.index for e in events if isinstance(e, FileStarted)]
+    assert sorted(started) == list(range(40))
+    first_seen: dict[int, str] = {}
+    for e in events:
+        if isinstance(e, FileStarted | FileFinished):
+            first_seen.setdefault(e.index, type(e).__name__)
+    assert set(first_seen.values()) == {"FileStarted"}
+
+
+def test_the_time_limit_counts_per_file_inside_a_group(tmp_path, monkeypatch):
+    src = _pngs(tmp_path / "in", 40)
+    out = tmp_path / "out"
+    jobs = plan_jobs([src], out, SETTINGS)
+    for i in (1, 2, 4, 5, 6):  # together longer than the limit, each well within it
+        _swap(jobs, i, SlowJob, delay=0.8)
+    _swap(jobs, 3, SlowJob)  # never ends
+    tasks = _tasks(monkeypatch)
+    final = list(run_batch(jobs, workers=1, outdir=out, limits=Limits(seconds=2.5)))[-1]
+    assert "_worker_run_chunk" in tasks
+    by = {Path(r.src).name: r for r in final.results}
+    assert by["03.png"].status == "failed" and by["03.png"].error == "time-limit"
+    assert "time limit" in by["03.png"].reason
+    others = [r for name, r in by.items() if name != "03.png"]
+    assert [r.status for r in others] == ["ok"] * 39, [r.reason for r in others if r.reason]
+    assert not (out / "03.png").exists()
+
+
+def test_a_cancel_stops_the_files_of_a_group_that_have_not_started(tmp_path, monkeypatch):
+    src = _pngs(tmp_path / "in", 40)
+    out = tmp_path / "out"
+    jobs = plan_jobs([src], out, SETTINGS)
+    for i in range(10):
+        _swap(jobs, i, SlowJob, delay=0.3)
+    tasks = _tasks(monkeypatch)
+    cancel = CancelToken()
+    events = []
+    for ev in run_batch(jobs, workers=1, outdir=out, cancel=cancel):
+        events.append(ev)
+        if isinstance(ev, FileStarted) and ev.index == 1:
+            cancel.cancel()
+    assert "_worker_run_chunk" in tasks
+    final = events[-1]
+    assert final.cancelled
+    statuses = [r.status for r in final.results]
+    assert statuses[0] == "ok"  # finished before the cancel
+    assert statuses[1] in ("ok", "cancelled")  # running when cancelled
+    assert statuses[2:] == ["cancelled"] * 38
+    for r in final.results:
+        assert Path(r.dst).exists() == (r.status == "ok"), r
+    assert [p.name for p in out.glob(".aigclabel-*")] == [".aigclabel-manifest.json"]
