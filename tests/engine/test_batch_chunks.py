@@ -157,3 +157,24 @@ def test_a_cancel_stops_the_files_of_a_group_that_have_not_started(tmp_path, mon
     for r in final.results:
         assert Path(r.dst).exists() == (r.status == "ok"), r
     assert [p.name for p in out.glob(".aigclabel-*")] == [".aigclabel-manifest.json"]
+
+
+def test_a_source_changed_while_labelled_is_not_journalled(tmp_path):
+    """The resume fingerprint of a file with no journal line yet is taken when it ends, and only
+    if the source still has the size and mtime it had when the batch began: else a rerun would
+    skip a file whose output came from other bytes."""
+    from aigclabel_gui.engine.batch import MANIFEST, NO_LIMITS
+
+    src = _pngs(tmp_path / "in", 3)
+    out = tmp_path / "out"
+    events = []
+    for ev in run_batch(plan_jobs([src], out, SETTINGS), workers=1, outdir=out, limits=NO_LIMITS):
+        events.append(ev)
+        if isinstance(ev, FileStarted) and ev.index == 1:
+            st = (src / "01.png").stat()
+            os.utime(src / "01.png", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert [r.status for r in events[-1].results] == ["ok"] * 3
+    journal = (out / MANIFEST).read_text("utf-8")
+    assert '"00.png"' in journal and '"02.png"' in journal and '"01.png"' not in journal
+    again = list(run_batch(plan_jobs([src], out, SETTINGS), workers=1, outdir=out))[-1]
+    assert [r.status for r in again.results] == ["skipped", "ok", "skipped"]
