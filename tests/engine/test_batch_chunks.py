@@ -178,3 +178,28 @@ def test_a_source_changed_while_labelled_is_not_journalled(tmp_path):
     assert '"00.png"' in journal and '"02.png"' in journal and '"01.png"' not in journal
     again = list(run_batch(plan_jobs([src], out, SETTINGS), workers=1, outdir=out))[-1]
     assert [r.status for r in again.results] == ["skipped", "ok", "skipped"]
+
+
+def test_the_fingerprint_sees_an_edit_that_keeps_size_and_mtime(tmp_path):
+    """A small file's fingerprint hashes its first and last 64 KiB (not all of it): a metadata
+    edit with the mtime kept (exiftool -P) still changes it, at either end."""
+    from aigclabel_gui.engine.batch import fingerprint
+
+    p = tmp_path / "a.jpg"
+    data = bytearray(os.urandom(300 * 1024))
+    p.write_bytes(data)
+    st = p.stat()
+    base = fingerprint(p, SETTINGS)
+    for at in (20, len(data) - 20):
+        edited = bytearray(data)
+        edited[at] ^= 0xFF
+        p.write_bytes(edited)
+        os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+        assert fingerprint(p, SETTINGS) != base
+    p.write_bytes(data)
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert fingerprint(p, SETTINGS) == base
+    other = LabelSettings(
+        implicit_only=True, implicit=ImplicitSettings(producer=PRODUCER[:-1] + "4")
+    )
+    assert fingerprint(p, other) != base
