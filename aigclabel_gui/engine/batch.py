@@ -245,22 +245,58 @@ def walk_inputs(inputs: list[Path], *, outdir: Path | None = None) -> Iterator[t
     files and unknown extensions inside folders are left out (files named explicitly are kept,
     so the user gets a clear message for them). An `outdir` inside an input folder is not
     walked: those are our earlier outputs, not inputs."""
-    folders: dict[Path, Path] = {}
     out_res = outdir.resolve() if outdir is not None else None
     for item in inputs:
         if item.is_dir():
-            prune = out_res is not None and out_res != item.resolve()
-            for p in sorted(item.rglob("*")):
-                if (
-                    p.is_file()
-                    # hidden files and folders (.git, .thumbnails, our own temp files) are not inputs
-                    and not any(part.startswith(".") for part in p.relative_to(item).parts)
-                    and p.suffix.lower() in supported_extensions()
-                    and not (prune and _resolved(p, folders).is_relative_to(out_res))
-                ):
-                    yield p, p.relative_to(item)
+            prune = out_res if out_res is not None and out_res != item.resolve() else None
+            for rel, path in sorted(_files_under(item, prune)):
+                yield Path(path), Path(*rel)
         else:
             yield item, Path(item.name)
+
+
+def _files_under(root: Path, prune: Path | None) -> list[tuple[tuple[str, ...], str]]:
+    """(relative parts, path) of the files a folder walk takes, as `sorted(root.rglob("*"))`
+    filtered would, from os.scandir (its entries know their type: no stat per file, and no
+    Path objects for files that are left out; 1,000 files took 0.12 s through rglob).
+    Symlinked folders are not entered (as rglob); symlinked files are taken. `prune`: the
+    resolved output folder; files whose resolved path lies inside it are left out."""
+    exts = supported_extensions()
+    found: list[tuple[tuple[str, ...], str]] = []
+    root_res = root.resolve()
+    stack: list[tuple[str, tuple[str, ...], Path]] = [(os.fspath(root), (), root_res)]
+    while stack:
+        folder, rel, res = stack.pop()
+        inside_out = prune is not None and res.is_relative_to(prune)
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError:  # unreadable or gone: rglob skips it too
+            continue
+        for e in entries:
+            name = e.name
+            if name.startswith("."):  # hidden files and folders (.git, our temp files): not inputs
+                continue
+            try:
+                if e.is_dir():
+                    if not e.is_symlink():
+                        stack.append((e.path, (*rel, name), res / name))
+                    continue
+                dot = name.rfind(".")  # Path.suffix's rule
+                if not (0 < dot < len(name) - 1) or name[dot:].lower() not in exts:
+                    continue
+                if not e.is_file():
+                    continue
+                if prune is not None:
+                    if e.is_symlink():
+                        if Path(e.path).resolve().is_relative_to(prune):
+                            continue
+                    elif inside_out:
+                        continue
+            except OSError:
+                continue
+            found.append(((*rel, name), e.path))
+    return found
 
 
 def plan_jobs(

@@ -203,3 +203,53 @@ def test_the_fingerprint_sees_an_edit_that_keeps_size_and_mtime(tmp_path):
         implicit_only=True, implicit=ImplicitSettings(producer=PRODUCER[:-1] + "4")
     )
     assert fingerprint(p, other) != base
+
+
+def test_the_folder_walk_takes_what_a_sorted_rglob_would(tmp_path, monkeypatch):
+    """walk_inputs reads folders with os.scandir (no stat per file); it must take exactly the
+    files the rglob-based walk took: sorted, hidden and unknown left out, symlinked files in,
+    symlinked folders not entered, files in the output folder left out."""
+    from aigclabel_gui.engine.batch import walk_inputs
+    from aigclabel_gui.engine.registry import supported_extensions
+
+    monkeypatch.chdir(tmp_path)
+    for d in ("in/sub/.hid", "in/b", "in/out/x", "ext"):
+        Path(d).mkdir(parents=True)
+    for f in ("in/a.PNG", "in/b.jpg", "in/.h.png", "in/sub/c.mp3", "in/sub/.hid/d.png",
+              "in/b/e.md", "in/out/x/f.png", "in/noext", "in/z.xyz", "in/sub/g.", "ext/h.png"):  # fmt: skip
+        Path(f).write_bytes(b"x")
+    os.symlink("../ext/h.png", "in/link.png")
+    os.symlink("../ext", "in/linkdir")
+    os.symlink("out/x/f.png", "in/toout.png")
+    os.symlink("/nonexistent-aigclabel", "in/dangling.png")
+    os.mkfifo("in/fifo.png")
+
+    def reference(inputs, outdir):
+        out_res = outdir.resolve() if outdir is not None else None
+        for item in inputs:
+            if not item.is_dir():
+                yield item, Path(item.name)
+                continue
+            prune = out_res is not None and out_res != item.resolve()
+            for p in sorted(item.rglob("*")):
+                rel = p.relative_to(item)
+                if (
+                    p.is_file()
+                    and not any(part.startswith(".") for part in rel.parts)
+                    and p.suffix.lower() in supported_extensions()
+                    and not (prune and p.resolve().is_relative_to(out_res))
+                ):
+                    yield p, rel
+
+    cases = [
+        ([Path("in")], None),
+        ([Path("in")], Path("in/out")),
+        ([Path("./in/"), Path("ext/h.png")], Path("o")),
+        ([Path("in/out")], Path("in/out/x")),
+        ([Path("in")], Path("in")),
+    ]
+    for inputs, outdir in cases:
+        got = list(walk_inputs(inputs, outdir=outdir))
+        assert got == list(reference(inputs, outdir)), (inputs, outdir)
+    names = [str(p) for p, _ in walk_inputs([Path("in")], outdir=Path("in/out"))]
+    assert names == ["in/a.PNG", "in/b/e.md", "in/b.jpg", "in/link.png", "in/sub/c.mp3"]
