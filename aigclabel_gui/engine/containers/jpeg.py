@@ -150,13 +150,15 @@ def _walk(f, name: str, data: bytes | None) -> JpegLayout:
     # without EOI after SOS was cut short. Look at the tail first (cheap); search the whole
     # scan only when the file ends in something else (e.g. a long trailer).
     tail_at = max(sos, size - _TAIL)
+    if data is not None:  # in memory: search it in place (from the tail first, as below)
+        found = data.find(b"\xff\xd9", tail_at) >= 0 or data.find(b"\xff\xd9", sos) >= 0
+        if not found:
+            raise CorruptFile(f"{name}: truncated image data (no end-of-image marker)")
+        return JpegLayout(segments, sos, size, data)
     f.seek(tail_at)
     if b"\xff\xd9" not in f.read():
-        if data is not None:
-            found = data.find(b"\xff\xd9", sos) >= 0
-        else:
-            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                found = mm.find(b"\xff\xd9", sos) >= 0
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            found = mm.find(b"\xff\xd9", sos) >= 0
         if not found:
             raise CorruptFile(f"{name}: truncated image data (no end-of-image marker)")
     return JpegLayout(segments, sos, size, data)
