@@ -8,6 +8,7 @@ splice without decoding (Pillow re-encodes, piexif only handles EXIF), hence the
 
 from __future__ import annotations
 
+import contextlib
 import io
 import mmap
 import os
@@ -76,10 +77,22 @@ class JpegLayout:
 # A file up to this size is read in one call and parsed in memory (a few dozen small reads and
 # seeks per file cost more than the read); larger ones are walked on disk.
 SMALL_FILE = 2 << 20
-# The last layout read, keyed by path and the file's identity: scan() then write() of the same
-# source in one job parse and read it once. Verification reads another path (the written temp
-# file), so it always reads from disk.
+# The last layout read, keyed by path and the file's identity, kept only inside reads_once()
+# (one label_file call): scan() then write() of the same source parse and read it once, and the
+# output is made from the very bytes that were scanned. Verification reads another path (the
+# written temp file), so it always reads from disk.
 _last: tuple[str, tuple[int, ...], JpegLayout] | None = None
+_keep = False
+
+
+@contextlib.contextmanager
+def reads_once():
+    global _last, _keep
+    _last, _keep = None, True
+    try:
+        yield
+    finally:
+        _last, _keep = None, False
 
 
 def segment_bytes(marker: int, payload: bytes) -> bytes:
@@ -98,7 +111,7 @@ def read_layout(path: Path) -> JpegLayout:
         if st.st_size <= SMALL_FILE:
             data = f.read()
             layout = _walk(io.BytesIO(data), path.name, data)
-            if len(data) == st.st_size:  # else it changed while being read: not kept
+            if _keep and len(data) == st.st_size:  # else it changed while being read: not kept
                 _last = (key, ident, layout)
             return layout
         return _walk(f, path.name, None)
@@ -237,6 +250,7 @@ class JpegContainer(Container):
     extensions = (".jpg", ".jpeg", ".jpe", ".jfif", ".mpo", ".jps")
     carrier = "XMP TC260:AIGC (APP1 XMP segment)"
     carries_xmp = True
+    reads_once = staticmethod(reads_once)  # used by pipeline.label_file around one job
 
     def scan(self, path: Path) -> MetadataScan:
         layout = read_layout(path)
