@@ -1273,8 +1273,9 @@ def _run_pool(pending, workers, cancel, finish, caps=None, setup=None) -> Iterat
     workers = max(1, min(workers, len(pending)))
     mem_cap = limits.memory_bytes(workers) if limits.enabled else None
     small = sum(1 for i, _ in pending if sizes is not None and sizes[i] < SMALL_FILE)
-    # Enough groups to keep every worker busy to the end (and a cancel quick to take effect).
-    chunk = max(1, min(CHUNK_FILES, small // (workers * 4))) if sizes is not None else 1
+    # Enough groups to keep every worker busy to the end; none in a small batch, where the round
+    # trips cost little and one file per task keeps a cancel's look-ahead at two files a worker.
+    chunk = max(1, min(CHUNK_FILES, small // (workers * 8))) if sizes is not None else 1
 
     def size(i: int) -> int:
         return sizes[i] if sizes is not None else 0
@@ -1286,6 +1287,8 @@ def _run_pool(pending, workers, cancel, finish, caps=None, setup=None) -> Iterat
             started.add(i)
             yield FileStarted(i, str(by_index[i].src))
         yield from finish(i, res)
+        if cancel.cancelled:  # cancelled by whoever reads the events: tell the workers now, so
+            event.set()  # the rest of a group does not start while its results are reported
 
     def crashed(i: int, counted: bool) -> Iterator[object]:
         crash_dirs.add(by_index[i].dst.parent)

@@ -120,18 +120,18 @@ def test_the_time_limit_counts_per_file_inside_a_group(tmp_path, monkeypatch):
     src = _pngs(tmp_path / "in", 40)
     out = tmp_path / "out"
     jobs = plan_jobs([src], out, SETTINGS)
-    for i in (1, 2, 4, 5, 6):  # together longer than the limit, each well within it
+    for i in (1, 2, 3, 4):  # one group (40 files: groups of 5), longer than the limit together
         _swap(jobs, i, SlowJob, delay=0.8)
-    _swap(jobs, 3, SlowJob)  # never ends
+    _swap(jobs, 6, SlowJob)  # never ends (in the next group)
     tasks = _tasks(monkeypatch)
     final = list(run_batch(jobs, workers=1, outdir=out, limits=Limits(seconds=2.5)))[-1]
     assert "_worker_run_chunk" in tasks
     by = {Path(r.src).name: r for r in final.results}
-    assert by["03.png"].status == "failed" and by["03.png"].error == "time-limit"
-    assert "time limit" in by["03.png"].reason
-    others = [r for name, r in by.items() if name != "03.png"]
+    assert by["06.png"].status == "failed" and by["06.png"].error == "time-limit"
+    assert "time limit" in by["06.png"].reason
+    others = [r for name, r in by.items() if name != "06.png"]
     assert [r.status for r in others] == ["ok"] * 39, [r.reason for r in others if r.reason]
-    assert not (out / "03.png").exists()
+    assert not (out / "06.png").exists()
 
 
 def test_a_cancel_stops_the_files_of_a_group_that_have_not_started(tmp_path, monkeypatch):
