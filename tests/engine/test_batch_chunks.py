@@ -253,3 +253,24 @@ def test_the_folder_walk_takes_what_a_sorted_rglob_would(tmp_path, monkeypatch):
         assert got == list(reference(inputs, outdir)), (inputs, outdir)
     names = [str(p) for p, _ in walk_inputs([Path("in")], outdir=Path("in/out"))]
     assert names == ["in/a.PNG", "in/b/e.md", "in/b.jpg", "in/link.png", "in/sub/c.mp3"]
+
+
+def test_journal_hashes_are_the_outputs_whoever_computes_them(tmp_path):
+    """With fewer workers than cores the parent hashes the outputs (the worker is the busy one);
+    with as many as cores the workers do. Either way the journal holds each output's SHA-256."""
+    import hashlib
+    import json
+
+    from aigclabel_gui.engine.batch import MANIFEST
+
+    src = _pngs(tmp_path / "in", 20)
+    for workers in (1, max(2, os.cpu_count() or 1)):
+        out = tmp_path / f"out{workers}"
+        final = list(run_batch(plan_jobs([src], out, SETTINGS), workers=workers, outdir=out))[-1]
+        assert [r.status for r in final.results] == ["ok"] * 20
+        lines = [json.loads(x) for x in (out / MANIFEST).read_text("utf-8").splitlines()]
+        assert len(lines) == 20
+        for e in lines:
+            assert e["sha256"] == hashlib.sha256((out / e["dst"]).read_bytes()).hexdigest()
+        for r in final.results:
+            assert r.out_sha256 == hashlib.sha256(Path(r.dst).read_bytes()).hexdigest()
