@@ -348,8 +348,27 @@ def label_file(
 ) -> LabelResult:
     """Write a labelled copy of `src` to `dst`. Raises an AigcError subclass on failure, leaving no
     file at `dst` (an existing `dst` is only replaced by a complete, verified file)."""
-    t0 = time.perf_counter()
     src, dst = Path(src), Path(dst)
+    # A container that can keep what it read of `src` for the rest of this job (JPEG: the file
+    # read once, its layout parsed once for scan and write; issue 11, fixed costs).
+    with contextlib.ExitStack() as stack:
+        same = src.is_file() and dst.exists() and os.path.samefile(src, dst)
+        info = identify(src) if src.is_file() and not same else None  # else refused below
+        if info is not None and (once := getattr(info.container, "reads_once", None)):
+            stack.enter_context(once())
+        return _label_file(src, dst, settings, info, progress=progress, cancel=cancel)
+
+
+def _label_file(
+    src: Path,
+    dst: Path,
+    settings: LabelSettings,
+    info: FormatInfo | None,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> LabelResult:
+    t0 = time.perf_counter()
     progress = progress or no_progress
     cancel = cancel or CancelToken()
     if not src.is_file():
@@ -358,7 +377,8 @@ def label_file(
         raise OutputError(
             f"{dst}: the output would overwrite the original", advice="choose another output folder"
         )
-    info = identify(src)
+    if info is None:
+        info = identify(src)
     if info.name in ("mkv", "webm"):  # an .mka / music .webm takes the audible prompt (§5.3)
         from aigclabel_gui.engine.visible.audio_matroska import as_audio
 

@@ -50,6 +50,40 @@ CONTAINERS: dict[str, str] = {
 }
 
 
+# registry name -> (media kind, extensions): what the classes above declare, repeated here so the
+# folder walk and planning need not import every container module (0.24 s for a metadata-only
+# batch of JPEGs, issue 11 item 7). tests/engine/test_registry.py checks it equals the classes
+# and prints the line to paste when a container changes.
+EXTENSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "jpeg": ("image", (".jpg", ".jpeg", ".jpe", ".jfif", ".mpo", ".jps")),
+    "png": ("image", (".png",)),
+    "webp": ("image", (".webp",)),
+    "tiff": ("image", (".tif", ".tiff")),
+    "gif": ("image", (".gif",)),
+    "bmp": ("image", (".bmp", ".dib")),
+    "heif": ("image", (".heic", ".heif", ".avif", ".hif", ".avifs", ".heics")),
+    "mp3": ("audio", (".mp3",)),
+    "flac": ("audio", (".flac",)),
+    "ogg": ("audio", (".ogg", ".oga")),
+    "opus": ("audio", (".opus",)),
+    "oggflac": ("audio", (".oga",)),
+    "m4a": ("audio", (".m4a", ".m4b")),
+    "wav": ("audio", (".wav", ".wave")),
+    "mp4": ("video", (".mp4", ".m4v", ".3gp", ".3g2")),
+    "mov": ("video", (".mov", ".qt")),
+    "mkv": ("video", (".mkv", ".mka")),
+    "webm": ("video", (".webm",)),
+    "avi": ("video", (".avi",)),
+    "flv": ("video", (".flv",)),
+    "pdf": ("text", (".pdf",)),
+    "docx": ("text", (".docx",)),
+    "xlsx": ("text", (".xlsx",)),
+    "pptx": ("text", (".pptx",)),
+    "markdown": ("text", (".md", ".markdown", ".mdown", ".mkd")),
+    "txt": ("text", (".txt", ".text", "")),
+}
+
+
 @dataclass(frozen=True)
 class FormatInfo:
     name: str
@@ -80,8 +114,20 @@ def all_containers() -> tuple[Container, ...]:
 
 @cache
 def supported_extensions() -> frozenset[str]:
-    """Extensions the folder walk takes: every extension some container accepts."""
-    return frozenset(e for c in all_containers() for e in c.extensions if e)
+    """Extensions the folder walk takes: every extension some container accepts. From the static
+    table, without importing the containers: a format whose optional library is missing is still
+    walked, and its files then fail with that reason (MissingDependency) instead of vanishing."""
+    return frozenset(e for _, exts in EXTENSIONS.values() for e in exts if e)
+
+
+@cache
+def kinds_by_extension() -> dict[str, str]:
+    """Extension -> media kind, for the extensions whose formats all share one kind (static)."""
+    found: dict[str, set[str]] = {}
+    for kind, exts in EXTENSIONS.values():
+        for ext in exts:
+            found.setdefault(ext, set()).add(kind)
+    return {ext: next(iter(ks)) for ext, ks in found.items() if len(ks) == 1}
 
 
 def supported_titles() -> str:

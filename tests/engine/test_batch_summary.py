@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import time
 from pathlib import Path
 
 from PIL import Image
@@ -129,9 +130,15 @@ def test_journal_lines_are_flushed_at_once_and_fsyncs_are_grouped(tmp_path, monk
         # Every entry is in the kernel at once (a SIGKILL now loses nothing), fsync'd or not.
         lines = (tmp_path / MANIFEST).read_text("utf-8").splitlines()
         assert len(lines) == i + 1
-    assert len(synced) == 2  # one per FSYNC_EVERY entries, not one per entry
+    # One per FSYNC_EVERY entries, not one per entry; on the journal's own thread (so the batch
+    # does not wait for the disk), where two requests close together may make one fsync.
+    deadline = time.monotonic() + 30
+    while not synced and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert 1 <= len(synced) <= 2
+    before = len(synced)
     m.save()  # the end of a run syncs the rest, then compacts atomically
-    assert len(synced) >= 3
+    assert len(synced) >= before + 2  # the journal's last lines, then the compacted file
     again = Manifest(tmp_path)
     assert len(again.entries) == Manifest.FSYNC_EVERY * 2 + 5
 

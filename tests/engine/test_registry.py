@@ -65,3 +65,35 @@ def test_readme_carrier_table_is_the_registry():
     assert m.group(1) == registry.carrier_table(), (
         "README carrier table differs from the registry: run `python packaging/gen_docs.py`"
     )
+
+
+def test_static_extension_table_equals_the_classes():
+    """registry.EXTENSIONS lets the folder walk run without importing every container module;
+    it must say exactly what the classes declare."""
+    from_classes = {}
+    for key in registry.CONTAINERS:
+        c = registry.container_for(key)
+        from_classes[key] = (c.kind, tuple(c.extensions))
+    lines = "\n".join(f"    {k!r}: {v!r}," for k, v in from_classes.items())
+    assert registry.EXTENSIONS == from_classes, f"paste into registry.EXTENSIONS:\n{lines}"
+    assert registry.supported_extensions() == {
+        e for c in registry.all_containers() for e in c.extensions if e
+    }
+
+
+def test_the_folder_walk_imports_no_container_module():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pathlib, tempfile\n"
+        "from aigclabel_gui.engine.batch import walk_inputs\n"
+        "d = pathlib.Path(tempfile.mkdtemp()); (d / 'a.jpg').write_bytes(b'x')\n"
+        "assert [p.name for p, _ in walk_inputs([d])] == ['a.jpg']\n"
+        "print(sorted(m for m in sys.modules if m.startswith('aigclabel_gui.engine.containers.')"
+        " and not m.endswith('.base')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]", out

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aigclabel_gui.engine.containers.base import FoundRecord
-from aigclabel_gui.engine.containers.id3 import looks_like_record
 
 # A piece of the output: bytes to write, or a (start, end) byte range copied from the source.
 Piece = bytes | tuple[int, int]
@@ -26,8 +25,15 @@ USER_COMMENT_TAG = 0x9286
 TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
 
 
-def write_pieces(src: Path, dst: Path, pieces: list[Piece]) -> None:
-    """Write `dst` from new bytes and byte ranges of `src` (adjacent ranges copied in one go)."""
+def write_pieces(src: Path, dst: Path, pieces: list[Piece], *, data: bytes | None = None) -> int:
+    """Write `dst` from new bytes and byte ranges of `src` (adjacent ranges copied in one go);
+    returns the size written. `data`: the whole of `src`, already read (a small file): the
+    ranges are taken from it and `dst` is written in one call, without opening `src` again."""
+    if data is not None:
+        out = b"".join(p if isinstance(p, bytes) else data[p[0] : p[1]] for p in pieces)
+        with open(dst, "wb", buffering=0) as fout:
+            _write_all(fout, out)
+        return len(out)
     merged: list[Piece] = []
     for p in pieces:
         if isinstance(p, tuple) and merged and isinstance(merged[-1], tuple):
@@ -41,6 +47,7 @@ def write_pieces(src: Path, dst: Path, pieces: list[Piece]) -> None:
                 _write_all(fout, p)
             else:
                 _copy_range(fin, fout, *p)
+        return fout.tell()
 
 
 def _write_all(fout, data: bytes) -> None:
@@ -160,7 +167,12 @@ def exif_user_comment(tiff) -> UserComment | None:
 
 def user_comment_record(uc: UserComment | None, where: str) -> FoundRecord | None:
     """A record in EXIF UserComment (Annex E's wrapped form; seen in the wild), as non-standard."""
-    if uc is None or not uc.text or not ("AIGC" in uc.text or looks_like_record(uc.text)):
+    if uc is None or not uc.text:
+        return None
+    # id3 pulls in mutagen (12 ms): imported only for an image that has a UserComment.
+    from aigclabel_gui.engine.containers.id3 import looks_like_record
+
+    if not ("AIGC" in uc.text or looks_like_record(uc.text)):
         return None
     return FoundRecord(
         carrier=f"{where} EXIF UserComment",

@@ -8,7 +8,10 @@ splice without decoding (Pillow re-encodes, piexif only handles EXIF), hence the
 
 from __future__ import annotations
 
+import contextlib
+import io
 import mmap
+import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +71,28 @@ class JpegLayout:
     segments: list[Segment]  # between SOI and SOS
     sos: int  # offset of the first SOS marker: from here on everything is copied as is
     size: int
+    data: bytes | None = None  # the whole file, for small files (read once, see read_layout)
+
+
+# A file up to this size is read in one call and parsed in memory (a few dozen small reads and
+# seeks per file cost more than the read); larger ones are walked on disk.
+SMALL_FILE = 2 << 20
+# The last layout read, keyed by path and the file's identity, kept only inside reads_once()
+# (one label_file call): scan() then write() of the same source parse and read it once, and the
+# output is made from the very bytes that were scanned. Verification reads another path (the
+# written temp file), so it always reads from disk.
+_last: tuple[str, tuple[int, ...], JpegLayout] | None = None
+_keep = False
+
+
+@contextlib.contextmanager
+def reads_once():
+    global _last, _keep
+    _last, _keep = None, True
+    try:
+        yield
+    finally:
+        _last, _keep = None, False
 
 
 def segment_bytes(marker: int, payload: bytes) -> bytes:
@@ -76,58 +101,80 @@ def segment_bytes(marker: int, payload: bytes) -> bytes:
 
 def read_layout(path: Path) -> JpegLayout:
     """Walk the marker segments up to SOS. Raises CorruptFile for a damaged or truncated file."""
-    name = path.name
+    global _last
+    key = os.fspath(path)
     with open(path, "rb") as f:
-        f.seek(0, 2)
-        size = f.tell()
-        f.seek(0)
-        if size == 0:
-            raise UnsupportedFormat(f"{name} is empty")
-        if f.read(2) != b"\xff\xd8":
-            raise CorruptFile(f"{name}: not a JPEG (no start-of-image marker)")
-        segments: list[Segment] = []
-        pos = 2
-        while True:
-            f.seek(pos)
-            head = f.read(2)
-            if len(head) < 2:
-                raise CorruptFile(f"{name}: truncated before the image data (no SOS marker)")
-            if head[0] != 0xFF:
-                raise CorruptFile(f"{name}: damaged header (no marker at byte {pos})")
-            if head[1] == 0xFF:  # fill byte before a marker (T.81 §B.1.1.2)
-                pos += 1
-                continue
-            marker = head[1]
-            if marker == SOS:
-                sos = pos
-                break
-            if marker == EOI:
-                raise CorruptFile(f"{name}: the JPEG ends before any image data")
-            if marker in (SOI, 0x01) or 0xD0 <= marker <= 0xD7:
-                segments.append(Segment(marker, pos, 0))
-                pos += 2
-                continue
-            raw = f.read(2)
-            if len(raw) < 2:
-                raise CorruptFile(f"{name}: truncated in a marker segment")
-            (length,) = struct.unpack(">H", raw)
-            if length < 2 or pos + 2 + length > size:
-                raise CorruptFile(
-                    f"{name}: segment 0x{marker:02X} at byte {pos} runs past the end of the file (truncated)"
-                )
-            payload = f.read(length - 2) if APP0 <= marker <= 0xEF or marker == COM else None
-            segments.append(Segment(marker, pos, length, payload))
-            pos += 2 + length
-        # The entropy-coded data cannot contain FF D9 (FF is stuffed as FF 00), so a file
-        # without EOI after SOS was cut short. Look at the tail first (cheap); search the whole
-        # scan only when the file ends in something else (e.g. a long trailer).
-        tail_at = max(sos, size - _TAIL)
-        f.seek(tail_at)
-        if b"\xff\xd9" not in f.read():
-            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                if mm.find(b"\xff\xd9", sos) < 0:
-                    raise CorruptFile(f"{name}: truncated image data (no end-of-image marker)")
-    return JpegLayout(segments, sos, size)
+        st = os.fstat(f.fileno())
+        ident = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        if _last is not None and _last[0] == key and _last[1] == ident:
+            return _last[2]
+        if st.st_size <= SMALL_FILE:
+            data = f.read()
+            layout = _walk(io.BytesIO(data), path.name, data)
+            if _keep and len(data) == st.st_size:  # else it changed while being read: not kept
+                _last = (key, ident, layout)
+            return layout
+        return _walk(f, path.name, None)
+
+
+def _walk(f, name: str, data: bytes | None) -> JpegLayout:
+    """read_layout's walk over `f` (the file, or a BytesIO of `data`, the whole file)."""
+    f.seek(0, 2)
+    size = f.tell()
+    f.seek(0)
+    if size == 0:
+        raise UnsupportedFormat(f"{name} is empty")
+    if f.read(2) != b"\xff\xd8":
+        raise CorruptFile(f"{name}: not a JPEG (no start-of-image marker)")
+    segments: list[Segment] = []
+    pos = 2
+    while True:
+        f.seek(pos)
+        head = f.read(2)
+        if len(head) < 2:
+            raise CorruptFile(f"{name}: truncated before the image data (no SOS marker)")
+        if head[0] != 0xFF:
+            raise CorruptFile(f"{name}: damaged header (no marker at byte {pos})")
+        if head[1] == 0xFF:  # fill byte before a marker (T.81 §B.1.1.2)
+            pos += 1
+            continue
+        marker = head[1]
+        if marker == SOS:
+            sos = pos
+            break
+        if marker == EOI:
+            raise CorruptFile(f"{name}: the JPEG ends before any image data")
+        if marker in (SOI, 0x01) or 0xD0 <= marker <= 0xD7:
+            segments.append(Segment(marker, pos, 0))
+            pos += 2
+            continue
+        raw = f.read(2)
+        if len(raw) < 2:
+            raise CorruptFile(f"{name}: truncated in a marker segment")
+        (length,) = struct.unpack(">H", raw)
+        if length < 2 or pos + 2 + length > size:
+            raise CorruptFile(
+                f"{name}: segment 0x{marker:02X} at byte {pos} runs past the end of the file (truncated)"
+            )
+        payload = f.read(length - 2) if APP0 <= marker <= 0xEF or marker == COM else None
+        segments.append(Segment(marker, pos, length, payload))
+        pos += 2 + length
+    # The entropy-coded data cannot contain FF D9 (FF is stuffed as FF 00), so a file
+    # without EOI after SOS was cut short. Look at the tail first (cheap); search the whole
+    # scan only when the file ends in something else (e.g. a long trailer).
+    tail_at = max(sos, size - _TAIL)
+    if data is not None:  # in memory: search it in place (from the tail first, as below)
+        found = data.find(b"\xff\xd9", tail_at) >= 0 or data.find(b"\xff\xd9", sos) >= 0
+        if not found:
+            raise CorruptFile(f"{name}: truncated image data (no end-of-image marker)")
+        return JpegLayout(segments, sos, size, data)
+    f.seek(tail_at)
+    if b"\xff\xd9" not in f.read():
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            found = mm.find(b"\xff\xd9", sos) >= 0
+        if not found:
+            raise CorruptFile(f"{name}: truncated image data (no end-of-image marker)")
+    return JpegLayout(segments, sos, size, data)
 
 
 def _blob_record(seg: Segment) -> str | None:
@@ -203,6 +250,7 @@ class JpegContainer(Container):
     extensions = (".jpg", ".jpeg", ".jpe", ".jfif", ".mpo", ".jps")
     carrier = "XMP TC260:AIGC (APP1 XMP segment)"
     carries_xmp = True
+    reads_once = staticmethod(reads_once)  # used by pipeline.label_file around one job
 
     def scan(self, path: Path) -> MetadataScan:
         layout = read_layout(path)
@@ -287,8 +335,9 @@ class JpegContainer(Container):
             if i == insert_after and xmp_seg is None:
                 pieces.append(xmp_bytes)
         pieces.append((layout.sos, layout.size))
-        write_pieces(src, dst, pieces)
-        shift_afcp_trailer(dst, dst.stat().st_size - layout.size)
+        written = write_pieces(src, dst, pieces, data=layout.data)
+        if layout.data is None or layout.data[-12:-9] == b"AXS":  # an AFCP trailer, see below
+            shift_afcp_trailer(dst, written - layout.size)
 
     @staticmethod
     def _exif_without_record(seg: Segment) -> Piece:
