@@ -1223,9 +1223,7 @@ class _PoolSetup:
         active = [j for j in jobs if not j.skip]
         # Label modules the workers preload (0.4 s each): only for jobs that draw an explicit label.
         kinds = tuple(
-            sorted(
-                {j.kind for j in active if j.kind in HANDLERS and not j.settings.implicit_only}
-            )
+            sorted({j.kind for j in active if j.kind in HANDLERS and not j.settings.implicit_only})
         )
         setup = cls(
             ctx,
