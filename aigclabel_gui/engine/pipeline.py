@@ -379,10 +379,6 @@ def _label_file(
         )
     if info is None:
         info = identify(src)
-    if info.name in ("mkv", "webm"):  # an .mka / music .webm takes the audible prompt (§5.3)
-        from aigclabel_gui.engine.visible.audio_matroska import as_audio
-
-        info = as_audio(info, src)
     warnings: list[str] = []
     if not info.extension_matches:
         warnings.append(

@@ -170,7 +170,7 @@ def identify(path: Path) -> FormatInfo:
     ext = path.suffix.lower()
     matches = ext in container.extensions or ext in container.also_matches or ext == ""
     return FormatInfo(
-        name=name, kind=container.kind, container=container, extension_matches=matches
+        name=name, kind=container.kind_for(path), container=container, extension_matches=matches
     )
 
 

@@ -788,3 +788,25 @@ def test_dolby_vision_profile_5_visible_label_is_refused(tmp_path, ext):
     with pytest.raises(UnsupportedFormat, match="Dolby Vision profile 5 has no HDR10/SDR/HLG"):
         label_file(src, tmp_path / "out" / src.name, text_label())
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_audio_only_matroska_is_audio_wherever_it_is_identified(tmp_path):
+    """registry.identify says "audio" for an .mka / a music .webm (no picture track), so the GUI's
+    row, planning with {kind} and the export agree; a Matroska with a picture stays video."""
+    from aigclabel_gui.engine.batch import plan_jobs
+    from aigclabel_gui.engine.registry import identify, kind_of
+
+    song = tmp_path / "in" / "song.webm"
+    song.parent.mkdir()
+    ffmpeg(*tone(), "-c:a", "libopus", str(song))
+    clip = tmp_path / "in" / "clip.mkv"
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=1", *tone(),
+           "-c:v", "libx264", "-c:a", "flac", "-shortest", str(clip))  # fmt: skip
+    assert identify(song).kind == "audio" and identify(song).name == "webm"
+    assert kind_of(clip) == "video"
+    jobs = plan_jobs([tmp_path / "in"], tmp_path / "out", audio_label(),
+                     name_template="{kind}/{stem}{ext}")  # fmt: skip
+    assert sorted(j.dst.relative_to(tmp_path / "out").as_posix() for j in jobs) == [
+        "audio/song.webm",
+        "video/clip.mkv",
+    ]

@@ -235,3 +235,18 @@ def test_leaving_a_video_closes_it_and_frees_its_frames(qtbot, window, tmp_path)
     # Back to the clip: it opens again and shows frames.
     window.table.selectRow(window.model.row_of(clip))
     qtbot.waitUntil(lambda: server.source is not None and vp.info is not None, timeout=20000)
+
+
+def test_audio_only_matroska_gets_the_audio_preview(qtbot, window, tmp_path):
+    """An .mka is audio in the list and the preview (the engine labels it as audio)."""
+    import subprocess
+
+    src = tmp_path / "song.mka"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=2",
+         "-c:a", "flac", str(src)],
+        check=True,
+    )  # fmt: skip
+    entry = _select(qtbot, window, src)
+    assert entry.kind == "audio"
+    assert window.preview_stack.currentWidget() is window.audio_preview

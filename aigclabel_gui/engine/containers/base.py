@@ -62,6 +62,10 @@ class Container(ABC):
     carries_xmp: ClassVar[bool] = False  # IPTC DigitalSourceType can be written too
     has_carrier: ClassVar[bool] = True  # False for formats with no implicit carrier (txt, BMP)
 
+    def kind_for(self, path: Path) -> str:
+        """This file's media kind: `kind`, unless the format holds several (Matroska)."""
+        return self.kind
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "name" in cls.__dict__ and not cls.__dict__.get("title"):

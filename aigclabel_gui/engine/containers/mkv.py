@@ -90,8 +90,57 @@ def _open(path: Path) -> av.container.InputContainer:
         raise CorruptFile(f"{path.name}: FFmpeg cannot read it ({exc})") from exc
 
 
+# Matroska element ids (RFC 9559): Tracks, TrackEntry, TrackType (1 video, 2 audio, 17 subtitle).
+_TRACKS, _TRACK_ENTRY, _TRACK_TYPE = 0x1654AE6B, 0xAE, 0x83
+VIDEO_TRACK, AUDIO_TRACK = 1, 2
+
+
+def track_types(path: Path) -> list[int] | None:
+    """The TrackType of every track, from the Tracks element (cover art is an attachment, not a
+    track); PyAV's view for a live recording whose clusters have no size; None if unreadable."""
+    try:
+        with open(path, "rb") as f:
+            try:
+                seg = ebml.read_segment(f, f.seek(0, 2))
+            except ebml.NeedsRemux:
+                return _track_types_av(path)
+            tracks = seg.first(_TRACKS)
+            if tracks is None or tracks.size > 16 << 20:
+                return None
+            f.seek(tracks.data)
+            types = []
+            for eid, _whole, entry in ebml.children(f.read(tracks.size)):
+                if eid == _TRACK_ENTRY:
+                    types += [
+                        ebml.uint_of(p) for cid, _w, p in ebml.children(entry) if cid == _TRACK_TYPE
+                    ]
+            return types
+    except (OSError, ebml.EbmlError, OverflowError, ValueError):
+        return None
+
+
+def _track_types_av(path: Path) -> list[int] | None:
+    try:
+        with av.open(str(path), metadata_errors="replace") as c:
+            pictures = [
+                s for s in c.streams.video if not s.disposition & av.stream.Disposition.attached_pic
+            ]
+            return [VIDEO_TRACK] * len(pictures) + [AUDIO_TRACK] * len(c.streams.audio)
+    except (av.FFmpegError, OSError):
+        return None
+
+
 class _MatroskaContainer(Container):
     kind = "video"
+
+    def kind_for(self, path: Path) -> str:
+        """An .mka or a music .webm (audio, no picture track) is audio: it takes the audible
+        prompt (GB 45438 §5.3) and the audio guardrails, in the GUI, the plan and the export."""
+        types = track_types(path)
+        if types and AUDIO_TRACK in types and VIDEO_TRACK not in types:
+            return "audio"
+        return self.kind
+
     carrier = "Matroska Tags: global SimpleTag AIGC"
     muxer: ClassVar[str]
 

@@ -1,7 +1,7 @@
 """The audible prompt (GB 45438 §5.3) in audio-only Matroska/WebM (.mka, music .webm).
 
 The registry sorts Matroska files as video; the pipeline re-sorts one without a picture stream as
-audio (`as_audio`), so it gets the audio prompt and the audio guardrails instead of a refusal. The audio track is copied (not decoded) into the codec's own
+audio (registry.identify, via the Matroska container's kind_for), so it gets the audio prompt and the audio guardrails instead of a refusal. The audio track is copied (not decoded) into the codec's own
 container, labelled there by the audio path (audio.py: the same levelling, re-label detection
 and encoder choices as .opus/.ogg/.flac/.m4a/.wav/.mp3 files), and muxed back into Matroska with
 the track's language, title and flags, the file's tags, attachments (cover art, fonts) and its
@@ -48,26 +48,6 @@ NATIVE = {
 }
 _STREAM_TAGS_DROPPED = {"encoder", "duration"}  # the muxer's own; DURATION is recomputed
 MKV_MUXER = {"mkv": "matroska", "webm": "webm"}
-
-
-def as_audio(info, src: Path):
-    """`info` with kind "audio" when the Matroska/WebM file has no picture: the guardrails,
-    the explicit step and the report then treat it as the audio it is."""
-    from dataclasses import replace
-
-    return replace(info, kind="audio") if is_audio_only(src) else info
-
-
-def is_audio_only(src: Path) -> bool:
-    """No picture stream other than cover art, and at least one audio stream."""
-    try:
-        with av.open(str(src), metadata_errors="replace") as c:
-            pictures = [
-                s for s in c.streams.video if not s.disposition & av.stream.Disposition.attached_pic
-            ]
-            return not pictures and bool(c.streams.audio)
-    except (av.FFmpegError, OSError):
-        return False
 
 
 def label(
