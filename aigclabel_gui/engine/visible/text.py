@@ -367,14 +367,30 @@ def _fmt(*nums: float) -> bytes:
     return " ".join(f"{n:.4f}".rstrip("0").rstrip(".") for n in nums).encode()
 
 
+def _page_box(page, src_name: str) -> tuple[float, float, float, float]:
+    """The page's visible area: CropBox, else MediaBox when the CropBox is damaged (viewers do
+    the same, ISO 32000-1 §14.11.2); neither usable is a damaged page."""
+    for box in (page.cropbox, page.mediabox):
+        try:
+            values = [float(v) for v in box]
+        except (TypeError, ValueError):
+            continue
+        if len(values) == 4 and all(math.isfinite(v) for v in values):
+            return values[0], values[1], values[2], values[3]
+    raise CorruptFile(f"{src_name}: a page's size (MediaBox) is damaged")
+
+
 def _stamp(
     pdf, page, prompt: str, where: str, settings: LabelSettings, pdfa1: bool, fonts: dict
 ) -> dict:
     import pikepdf
 
-    x0, y0, x1, y1 = (float(v) for v in page.cropbox)
+    src_name = Path(pdf.filename).name
+
+    x0, y0, x1, y1 = _page_box(page, src_name)
     box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
-    rotate = int(page.obj.get("/Rotate", 0)) % 360
+    # page.rotation: the inherited /Rotate too; a non-number (damaged) reads as 0, as viewers do
+    rotate = int(page.rotation) % 360
     if rotate not in (0, 90, 180, 270):
         rotate = 0  # ISO 32000: a multiple of 90; anything else is ignored by viewers too
     w, h = box[2] - box[0], box[3] - box[1]
@@ -456,8 +472,15 @@ def _text_stamp(pdf, page, prompt, ink_pt, room_pt, settings, pdfa1, fonts: dict
     if "font" not in fonts:  # one font object per file, shared by the first and last page
         fonts["font"] = pdf_text.font_object(pdf, ep)
     font = fonts["font"]
-    known = page.obj.get("/Resources", {}).get("/Font", {})  # shared dicts: reuse our name
-    name = next((k for k in known.keys() if known[k].objgen == font.objgen), None)
+    resources = page.obj.get("/Resources")
+    known = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
+    if known is not None and not isinstance(known, pikepdf.Dictionary):
+        raise CorruptFile(
+            f"{Path(pdf.filename).name}: a page's font list (/Resources /Font) is damaged"
+        )
+    known = known or {}
+    # Shared resource dicts: reuse our name (a damaged entry may be a bare number).
+    name = next((k for k in known.keys() if getattr(known[k], "objgen", None) == font.objgen), None)
     if name is None:
         name = page.add_resource(font, pikepdf.Name.Font, prefix="AIGCFont")
     lang = "zh-CN" if re.search(r"[\u3400-\u9fff]", prompt) else settings.text.language

@@ -1,0 +1,73 @@
+"""Hostile inputs for the readers and writers of wave 3 (issue 14): the PDF text prompt (page
+boxes, rotation, font resources, structure trees), HEIF items (unci, motion photos), EXIF
+thumbnails, audio-only Matroska, MP4 sample entries and Dolby Vision records, PNG/WebP chunks.
+
+Each file goes through label_file (metadata-only and the full label) and the container's reader
+(`check`) in a worker under a 20 s limit (wave3_harness.py). Invariants, counted: no exception
+other than an AigcError, every message one line (crashed), no run over the limit (hung), no
+output or temp file left after a refusal (partial), no original changed (modified). Seeded."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from tests.robustness import wave3_seeds as ws
+from tests.robustness.conftest import report_counts
+from tests.robustness.wave3_harness import classify_all
+
+SEED = 20261201
+
+
+def _check(outcomes, name: str) -> None:
+    counts = dict(tried=len(outcomes), clean=0, crashed=0, hung=0, partial=0, modified=0)
+    for o in outcomes:
+        counts[o.outcome] += 1
+    report_counts(name, counts)
+    bad = [f"{Path(o.path).name} [{o.mode}] {o.outcome}: {o.detail}" for o in outcomes
+           if o.outcome != "clean"]  # fmt: skip
+    assert not bad, "\n".join(bad[:20])
+
+
+def test_hostile_pdf_values_are_labelled_or_refused_in_one_line(tmp_path):
+    (tmp_path / "in").mkdir()
+    files = list(ws.hostile_pdfs(tmp_path / "in").values())
+    rng = random.Random(SEED)
+    seeds = ws.pdf_seeds(tmp_path / "in")
+    for k in ("plain", "tagged", "rotated", "pdfa1", "inherited", "encrypted"):
+        files.append(seeds[k])
+    for k in ("plain", "tagged"):
+        files += ws.pdf_byte_mutants(seeds[k], tmp_path / "in", rng, 8)
+    _check(classify_all(files, tmp_path / "out"), "wave3 pdf")
+
+
+def test_pdf_damaged_page_values_are_handled_as_viewers_do(tmp_path):
+    """A name for /Rotate reads as 0, a short CropBox falls back to the MediaBox, a structure
+    tree with a damaged number tree is left untagged: the prompt is still real text."""
+    import pikepdf
+
+    from aigclabel_gui.engine.pipeline import label_file
+    from tests.engine.test_fidelity_wave3 import PROMPT, pdftotext, text_label
+
+    (tmp_path / "in").mkdir()
+    files = ws.hostile_pdfs(tmp_path / "in")
+    for name in ("rotate-name", "cropbox-short", "tag-nums-names", "tag-parenttree-int"):
+        out = tmp_path / "out" / f"{name}.pdf"
+        out.parent.mkdir(exist_ok=True)
+        res = label_file(files[name], out, text_label())
+        assert res.explicit.measurements["start_prompt_as"] == "text", name
+        assert PROMPT in pdftotext(out, 1).replace("\n", ""), name
+        with pikepdf.open(out) as pdf:  # qpdf reads the result without complaint
+            assert pdf.check_pdf_syntax() == [], name
+    with pytest.raises(Exception) as exc:  # noqa: PT011 (the class is asserted below)
+        label_file(files["fonts-int"], tmp_path / "out" / "f.pdf", text_label())
+    assert type(exc.value).__name__ == "CorruptFile" and "font list" in str(exc.value)
+
+
+def test_aigc_error_messages_are_one_line():
+    from aigclabel_gui.engine.errors import CorruptFile
+
+    exc = CorruptFile("a.mka: damaged media data (Duplicate element\n (repeated 3 more times))")
+    assert "\n" not in str(exc) and "Duplicate element (repeated 3 more times)" in exc.message
