@@ -71,3 +71,37 @@ def test_aigc_error_messages_are_one_line():
 
     exc = CorruptFile("a.mka: damaged media data (Duplicate element\n (repeated 3 more times))")
     assert "\n" not in str(exc) and "Duplicate element (repeated 3 more times)" in exc.message
+
+
+def test_hostile_heif_items_are_refused_with_their_reason(tmp_path):
+    (tmp_path / "in").mkdir()
+    files = ws.hostile_heifs(tmp_path / "in")
+    outcomes = classify_all(list(files.values()), tmp_path / "out")
+    _check(outcomes, "wave3 heif")
+    by = {(Path(o.path).name, o.mode): o.detail for o in outcomes}
+    # Our item reader's reason, not wrapped as "cannot be read (…)" with a second advice.
+    assert "nested more than 64 deep" in by["meta-deep.heif", "implicit"]
+    assert "cannot be read" not in by["meta-deep.heif", "implicit"]
+    for name in ("iref-loop.heif", "xmp-method-2.heif"):
+        assert "heif-enc" in by[name, "implicit"] and "supported:" not in by[name, "implicit"]
+
+
+def test_deep_box_nesting_is_bounded_in_every_mp4_walker(tmp_path):
+    """3000 nested `trak` boxes (past Python's recursion limit): the sample-entry and Dolby Vision
+    walkers find nothing, the box parser refuses it as damaged; no RecursionError anywhere."""
+    import struct
+
+    from aigclabel_gui.engine.containers.isobmff import BoxError, parse_boxes
+    from aigclabel_gui.engine.visible.audio_codecs import mp4_sample_entries
+    from aigclabel_gui.engine.visible.dolby_vision import read_dolby_vision
+
+    deep = b""
+    for _ in range(3000):
+        deep = struct.pack(">I4s", 8 + len(deep), b"trak") + deep
+    moov = struct.pack(">I4s", 8 + len(deep), b"moov") + deep
+    path = tmp_path / "deep.mp4"
+    path.write_bytes(struct.pack(">I4s4sI4s", 20, b"ftyp", b"isom", 0, b"isom") + moov)
+    assert mp4_sample_entries(path) == []
+    assert read_dolby_vision(path) is None
+    with pytest.raises(BoxError, match="nested more than"):
+        parse_boxes(moov)

@@ -17,7 +17,12 @@ from aigclabel_gui.engine.containers.heif_items import (
     xmp_item_ids,
 )
 from aigclabel_gui.engine.containers.imgmeta import exif_user_comment, user_comment_record
-from aigclabel_gui.engine.errors import CorruptFile, MissingDependency, UnsupportedFormat
+from aigclabel_gui.engine.errors import (
+    AigcError,
+    CorruptFile,
+    MissingDependency,
+    UnsupportedFormat,
+)
 from aigclabel_gui.engine.record import AigcRecord
 from aigclabel_gui.engine.xmp import scan_xmp, update_xmp
 
@@ -43,6 +48,8 @@ def _metadata(path: Path) -> tuple[bytes | None, bytes | None]:
 
             with Image.open(path) as im:
                 info = dict(im.info)
+    except AigcError:  # our item reader's own reason (read_metadata_items), not libheif's
+        raise
     except Exception as exc:  # libheif reports damage as RuntimeError/ValueError/OSError
         if pillow_heif is None and isinstance(exc, OSError) and "cannot identify" in str(exc):
             # Without pillow-heif Pillow reads AVIF only: a HEIC is not damaged, just unreadable here.
