@@ -105,3 +105,25 @@ def test_deep_box_nesting_is_bounded_in_every_mp4_walker(tmp_path):
     assert read_dolby_vision(path) is None
     with pytest.raises(BoxError, match="nested more than"):
         parse_boxes(moov)
+
+
+def test_exif_thumbnail_unlinking_never_zeroes_ifd0(tmp_path):
+    """An IFD1 that links back to IFD0, or a thumbnail whose offset/length cover IFD0 or run
+    past the block: the thumbnail is unlinked, IFD0 (Orientation) survives (exiftool reads it)."""
+    import subprocess
+
+    from aigclabel_gui.engine.pipeline import label_file
+    from aigclabel_gui.engine.settings import ImplicitSettings, LabelSettings
+    from tests.robustness.samples import PRODUCER
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()
+    files = ws.hostile_images(tmp_path / "in")
+    for name, src in files.items():
+        out = tmp_path / "out" / name
+        label_file(src, out, LabelSettings(implicit=ImplicitSettings(producer=PRODUCER)))
+        tags = subprocess.run(
+            ["exiftool", "-s", "-s", "-Orientation#", "-ThumbnailLength", str(out)],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        assert "Orientation: 1" in tags and "ThumbnailLength" not in tags, (name, tags)
