@@ -127,3 +127,32 @@ def test_exif_thumbnail_unlinking_never_zeroes_ifd0(tmp_path):
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
         assert "Orientation: 1" in tags and "ThumbnailLength" not in tags, (name, tags)
+
+
+def test_png_oversized_chunk_with_a_non_ascii_type_is_too_large_not_undecodable(tmp_path):
+    """The visible label's chunk copy reads every ancillary chunk: a 65 MiB one (sparse here)
+    whose type is not ASCII is refused as too large, its type shown, not a UnicodeDecodeError."""
+    import io
+    import struct
+
+    from PIL import Image
+
+    from aigclabel_gui.engine.errors import InputTooLarge
+    from aigclabel_gui.engine.pipeline import label_file
+    from aigclabel_gui.engine.settings import ImplicitSettings, LabelSettings
+    from tests.robustness.samples import PRODUCER
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (1, 2, 3)).save(buf, "PNG")
+    data = buf.getvalue()
+    iend = data.rindex(b"IEND") - 4
+    src, n = tmp_path / "big-chunk.png", 65 << 20
+    with open(src, "wb") as f:
+        f.write(data[:iend] + struct.pack(">I", n) + b"\xe1xYz")
+        f.seek(n, 1)
+        f.write(bytes(4) + data[iend:])
+    with pytest.raises(InputTooLarge, match="'áxYz' chunk is 65 MiB"):
+        label_file(
+            src, tmp_path / "out.png", LabelSettings(implicit=ImplicitSettings(producer=PRODUCER))
+        )
+    assert not (tmp_path / "out.png").exists()

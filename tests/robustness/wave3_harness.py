@@ -109,9 +109,7 @@ def run_one(args: tuple[str, str, str, int]) -> Outcome:
 def classify_all(
     files: list[Path], out: Path, modes=MODES, limit: int = 20, workers: int = 2
 ) -> list[Outcome]:
-    tasks = [
-        (str(f), m, str(out / f"{i}-{m}"), limit) for i, f in enumerate(files) for m in modes
-    ]
+    tasks = [(str(f), m, str(out / f"{i}-{m}"), limit) for i, f in enumerate(files) for m in modes]
     ctx = mp.get_context("forkserver")
     with ctx.Pool(workers, maxtasksperchild=40) as pool:
         # A worker stuck in C code ignores SIGALRM: the pool's own timeout is the backstop.
@@ -151,7 +149,9 @@ def _explore(root: Path) -> None:
     classes["pdf seeds"] = list(pdfs.values())
     classes["pdf hostile values"] = list(ws.hostile_pdfs(seeds).values())
     classes["pdf byte mutants"] = [
-        p for k in ("plain", "tagged", "rotated") for p in ws.pdf_byte_mutants(pdfs[k], mut, rng, 12)
+        p
+        for k in ("plain", "tagged", "rotated")
+        for p in ws.pdf_byte_mutants(pdfs[k], mut, rng, 12)
     ]
     av = ws.av_seeds(seeds)
     classes["av seeds"] = list(av.values())
@@ -175,7 +175,9 @@ def _explore(root: Path) -> None:
     classes["image seeds"] = list(imgs.values())
     classes["image hostile exif"] = list(ws.hostile_images(seeds).values())
     classes["png/webp chunk mutants"] = [
-        p for k in ("text.png", "anim.webp", "anim-lossy.webp") for p in ws.chunk_mutants(imgs[k], mut, rng, 24)
+        p
+        for k in ("text.png", "anim.webp", "anim-lossy.webp")
+        for p in ws.chunk_mutants(imgs[k], mut, rng, 24)
     ]
     only = sys.argv[1:]
     if only:
@@ -189,12 +191,17 @@ def _explore(root: Path) -> None:
         everything += outs
         for o in outs:
             if o.outcome != "clean":
-                print(f"  {o.outcome:8s} {o.mode:8s} {Path(o.path.split('|')[1]).name}: {o.detail}", flush=True)
+                print(
+                    f"  {o.outcome:8s} {o.mode:8s} {Path(o.path.split('|')[1]).name}: {o.detail}",
+                    flush=True,
+                )
     print_table(table(everything, lambda o: o.path.split("|")[0]))
     import dataclasses
     import json
 
-    (root / "outcomes.json").write_text(json.dumps([dataclasses.asdict(o) for o in everything], indent=1))
+    (root / "outcomes.json").write_text(
+        json.dumps([dataclasses.asdict(o) for o in everything], indent=1)
+    )
 
 
 if __name__ == "__main__":

@@ -182,7 +182,9 @@ def pdf_byte_mutants(seed: Path, folder: Path, rng: random.Random, n: int) -> li
     import re
 
     data = seed.read_bytes()
-    marks = sorted({m.start() for m in re.finditer(rb"\d+ 0 obj|endobj|xref|trailer|startxref|stream", data)})
+    marks = sorted(
+        {m.start() for m in re.finditer(rb"\d+ 0 obj|endobj|xref|trailer|startxref|stream", data)}
+    )
     files = []
     for k in range(n):
         buf = bytearray(data)
@@ -285,7 +287,9 @@ def unci_heif(w: int = 8, h: int = 8) -> bytes:
     ispe = _full(b"ispe", 0, struct.pack(">II", w, h))
     cmpd = _box(b"cmpd", struct.pack(">IHHH", 3, 4, 5, 6))
     comps = b"".join(struct.pack(">HBBB", i, 7, 0, 0) for i in range(3))
-    uncc = _full(b"uncC", 0, bytes(4) + struct.pack(">I", 3) + comps + bytes([0, 1, 0, 0]) + bytes(20))
+    uncc = _full(
+        b"uncC", 0, bytes(4) + struct.pack(">I", 3) + comps + bytes([0, 1, 0, 0]) + bytes(20)
+    )
     ipco = _box(b"ipco", ispe + cmpd + uncc)
     ipma = _full(b"ipma", 0, struct.pack(">IHB", 1, 1, 3) + bytes([0x01, 0x82, 0x83]))
 
@@ -326,7 +330,9 @@ def heif_seeds(folder: Path) -> dict[str, Path]:
         src = folder / f"motion-{'boxed' if boxed else 'appended'}.heic"
         packet = _MOTION_XMP.replace("{length}", str(len(video) + 8 * boxed))
         packet = packet.replace('Item:Padding="8"', f'Item:Padding="{8 * boxed}"')
-        Image.new("RGB", (64, 48), (40, 120, 200)).save(src, "HEIF", quality=30, xmp=packet.encode())
+        Image.new("RGB", (64, 48), (40, 120, 200)).save(
+            src, "HEIF", quality=30, xmp=packet.encode()
+        )
         with open(src, "ab") as f:
             f.write((struct.pack(">I4s", len(video) + 8, b"mpvd") if boxed else b"") + video)
         out[src.name] = src
@@ -352,13 +358,19 @@ def hostile_heifs(folder: Path) -> dict[str, Path]:
     ispe = _full(b"ispe", 0, struct.pack(">II", 8, 8))
     cmpd = _box(b"cmpd", struct.pack(">IHHH", 3, 4, 5, 6))
     comps = b"".join(struct.pack(">HBBB", i, 7, 0, 0) for i in range(3))
-    uncc = _full(b"uncC", 0, bytes(4) + struct.pack(">I", 3) + comps + bytes([0, 1, 0, 0]) + bytes(20))
+    uncc = _full(
+        b"uncC", 0, bytes(4) + struct.pack(">I", 3) + comps + bytes([0, 1, 0, 0]) + bytes(20)
+    )
     iprp = _box(b"iprp", _box(b"ipco", ispe + cmpd + uncc)
                 + _full(b"ipma", 0, struct.pack(">IHB", 1, 1, 3) + bytes([0x01, 0x82, 0x83])))  # fmt: skip
 
     def heif(iloc_body: bytes, extra_meta: bytes = b"", two=False, iref=b"") -> bytes:
-        iinf = _full(b"iinf", 0, struct.pack(">H", 2 if two else 1) + infe + (xmp_infe if two else b""))
-        meta = _full(b"meta", 0, hdlr + pitm + _full(b"iloc", 1, iloc_body) + iinf + iref + iprp + extra_meta)
+        iinf = _full(
+            b"iinf", 0, struct.pack(">H", 2 if two else 1) + infe + (xmp_infe if two else b"")
+        )
+        meta = _full(
+            b"meta", 0, hdlr + pitm + _full(b"iloc", 1, iloc_body) + iinf + iref + iprp + extra_meta
+        )
         return ftyp + meta + _box(b"mdat", px)
 
     def iloc_v1(items: list[tuple[int, int, list[tuple[int, int]]]], sizes=b"\x44\x00") -> bytes:
@@ -370,19 +382,46 @@ def hostile_heifs(folder: Path) -> dict[str, Path]:
 
     cdsc = _full(b"iref", 0, _box(b"cdsc", struct.pack(">HHH", 2, 1, 1)))
     put("iloc-past-eof.heif", heif(iloc_v1([(1, 0, [(10**9, 192)])])))
-    put("xmp-past-eof.heif", heif(iloc_v1([(1, 0, [(0, 192)]), (2, 0, [(2**31, 100)])]), two=True, iref=cdsc))
-    put("xmp-length-huge.heif", heif(iloc_v1([(1, 0, [(0, 192)]), (2, 0, [(0, 2**32 - 1)])]), two=True, iref=cdsc))
-    put("xmp-in-meta.heif", heif(iloc_v1([(1, 0, [(0, 192)]), (2, 0, [(40, 40)])]), two=True, iref=cdsc))
-    put("xmp-idat-missing.heif", heif(iloc_v1([(1, 0, [(0, 192)]), (2, 1, [(0, 10)])]), two=True, iref=cdsc))
+    put(
+        "xmp-past-eof.heif",
+        heif(iloc_v1([(1, 0, [(0, 192)]), (2, 0, [(2**31, 100)])]), two=True, iref=cdsc),
+    )
+    put(
+        "xmp-length-huge.heif",
+        heif(iloc_v1([(1, 0, [(0, 192)]), (2, 0, [(0, 2**32 - 1)])]), two=True, iref=cdsc),
+    )
+    put(
+        "xmp-in-meta.heif",
+        heif(iloc_v1([(1, 0, [(0, 192)]), (2, 0, [(40, 40)])]), two=True, iref=cdsc),
+    )
+    put(
+        "xmp-idat-missing.heif",
+        heif(iloc_v1([(1, 0, [(0, 192)]), (2, 1, [(0, 10)])]), two=True, iref=cdsc),
+    )
     idat = _box(b"idat", b"<x:xmpmeta/>")
-    put("xmp-idat-past.heif", heif(iloc_v1([(1, 0, [(0, 192)]), (2, 1, [(100, 0)])]), idat, two=True, iref=cdsc))
-    put("xmp-method-2.heif", heif(iloc_v1([(1, 0, [(0, 192)]), (2, 2, [(0, 10)])]), two=True, iref=cdsc))
-    loop = _full(b"iref", 0, _box(b"cdsc", struct.pack(">HHH", 2, 1, 2)) + _box(b"dimg", struct.pack(">HHH", 1, 1, 1)))
-    put("iref-loop.heif", heif(iloc_v1([(1, 0, [(0, 192)]), (2, 0, [(60, 10)])]), two=True, iref=loop))
+    put(
+        "xmp-idat-past.heif",
+        heif(iloc_v1([(1, 0, [(0, 192)]), (2, 1, [(100, 0)])]), idat, two=True, iref=cdsc),
+    )
+    put(
+        "xmp-method-2.heif",
+        heif(iloc_v1([(1, 0, [(0, 192)]), (2, 2, [(0, 10)])]), two=True, iref=cdsc),
+    )
+    loop = _full(
+        b"iref",
+        0,
+        _box(b"cdsc", struct.pack(">HHH", 2, 1, 2)) + _box(b"dimg", struct.pack(">HHH", 1, 1, 1)),
+    )
+    put(
+        "iref-loop.heif",
+        heif(iloc_v1([(1, 0, [(0, 192)]), (2, 0, [(60, 10)])]), two=True, iref=loop),
+    )
     # 900 items (libheif's limit is 1000), each 65535 zero-width extents (all iloc field sizes
     # 0): 59 M extents in 7 kB
-    many = b"\x00\x00" + struct.pack(">H", 900) + b"".join(
-        struct.pack(">HHHH", i + 1, 0, 0, 0xFFFF) for i in range(900)
+    many = (
+        b"\x00\x00"
+        + struct.pack(">H", 900)
+        + b"".join(struct.pack(">HHHH", i + 1, 0, 0, 0xFFFF) for i in range(900))
     )
     put("iloc-extent-bomb.heif", heif(many))
     deep = b""
@@ -546,10 +585,14 @@ def structural_mutants(seed: Path, folder: Path, rng: random.Random, n: int) -> 
                 else:
                     val = (int.from_bytes(buf[size_at : size_at + size_len], "big") & (mask - 1 if size_len == 1 else (1 << (7 * size_len)) - 1)) + rng.randint(1, 64)  # fmt: skip
                     val = min(val, (1 << (7 * size_len)) - 2)
-                buf[size_at : size_at + size_len] = ((mask << (8 * (size_len - 1))) | val).to_bytes(size_len, "big")
+                buf[size_at : size_at + size_len] = ((mask << (8 * (size_len - 1))) | val).to_bytes(
+                    size_len, "big"
+                )
             else:
                 old = struct.unpack_from(">I", buf, at)[0]
-                new = rng.choice((0, 1, 7, 8, 0xFFFFFFFF, old + 1, max(old - 1, 0), len(data) + 100, old * 2))
+                new = rng.choice(
+                    (0, 1, 7, 8, 0xFFFFFFFF, old + 1, max(old - 1, 0), len(data) + 100, old * 2)
+                )
                 struct.pack_into(">I", buf, at, new & 0xFFFFFFFF)
         elif how == 1:  # a cut at or just inside a boundary
             buf = buf[: max(1, at + rng.choice((0, 1, 4, 8, 12)))]
