@@ -156,3 +156,101 @@ def test_png_oversized_chunk_with_a_non_ascii_type_is_too_large_not_undecodable(
             src, tmp_path / "out.png", LabelSettings(implicit=ImplicitSettings(producer=PRODUCER))
         )
     assert not (tmp_path / "out.png").exists()
+
+
+# --- batch: report paths, the journal, caller-given kinds ----------------------------------------
+
+
+def _pngs(folder: Path, n: int = 2) -> list[Path]:
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        Image.new("RGB", (64, 64), (i, 80, 160)).save(folder / f"p{i}.png")
+    return sorted(folder.glob("*.png"))
+
+
+def _metadata_only():
+    from aigclabel_gui.engine.settings import ImplicitSettings, LabelSettings
+    from tests.robustness.samples import PRODUCER
+
+    return LabelSettings(implicit=ImplicitSettings(producer=PRODUCER), implicit_only=True)
+
+
+@pytest.mark.parametrize(
+    "bad", ["nul", "none", "long-folder", "folder", "device", "input", "journal"]
+)
+def test_unusable_report_paths_are_refused_before_any_file_is_labelled(tmp_path, bad):
+    from aigclabel_gui.engine.batch import MANIFEST, NO_LIMITS, plan_jobs, run_batch
+    from aigclabel_gui.engine.errors import InvalidSettings
+
+    files, out = _pngs(tmp_path / "in"), tmp_path / "out"
+    report = {
+        "nul": out / "r\0.json",
+        "none": None,
+        "long-folder": out / ("x" * 300) / "r.json",
+        "folder": tmp_path / "in",
+        "device": Path("/dev/null"),
+        "input": out / ".." / "in" / "p0.png",
+        "journal": out / MANIFEST,
+    }[bad]
+    out.mkdir()  # an existing folder: a too-long name inside it fails at once (ENAMETOOLONG)
+    jobs = plan_jobs(files, out, _metadata_only())
+    with pytest.raises(InvalidSettings):
+        list(run_batch(jobs, workers=1, limits=NO_LIMITS, outdir=out, report_paths=[report]))
+    assert not list(out.glob("*.png"))  # refused before any work
+
+
+def test_a_report_that_cannot_be_written_is_said_and_the_others_are_written(tmp_path):
+    from aigclabel_gui.engine.batch import NO_LIMITS, plan_jobs, run_batch
+
+    files, out = _pngs(tmp_path / "in"), tmp_path / "out"
+    (tmp_path / "afile").write_text("x")
+    reports = [tmp_path / "afile" / "r.json", out / "r.csv", out / "r.json"]
+    jobs = plan_jobs(files, out, _metadata_only())
+    final = list(run_batch(jobs, workers=1, limits=NO_LIMITS, outdir=out, report_paths=reports))[-1]
+    assert final.summary.reports == (str(out / "r.csv"), str(out / "r.json"))
+    assert len(final.summary.errors) == 1 and "afile" in final.summary.errors[0]
+    assert all(r.status == "ok" for r in final.results)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_a_journal_name_taken_by_a_fifo_or_folder_neither_hangs_nor_fails_the_run(tmp_path, kind):
+    import os
+    import threading
+
+    from aigclabel_gui.engine.batch import MANIFEST, NO_LIMITS, plan_jobs, run_batch
+
+    files, out = _pngs(tmp_path / "in"), tmp_path / "out"
+    out.mkdir()
+    if kind == "fifo":
+        os.mkfifo(out / MANIFEST)
+    else:
+        (out / MANIFEST).mkdir()
+    done: list = []
+
+    def run() -> None:
+        jobs = plan_jobs(files, out, _metadata_only())
+        done.append(list(run_batch(jobs, workers=1, limits=NO_LIMITS, outdir=out))[-1])
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(20)
+    if not done and kind == "fifo":  # unblock the opener so the test process can exit
+        fd = os.open(out / MANIFEST, os.O_RDWR | os.O_NONBLOCK)
+        os.close(fd)
+    assert done, "the run blocked on the journal"
+    assert all(r.status == "ok" for r in done[0].results)
+    assert (out / MANIFEST).is_fifo() if kind == "fifo" else (out / MANIFEST).is_dir()
+
+
+def test_plan_jobs_ignores_a_kind_the_caller_made_up(tmp_path):
+    from aigclabel_gui.engine.batch import plan_jobs
+
+    files, out = _pngs(tmp_path / "in", 1), tmp_path / "out"
+    jobs = plan_jobs(files, out, _metadata_only(), kinds={files[0]: "../banana"},
+                     name_template="{kind}-{stem}{ext}")  # fmt: skip
+    assert jobs[0].kind == "image" and jobs[0].dst == out / "image-p0.png"
+    jobs = plan_jobs(files, out, _metadata_only(), kinds={files[0]: "video"},
+                     name_template="{kind}-{stem}{ext}")  # fmt: skip
+    assert jobs[0].kind == "video"  # a real kind the caller knows is taken as it is

@@ -642,3 +642,43 @@ def chunk_mutants(seed: Path, folder: Path, rng: random.Random, n: int) -> list[
         path.write_bytes(bytes(buf))
         files.append(path)
     return files
+
+
+def hostile_matroska(folder: Path) -> dict[str, Path]:
+    """Audio-only Matroska/WebM a real tool can write but the audible prompt must handle: a
+    second (subtitle/audio) track, no audio packets, unknown-size clusters (written to a pipe),
+    chapters past the end or reversed, two attachments with one name."""
+    out: dict[str, Path] = {}
+    if not shutil.which("ffmpeg"):
+        return out
+    tone = ["-f", "lavfi", "-i", "sine=f=440:d=1"]
+
+    def make(name: str, *args: str) -> None:
+        try:
+            _ffmpeg(*args, str(folder / name))
+            out[name] = folder / name
+        except subprocess.CalledProcessError:
+            pass
+
+    srt = folder / "s.srt"
+    srt.write_text("1\n00:00:00,000 --> 00:00:00,500\nhello\n")
+    make("with-subtitle.mka", *tone, "-i", str(srt), "-map", "0", "-map", "1", "-c:a", "flac",
+         "-c:s", "srt")  # fmt: skip
+    make("no-packets.mka", *tone, "-c:a", "flac", "-frames:a", "0")
+    meta = folder / "bad-chapters.txt"
+    meta.write_text(";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=900\nEND=100\ntitle=Rev\n"
+                    "[CHAPTER]\nTIMEBASE=1/1000\nSTART=5000\nEND=9000\ntitle=Past\n")  # fmt: skip
+    make("bad-chapters.mka", *tone, "-i", str(meta), "-map", "0", "-map_chapters", "1",
+         "-c:a", "flac")  # fmt: skip
+    Image.new("RGB", (8, 8)).save(folder / "a.png")
+    make("same-name-attachments.mka", *tone, "-c:a", "libopus", "-attach", str(folder / "a.png"),
+         "-attach", str(folder / "a.png"), "-metadata:s:t", "mimetype=image/png")  # fmt: skip
+    make("pcm-u8.mka", *tone, "-c:a", "pcm_u8", "-ar", "8000")
+    make("mono-8k.webm", *tone, "-c:a", "libvorbis", "-ar", "8000", "-ac", "1")
+    # Unknown-size segment and clusters: what a live recorder writes to a pipe.
+    live = folder / "live.mka"
+    with open(live, "wb") as f:
+        subprocess.run(["ffmpeg", "-v", "error", *tone, "-c:a", "libopus", "-f", "matroska", "-"],
+                       stdout=f, check=True, timeout=120)  # fmt: skip
+    out["live.mka"] = live
+    return out
