@@ -254,3 +254,17 @@ def test_plan_jobs_ignores_a_kind_the_caller_made_up(tmp_path):
     jobs = plan_jobs(files, out, _metadata_only(), kinds={files[0]: "video"},
                      name_template="{kind}-{stem}{ext}")  # fmt: skip
     assert jobs[0].kind == "video"  # a real kind the caller knows is taken as it is
+
+
+def test_pdf_with_undecodable_xmp_gets_both_labels(tmp_path):
+    """A /Metadata stream whose filter fails (pikepdf DataDecodingError) is read as no PDF/A
+    claim; the prompt and the record (Info /AIGC) are written (exiftool reads it back)."""
+    from aigclabel_gui.engine.pipeline import label_file
+    from tests.conftest import exiftool_json
+    from tests.engine.test_fidelity_wave3 import PROMPT, pdftotext, text_label
+
+    (tmp_path / "in").mkdir()
+    src = ws.hostile_pdfs(tmp_path / "in")["metadata-bad-filter"]
+    res = label_file(src, tmp_path / "out.pdf", text_label())
+    assert PROMPT in pdftotext(tmp_path / "out.pdf", 1).replace("\n", "")
+    assert exiftool_json(tmp_path / "out.pdf")["PDF:AIGC"] == res.record.to_json()

@@ -68,6 +68,8 @@ def run_one(args: tuple[str, str, str, int]) -> Outcome:
                 detail = str(exc)
             r = inspect_file(src)
             detail = detail or (r.error or "")
+            if "\n" in detail.strip():
+                outcome = "crashed"
         else:
             from aigclabel_gui.engine.pipeline import label_file
 
@@ -165,6 +167,7 @@ def _explore(root: Path) -> None:
             classes.setdefault("mp4 mutants", []).extend(
                 ws.structural_mutants(av[name], mut, rng, 24)
             )
+    classes["matroska hostile"] = list(ws.hostile_matroska(seeds).values())
     heifs = ws.heif_seeds(seeds)
     classes["heif seeds"] = list(heifs.values())
     classes["heif hostile items"] = list(ws.hostile_heifs(seeds).values())

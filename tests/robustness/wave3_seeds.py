@@ -124,7 +124,7 @@ def hostile_pdfs(folder: Path) -> dict[str, Path]:
         pdf = base(tagged=name.startswith("tag-"))
         edit(pdf)
         path = folder / f"{name}.pdf"
-        pdf.save(path)
+        pdf.save(path, fix_metadata_version=False)
         out[name] = path
 
     def setp(key, value, page=0):
@@ -174,6 +174,16 @@ def hostile_pdfs(folder: Path) -> dict[str, Path]:
     case("tag-structparents-neg", setp("/StructParents", -5))
     case("tag-structparents-real", setp("/StructParents", pikepdf.Object.parse(b"1.5")))
     case("tag-root-array", lambda pdf: pdf.Root.__setitem__("/StructTreeRoot", A([1])))
+
+    def bad_xmp(pdf):  # /Metadata whose filter cannot decode it
+        pdf.Root.Metadata = pdf.make_stream(b"not zlib data", Filter=N.FlateDecode)
+
+    case("metadata-bad-filter", bad_xmp)
+    case("metadata-dict", lambda pdf: pdf.Root.__setitem__("/Metadata", D(Type=N.Metadata)))
+    case(
+        "contents-bad-filter",
+        setp("/Contents", lambda pdf: pdf.make_stream(b"x", Filter=N.FlateDecode)),
+    )
     return out
 
 

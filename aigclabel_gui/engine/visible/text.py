@@ -521,7 +521,10 @@ def _label_pdf(
         if len(pdf.pages) == 0:
             raise UnsupportedFormat(f"{src.name}: the PDF has no pages to carry a prompt")
         meta = pdf.Root.get("/Metadata")
-        xmp = meta.read_bytes() if isinstance(meta, pikepdf.Stream) else b""
+        try:
+            xmp = meta.read_bytes() if isinstance(meta, pikepdf.Stream) else b""
+        except pikepdf.PdfError:  # undecodable XMP (a broken filter): no PDF/A claim to honour
+            xmp = b""
         # <pdfaid:part>1</…>, <pdfaid:part xmlns:pdfaid="…">1</…> or pdfaid:part="1"
         pdfa1 = re.search(rb"pdfaid:part(?:\s[^>]*)?>\s*1\s*<|pdfaid:part\s*=\s*[\"']1[\"']", xmp)
         pdfa1 = pdfa1 is not None
