@@ -268,3 +268,26 @@ def test_pdf_with_undecodable_xmp_gets_both_labels(tmp_path):
     res = label_file(src, tmp_path / "out.pdf", text_label())
     assert PROMPT in pdftotext(tmp_path / "out.pdf", 1).replace("\n", "")
     assert exiftool_json(tmp_path / "out.pdf")["PDF:AIGC"] == res.record.to_json()
+
+
+def test_wave3_media_mutants_are_labelled_or_refused_in_one_line(tmp_path):
+    """Seeded structure-aware mutants (box/element/chunk sizes set to 0, 1, 7, 0xFFFFFFFF, past
+    the end or unknown; cuts at boundaries; header bit flips) of audio-only Matroska/WebM, Opus
+    in MP4, Dolby Vision MP4/MKV, unci and motion-photo HEIF, PNG text chunks and animated WebP,
+    plus odd-but-valid Matroska (a subtitle track, no packets, live unknown-size clusters)."""
+    rng = random.Random(SEED)
+    seeds, mut = tmp_path / "seeds", tmp_path / "mut"
+    seeds.mkdir()
+    mut.mkdir()
+    files: list[Path] = []
+    av = ws.av_seeds(seeds)
+    for name in ("opus.webm", "flac.mka", "dv.mkv", "opus.mp4", "dv.mp4"):
+        if name in av:
+            files += ws.structural_mutants(av[name], mut, rng, 9)
+    for heif in ws.heif_seeds(seeds).values():
+        files += ws.structural_mutants(heif, mut, rng, 9)
+    imgs = ws.image_seeds(seeds)
+    for name in ("text.png", "anim.webp", "anim-lossy.webp"):
+        files += ws.chunk_mutants(imgs[name], mut, rng, 9)
+    files += list(ws.hostile_matroska(seeds).values())
+    _check(classify_all(files, tmp_path / "out"), "wave3 media")
