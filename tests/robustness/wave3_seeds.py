@@ -32,7 +32,7 @@ def _ffmpeg(*args: str) -> None:
 # --- PDF ------------------------------------------------------------------------------------------
 
 
-def pdf_seeds(folder: Path) -> dict[str, Path]:
+def pdf_seeds(folder: Path, only: tuple[str, ...] = ()) -> dict[str, Path]:
     """Word-processor-like PDFs: plain, tagged, rotated and cropped, PDF/A-1, inherited
     resources, encrypted, and one with many pages."""
     import pikepdf
@@ -57,6 +57,8 @@ def pdf_seeds(folder: Path) -> dict[str, Path]:
         return pdf
 
     def save(name: str, pdf, **kw) -> None:
+        if only and name[:-4] not in only:
+            return
         path = folder / name
         pdf.save(path, **kw)
         out[name[:-4]] = path
@@ -91,7 +93,8 @@ def pdf_seeds(folder: Path) -> dict[str, Path]:
     save("pdfa1.pdf", pdf)
     save("inherited.pdf", text_pdf(inherit=True))
     save("encrypted.pdf", text_pdf(), encryption=pikepdf.Encryption(owner="o", user=""))
-    save("many-pages.pdf", text_pdf(pages=[(200, 200)] * 3000, inherit=True))
+    if not only or "many-pages" in only:
+        save("many-pages.pdf", text_pdf(pages=[(200, 200)] * 3000, inherit=True))
     return out
 
 
