@@ -64,6 +64,14 @@ def test_pdf_damaged_page_values_are_handled_as_viewers_do(tmp_path):
     with pytest.raises(Exception) as exc:  # noqa: PT011 (the class is asserted below)
         label_file(files["fonts-int"], tmp_path / "out" / "f.pdf", text_label())
     assert type(exc.value).__name__ == "CorruptFile" and "font list" in str(exc.value)
+    # A semi-transparent plate needs an ExtGState: an array in its place is a damaged page too.
+    from aigclabel_gui.engine.errors import CorruptFile
+    from aigclabel_gui.engine.settings import VisibleSettings
+
+    see_through = text_label(visible=VisibleSettings(plate_opacity=0.5))
+    with pytest.raises(CorruptFile, match="ExtGState resources are damaged"):
+        label_file(files["extgstate-array"], tmp_path / "out" / "g.pdf", see_through)
+    assert not (tmp_path / "out" / "g.pdf").exists()
 
 
 def test_aigc_error_messages_are_one_line():

@@ -149,6 +149,8 @@ def hostile_pdfs(folder: Path) -> dict[str, Path]:
     case("resources-array", setp("/Resources", A([1, 2])))
     case("resources-missing", lambda pdf: pdf.pages[0].obj.__delitem__("/Resources"))
     case("fonts-array", setp("/Resources", D(Font=A([1]))))
+    case("extgstate-array", setp("/Resources", lambda pdf: D(Font=D(), ExtGState=A([1]))))
+    case("resources-int-entries", setp("/Resources", D(Font=D(F1=3, F2=pikepdf.Name.x))))
     case("fonts-int", setp("/Resources", D(Font=7)))
     case("contents-int", setp("/Contents", 5))
     case("contents-array-mixed", setp("/Contents", lambda pdf: A([5, pdf.make_stream(b"")])))

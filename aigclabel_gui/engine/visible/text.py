@@ -380,6 +380,17 @@ def _page_box(page, src_name: str) -> tuple[float, float, float, float]:
     raise CorruptFile(f"{src_name}: a page's size (MediaBox) is damaged")
 
 
+def _add_resource(pdf, page, obj, category, prefix: str):
+    """page.add_resource, with a damaged category (an array or a number where a dictionary of
+    named resources belongs, ISO 32000-1 §7.8.3) refused as a damaged file."""
+    try:
+        return page.add_resource(obj, category, prefix=prefix)
+    except ValueError as exc:
+        raise CorruptFile(
+            f"{Path(pdf.filename).name}: a page's {str(category)[1:]} resources are damaged"
+        ) from exc
+
+
 def _stamp(
     pdf, page, prompt: str, where: str, settings: LabelSettings, pdfa1: bool, fonts: dict
 ) -> dict:
@@ -426,8 +437,8 @@ def _stamp(
     # Start: top-left corner of the first page; end: bottom-right of the last (viewed upright).
     vx, vy = (margin, vh - margin - ih) if where == "start" else (vw - margin - iw, margin)
     plate = settings.visible.plate_color if pdfa1 else None
-    name = page.add_resource(
-        _image_xobject(pdf, image, opaque_bg=plate), pikepdf.Name.XObject, prefix="AIGCPrompt"
+    name = _add_resource(
+        pdf, page, _image_xobject(pdf, image, opaque_bg=plate), pikepdf.Name.XObject, "AIGCPrompt"
     )
     ops = (
         _marker(where, prompt)
@@ -465,9 +476,9 @@ def _text_stamp(pdf, page, prompt, ink_pt, room_pt, settings, pdfa1, fonts: dict
     opacity = 1.0 if pdfa1 else min(max(float(vis.plate_opacity), 0.0), 1.0)  # PDF/A-1: opaque
     gs = None
     if 0 < opacity < 1:
-        gs = page.add_resource(
-            pikepdf.Dictionary(Type=pikepdf.Name.ExtGState, ca=opacity), pikepdf.Name.ExtGState,
-            prefix="AIGCPlate",
+        gs = _add_resource(
+            pdf, page, pikepdf.Dictionary(Type=pikepdf.Name.ExtGState, ca=opacity),
+            pikepdf.Name.ExtGState, "AIGCPlate",
         )  # fmt: skip
     if "font" not in fonts:  # one font object per file, shared by the first and last page
         fonts["font"] = pdf_text.font_object(pdf, ep)
@@ -482,7 +493,7 @@ def _text_stamp(pdf, page, prompt, ink_pt, room_pt, settings, pdfa1, fonts: dict
     # Shared resource dicts: reuse our name (a damaged entry may be a bare number).
     name = next((k for k in known.keys() if getattr(known[k], "objgen", None) == font.objgen), None)
     if name is None:
-        name = page.add_resource(font, pikepdf.Name.Font, prefix="AIGCFont")
+        name = _add_resource(pdf, page, font, pikepdf.Name.Font, "AIGCFont")
     lang = "zh-CN" if re.search(r"[\u3400-\u9fff]", prompt) else settings.text.language
     mcid = pdf_text.tag_prompt(pdf, page, first=where == "start", lang=lang)
     st = pdf_text.layout(
