@@ -8,6 +8,7 @@ mutant comes from a seeded random.Random, so a run is the same each time."""
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import struct
 import subprocess
@@ -189,12 +190,19 @@ def hostile_pdfs(folder: Path) -> dict[str, Path]:
         "contents-bad-filter",
         setp("/Contents", lambda pdf: pdf.make_stream(b"x", Filter=N.FlateDecode)),
     )
+    # A content stream's /Length that is not a number (qpdf recovers the stream, keeps the key)
+    base().save(folder / "plain-streams.pdf", compress_streams=False,
+                object_stream_mode=pikepdf.ObjectStreamMode.disable)  # fmt: skip
+    data = (folder / "plain-streams.pdf").read_bytes()
+    for name, value in (("name", b"/Foo"), ("negative", b"-999"), ("ref", b"99 0 R")):
+        path = folder / f"length-{name}.pdf"
+        path.write_bytes(re.sub(rb"/Length \d+", b"/Length " + value, data))
+        out[f"length-{name}"] = path
     return out
 
 
 def pdf_byte_mutants(seed: Path, folder: Path, rng: random.Random, n: int) -> list[Path]:
     """Cuts at object and xref boundaries, damaged xref offsets, bit flips."""
-    import re
 
     data = seed.read_bytes()
     marks = sorted(

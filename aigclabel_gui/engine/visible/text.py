@@ -294,8 +294,10 @@ def _page_has_stamp(page, marker: bytes) -> bool:
     contents = page.obj.get("/Contents")
     streams = contents if isinstance(contents, pikepdf.Array) else [contents]
     for s in streams:
-        # Our stamp stream is tiny; never read the page's own (possibly large) streams.
-        if isinstance(s, pikepdf.Stream) and int(s.get("/Length", 0)) < 4096:
+        # Our stamp stream is tiny; never read the page's own (possibly large) streams. A length
+        # that is not an integer (a damaged file) is not ours either.
+        length = s.get("/Length", 0) if isinstance(s, pikepdf.Stream) else None
+        if isinstance(length, int) and length < 4096:
             if marker in s.read_raw_bytes():
                 return True
     return False
