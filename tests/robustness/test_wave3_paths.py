@@ -111,6 +111,11 @@ def test_deep_box_nesting_is_bounded_in_every_mp4_walker(tmp_path):
     path.write_bytes(struct.pack(">I4s4sI4s", 20, b"ftyp", b"isom", 0, b"isom") + moov)
     assert mp4_sample_entries(path) == []
     assert read_dolby_vision(path) is None
+    # sniff reads the tracks' handlers through the same parser: inspect_file (`check`) raised
+    # RecursionError here, past its "never raises for a bad file" promise
+    from aigclabel_gui.engine.inspect import inspect_file
+
+    assert "nested more than 64 deep" in inspect_file(path).error
     with pytest.raises(BoxError, match="nested more than"):
         parse_boxes(moov)
 
