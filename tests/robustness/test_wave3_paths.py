@@ -304,3 +304,20 @@ def test_wave3_media_mutants_are_labelled_or_refused_in_one_line(tmp_path):
         files += ws.chunk_mutants(imgs[name], mut, rng, 9)
     files += list(ws.hostile_matroska(seeds).values())
     _check(classify_all(files, tmp_path / "out"), "wave3 media")
+
+
+def test_iloc_with_millions_of_zero_width_extents_is_refused_at_once():
+    """libheif stops this one first (32 extents per item) when it is installed; our own item
+    reader is the only gate for the metadata path without it (and for AVIF via Pillow)."""
+    import struct
+    import time
+
+    from aigclabel_gui.engine.containers.heif_items import parse_iloc
+    from aigclabel_gui.engine.containers.isobmff import BoxError
+
+    items = b"".join(struct.pack(">HHHH", i + 1, 0, 0, 0xFFFF) for i in range(900))
+    payload = bytes([1, 0, 0, 0]) + b"\x00\x00" + struct.pack(">H", 900) + items
+    t0 = time.monotonic()
+    with pytest.raises(BoxError, match="extents in"):
+        parse_iloc(payload)
+    assert time.monotonic() - t0 < 1

@@ -117,11 +117,17 @@ def parse_iloc(p: bytes) -> Iloc:
         if size not in (0, 4, 8):
             raise BoxError(f"iloc field size {size} is not 0, 4 or 8")
     count = r.uint(4 if version == 2 else 2)
+    extents = 0
     for _ in range(count):
         item_id = r.uint(4 if version == 2 else 2)
         method = r.uint(2) & 15 if version else 0
         item = IlocItem(item_id, method, r.uint(2), r.uint(iloc.base_size))
-        for _ in range(r.uint(2)):
+        n = r.uint(2)
+        # With every field size 0 an extent takes no bytes: 65535 per item, millions in a few kB.
+        extents += n
+        if extents > len(p):
+            raise BoxError(f"iloc declares {extents} extents in {len(p)} bytes")
+        for _ in range(n):
             index = r.uint(iloc.index_size) if version else 0
             item.extents.append(Extent(index, r.uint(iloc.offset_size), r.uint(iloc.length_size)))
         iloc.items.append(item)
