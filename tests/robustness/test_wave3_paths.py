@@ -90,6 +90,8 @@ def test_hostile_heif_items_are_refused_with_their_reason(tmp_path):
     # Our item reader's reason, not wrapped as "cannot be read (…)" with a second advice.
     assert "nested more than 64 deep" in by["meta-deep.heif", "implicit"]
     assert "cannot be read" not in by["meta-deep.heif", "implicit"]
+    # 120 items all pointing at one 1 MiB packet: bounded in total, not only per item
+    assert "XMP items hold over 64 MiB" in by["xmp-items-120.heif", "inspect"]
     for name in ("iref-loop.heif", "xmp-method-2.heif"):
         assert "heif-enc" in by[name, "implicit"] and "supported:" not in by[name, "implicit"]
 

@@ -453,6 +453,26 @@ def hostile_heifs(folder: Path) -> dict[str, Path]:
     put("meta-deep.heif", heif(iloc_v1([(1, 0, [(0, 192)])]), extra_meta=_box(b"udta", deep)))
     put("iinf-count-wrong.heif", ftyp + _full(b"meta", 0, hdlr + pitm + _full(b"iloc", 1, iloc_v1([(1, 0, [(0, 192)])]))
         + _full(b"iinf", 0, struct.pack(">H", 9) + infe)) + _box(b"mdat", px))  # fmt: skip
+    # 120 XMP items, each the same 1 MiB packet: 120 MiB read and parsed from a 1 MiB file
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">' + b" " * (1 << 20) + b"</x:xmpmeta>"
+    n = 120
+    infes = infe + b"".join(
+        _full(b"infe", 2, struct.pack(">HH", i, 0) + b"mime\0application/rdf+xml\0")
+        for i in range(2, n + 2)
+    )
+    refs = _full(
+        b"iref", 0, b"".join(_box(b"cdsc", struct.pack(">HHH", i, 1, 1)) for i in range(2, n + 2))
+    )
+
+    def many_xmp(at: int) -> bytes:
+        items = [(1, 0, [(0, 192)])] + [(i, 0, [(at, len(xmp))]) for i in range(2, n + 2)]
+        iinf = _full(b"iinf", 0, struct.pack(">H", n + 1) + infes)
+        meta = _full(
+            b"meta", 0, hdlr + pitm + _full(b"iloc", 1, iloc_v1(items)) + iinf + refs + iprp
+        )
+        return ftyp + meta + _box(b"mdat", xmp)
+
+    put("xmp-items-120.heif", many_xmp(len(many_xmp(0)) - len(xmp)))
     put("mpvd-past-eof.heic", unci_heif() + struct.pack(">I4s", 10**6, b"mpvd") + bytes(64))
     put("mpvd-size-zero.heic", unci_heif() + struct.pack(">I4s", 0, b"mpvd") + bytes(64))
     put("two-ftyp-only.heic", unci_heif() + _box(b"ftyp", b"isom" + bytes(4) + b"isom"))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from aigclabel_gui.engine.containers.base import Container, MetadataScan
 from aigclabel_gui.engine.containers.heif_items import (
+    MAX_XMP_BYTES,
     item_data,
     read_heif,
     write_xmp_item,
@@ -20,6 +21,7 @@ from aigclabel_gui.engine.containers.imgmeta import exif_user_comment, user_comm
 from aigclabel_gui.engine.errors import (
     AigcError,
     CorruptFile,
+    InputTooLarge,
     MissingDependency,
     UnsupportedFormat,
 )
@@ -71,7 +73,16 @@ def _xmp_items(path: Path, fallback: bytes | None) -> list[bytes]:
         with open(path, "rb") as f:
             size = f.seek(0, 2)
             hf = read_heif(f, size, path.name)
-            return [item_data(hf, f, i) for i in xmp_item_ids(hf)]
+            packets, total = [], 0
+            for i in xmp_item_ids(hf):
+                packets.append(item_data(hf, f, i))
+                total += len(packets[-1])
+                # Items may all point at one region: bound what is read, not only each item.
+                if total > 4 * MAX_XMP_BYTES:
+                    raise InputTooLarge(
+                        f"{path.name}: {len(packets)} XMP items hold over {total >> 20} MiB"
+                    )
+            return packets
     except (UnsupportedFormat, CorruptFile):
         return [fallback] if fallback else []
 
