@@ -323,3 +323,21 @@ def test_iloc_with_millions_of_zero_width_extents_is_refused_at_once():
     with pytest.raises(BoxError, match="extents in"):
         parse_iloc(payload)
     assert time.monotonic() - t0 < 1
+
+
+def test_pdf_prompt_reads_a_rotation_inherited_from_the_page_tree(tmp_path):
+    """/Rotate is inheritable (ISO 32000-1 §7.7.3.4): a page that takes 90° from its /Pages node
+    gets the stamp turned the same way as one that says so itself (page.rotation reads it)."""
+    import pikepdf
+
+    from aigclabel_gui.engine.pipeline import label_file
+    from tests.engine.test_fidelity_wave3 import page_streams, text_label
+
+    src = tmp_path / "in.pdf"
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(300, 400))
+    pdf.Root.Pages.Rotate = 90
+    pdf.save(src)
+    label_file(src, tmp_path / "out.pdf", text_label(position="start"))
+    stamp = page_streams(tmp_path / "out.pdf")[0][-1]
+    assert b"q 0 1 -1 0 300 0 cm" in stamp, stamp[:200]
