@@ -477,7 +477,8 @@ class Manifest:
         if not self._usable:
             return
         try:
-            text = self.path.read_text("utf-8")
+            # surrogateescape: output names that are not UTF-8 on disk round-trip exactly
+            text = self.path.read_text("utf-8", errors="surrogateescape")
         except (OSError, UnicodeDecodeError):
             return
         for line in text.splitlines():
@@ -524,7 +525,7 @@ class Manifest:
             return
         try:
             if self._fh is None:
-                self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (kept open for the run)
+                self._fh = open(self.path, "a", encoding="utf-8", errors="surrogateescape")  # noqa: SIM115 (kept open for the run)
             self._fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
             self._fh.flush()  # in the kernel now: survives a kill of this process
             self._unsynced += 1
@@ -555,7 +556,7 @@ class Manifest:
             return
         tmp = self.path.with_name(self.path.name + ".tmp")
         try:
-            with open(tmp, "w", encoding="utf-8") as f:
+            with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
                 for entry in self.entries.values():
                     f.write(json.dumps(entry, ensure_ascii=False) + "\n")
                 f.flush()

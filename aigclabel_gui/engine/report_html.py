@@ -101,6 +101,7 @@ def write_report_html(results: Iterable, path: Path, **kwargs) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(render_report_html(results, **kwargs), "utf-8")
+    # backslashreplace: a file name that is not UTF-8 on disk shows as \udcXX, not a crash
+    tmp.write_text(render_report_html(results, **kwargs), "utf-8", errors="backslashreplace")
     os.replace(tmp, path)
     return path

@@ -341,3 +341,35 @@ def test_pdf_prompt_reads_a_rotation_inherited_from_the_page_tree(tmp_path):
     label_file(src, tmp_path / "out.pdf", text_label(position="start"))
     stamp = page_streams(tmp_path / "out.pdf")[0][-1]
     assert b"q 0 1 -1 0 300 0 cm" in stamp, stamp[:200]
+
+
+def test_a_file_name_that_is_not_utf8_is_labelled_reported_and_resumed(tmp_path):
+    """Linux allows any bytes in a name (old archives, Latin-1 systems): b'bad\\xff.png' failed
+    the whole plan (UnicodeEncodeError in the name check), then the journal and the reports."""
+    import json
+    import os
+
+    from PIL import Image
+
+    from aigclabel_gui.engine.batch import NO_LIMITS, plan_jobs, run_batch
+
+    (tmp_path / "in").mkdir()
+    src = tmp_path / "in" / os.fsdecode(b"bad\xff-name.png")
+    Image.new("RGB", (64, 64), (5, 6, 7)).save(src, "PNG")
+    out = tmp_path / "out"
+    reports = [out / "r.json", out / "r.csv"]
+
+    def run():
+        jobs = plan_jobs([tmp_path / "in"], out, _metadata_only())
+        return list(run_batch(jobs, workers=1, limits=NO_LIMITS, outdir=out, report_paths=reports))[
+            -1
+        ]
+
+    first = run()
+    assert [r.status for r in first.results] == ["ok"]
+    assert os.fsencode(Path(first.results[0].dst).name) == b"bad\xff-name.png"
+    assert first.summary.reports == tuple(map(str, reports)) and not first.summary.errors
+    doc = json.loads((out / "r.json").read_text("utf-8"))  # valid UTF-8 and JSON
+    assert doc["files"][0]["src"].endswith("bad\udcff-name.png")
+    again = run()  # the journal round-trips the name: the output is recognised
+    assert [r.status for r in again.results] == ["skipped"], again.results[0].reason
