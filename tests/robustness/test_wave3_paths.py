@@ -373,3 +373,23 @@ def test_a_file_name_that_is_not_utf8_is_labelled_reported_and_resumed(tmp_path)
     assert doc["files"][0]["src"].endswith("bad\udcff-name.png")
     again = run()  # the journal round-trips the name: the output is recognised
     assert [r.status for r in again.results] == ["skipped"], again.results[0].reason
+
+
+@pytest.mark.parametrize("ext", [".json", ".csv"])
+def test_check_report_with_a_file_name_that_is_not_utf8(tmp_path, ext):
+    import os
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    src = tmp_path / os.fsdecode(b"bad\xff-name.png")
+    Image.new("RGB", (64, 64)).save(src, "PNG")
+    report = tmp_path / f"check{ext}"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    res = subprocess.run(  # bytes: the CLI prints the name as it is on disk
+        [sys.executable, "-m", "aigclabel_gui.cli", "check", "--report", str(report), str(src)],
+        capture_output=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert res.returncode == 1 and b"Traceback" not in res.stderr, res.stderr[-800:]
+    assert "bad\\udcff-name.png" in report.read_text("utf-8-sig")
