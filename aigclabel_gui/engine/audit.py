@@ -112,7 +112,8 @@ def write_check_report(reports: list[InspectReport], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     if path.suffix.lower() == ".csv":
-        with open(tmp, "w", newline="", encoding="utf-8-sig") as f:  # BOM: Excel reads UTF-8
+        # backslashreplace: a path that is not UTF-8 on disk is written as its \udcXX escape
+        with open(tmp, "w", newline="", encoding="utf-8-sig", errors="backslashreplace") as f:
             w = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
             w.writeheader()
             for r in reports:
@@ -140,7 +141,9 @@ def write_check_report(reports: list[InspectReport], path: Path) -> None:
             "summary": verdict_counts(reports),
             "files": [r.to_dict() for r in reports],
         }
-        tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2), "utf-8")
+        tmp.write_text(
+            json.dumps(doc, ensure_ascii=False, indent=2), "utf-8", errors="backslashreplace"
+        )
     os.replace(tmp, path)
 
 

@@ -217,6 +217,9 @@ def _kind_safely(src: Path) -> str:
         return MediaKind.FILE
 
 
+_MEDIA_KINDS = frozenset(MediaKind)
+
+
 def _planned_kind(src: Path, sniff: bool) -> str:
     """The kind a job is planned with. label_file identifies every file by its bytes anyway, so
     planning only opens a file when the kind names the output ({kind} in the template) or the
@@ -368,7 +371,9 @@ def plan_jobs(
                     )))  # fmt: skip
             break
     for src, rel in pairs:
-        kind = kinds.get(src) or _planned_kind(src, sniff)
+        kind = kinds.get(src)
+        if kind not in _MEDIA_KINDS:  # a caller's unknown kind must not name an output
+            kind = _planned_kind(src, sniff)
         name, notes = render_name_noted(name_template, src, kind, folder=rel.parent)
         dst = outdir / Path(name)
         dst_res = _resolved(dst, folders)
@@ -394,14 +399,20 @@ def plan_jobs(
 def check_report_path(report: Path, jobs: list[Job], outdir: Path | None = None) -> None:
     """Refuse a report path that would overwrite an input, an output or our journal (a report is
     written last, after every output: a wrong path would destroy a file)."""
-    report = Path(report)
-    if report.is_dir():
+    try:  # a NUL byte, a name too long for the file system, not a path at all: a usage error
+        report = Path(report)
+        if report.is_dir():
+            raise InvalidSettings(
+                f"the report path {report} is a folder", advice="name a .json or .csv file"
+            )
+        if report.exists() and not report.is_file():
+            raise InvalidSettings(f"the report path {report} is not a regular file")
+        target = report.resolve()
+    except (TypeError, ValueError, OSError) as exc:
         raise InvalidSettings(
-            f"the report path {report} is a folder", advice="name a .json or .csv file"
-        )
-    if report.exists() and not report.is_file():
-        raise InvalidSettings(f"the report path {report} is not a regular file")
-    target = report.resolve()
+            f"the report path {str(report)!r} cannot be used ({exc})",
+            advice="name a .json or .csv file in a folder you can write",
+        ) from exc
     folders: dict[Path, Path] = {}
     for job in jobs:
         # Resolving only the paths that can be the report: the same name, or a symlink (whose
@@ -513,8 +524,14 @@ class Manifest:
         self._syncer: threading.Thread | None = None
         self._wake = threading.Event()
         self._stop = False
+        # A FIFO or device under the journal's name would block the run on open(): not ours to
+        # read or write; the run goes on without resume.
+        self._usable = self.path.is_file() or not os.path.lexists(self.path)
+        if not self._usable:
+            return
         try:
-            text = self.path.read_text("utf-8")
+            # surrogateescape: output names that are not UTF-8 on disk round-trip exactly
+            text = self.path.read_text("utf-8", errors="surrogateescape")
         except (OSError, UnicodeDecodeError):
             return
         for line in text.splitlines():
@@ -559,9 +576,11 @@ class Manifest:
     def record(self, dst: Path, fp: str, size: int = 0, sha256: str = "") -> None:
         entry = {"dst": self._key(dst), "fp": fp, "size": size, "sha256": sha256}
         self.entries[entry["dst"]] = entry
+        if not self._usable:
+            return
         try:
             if self._fh is None:
-                self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (kept open for the run)
+                self._fh = open(self.path, "a", encoding="utf-8", errors="surrogateescape")  # noqa: SIM115 (kept open for the run)
             self._fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
             self._fh.flush()  # in the kernel now: survives a kill of this process
             self._unsynced += 1
@@ -616,11 +635,11 @@ class Manifest:
             with contextlib.suppress(OSError):
                 self._fh.close()
             self._fh = None
-        if not self.entries:
+        if not self.entries or not self._usable:
             return
         tmp = self.path.with_name(self.path.name + ".tmp")
         try:
-            with open(tmp, "w", encoding="utf-8") as f:
+            with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
                 for entry in self.entries.values():
                     f.write(json.dumps(entry, ensure_ascii=False) + "\n")
                 f.flush()

@@ -47,6 +47,10 @@ class AigcError(Exception):
     exit_code = ExitCode.SOME_FAILED
 
     def __init__(self, message: str, advice: str | None = None):
+        # One line per failed file (reports, the CLI, the GUI's table): a library's own text
+        # (FFmpeg, libheif) quoted in the message may hold line breaks.
+        if "\n" in message or "\r" in message:
+            message = " ".join(line.strip() for line in message.splitlines() if line.strip())
         super().__init__(message)
         self.message = message
         if advice is not None:

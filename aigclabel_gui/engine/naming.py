@@ -81,16 +81,18 @@ def safe_component(part: str) -> str:
         out = base + "_" + dot + rest
     if out in ("", ".", ".."):
         out = "_"
-    if len(out.encode("utf-8")) > MAX_NAME_BYTES:
+    # surrogateescape: a name that is not UTF-8 on disk (Linux, from an old archive) is counted
+    # in its real bytes instead of failing the whole plan with UnicodeEncodeError
+    if len(out.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
         digest = hashlib.sha256(part.encode("utf-8", "surrogatepass")).hexdigest()[:8]
         stem, ext = out, ""
         if "." in out[1:]:
             stem, ext = out.rsplit(".", 1)
             ext = "." + ext
-            if len(ext.encode("utf-8")) > 16:
+            if len(ext.encode("utf-8", "surrogateescape")) > 16:
                 stem, ext = out, ""
-        budget = MAX_NAME_BYTES - len(ext.encode("utf-8")) - 9
-        cut = stem.encode("utf-8")[:budget].decode("utf-8", "ignore")
+        budget = MAX_NAME_BYTES - len(ext.encode("utf-8", "surrogateescape")) - 9
+        cut = stem.encode("utf-8", "surrogateescape")[:budget].decode("utf-8", "ignore")
         out = f"{cut}~{digest}{ext}"
     return out
 

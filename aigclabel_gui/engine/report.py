@@ -125,7 +125,7 @@ def write_report(
     try:
         if path.suffix.lower() == ".csv":
             with open(
-                tmp, "w", newline="", encoding="utf-8-sig"
+                tmp, "w", newline="", encoding="utf-8-sig", errors="backslashreplace"
             ) as f:  # BOM: Excel opens UTF-8 CSV right
                 w = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
                 w.writeheader()
@@ -145,7 +145,11 @@ def write_report(
                 "summary": dict(summary.counts),
                 "files": rows,
             }
-            tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2), "utf-8")
+            # A file name that is not UTF-8 on disk (a lone surrogate) is written as its \udcXX
+            # escape: valid UTF-8 and valid JSON, instead of failing the whole report.
+            tmp.write_text(
+                json.dumps(doc, ensure_ascii=False, indent=2), "utf-8", errors="backslashreplace"
+            )
         os.replace(tmp, path)
     except BaseException:  # disk full, cancelled: no half-written temp file left behind
         tmp.unlink(missing_ok=True)

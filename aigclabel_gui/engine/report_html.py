@@ -106,7 +106,8 @@ def write_report_html(results: Iterable, path: Path, **kwargs) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp.write_text(render_report_html(results, **kwargs), "utf-8")
+        # backslashreplace: a file name that is not UTF-8 on disk shows as \udcXX, not a crash
+        tmp.write_text(render_report_html(results, **kwargs), "utf-8", errors="backslashreplace")
         os.replace(tmp, path)
     except BaseException:  # disk full, cancelled: no half-written temp file left behind
         tmp.unlink(missing_ok=True)

@@ -37,6 +37,9 @@ _FFMPEG = {
         "s.webm",
         ["-c:v", "libvpx", "-deadline", "realtime", "-b:v", "100k", "-c:a", "libopus"],
     ),
+    # wave 3: audio-only Matroska (the audible prompt) and Opus in MP4
+    "mka": ("s.mka", ["-c:a", "flac"]),
+    "opus-mp4": ("s-opus.mp4", ["-c:a", "libopus", "-b:a", "24k", "-strict", "-2"]),
 }
 
 
@@ -133,6 +136,13 @@ def make_samples(folder: Path) -> dict[str, Path]:
     pdf = folder / "s.pdf"
     Image.new("RGB", (96, 64), (250, 250, 250)).save(pdf, "PDF")
     out["pdf"] = pdf
+    # wave 3: a tagged PDF with real text (the text prompt, its structure element) and an
+    # uncompressed ('unci') HEIF (its items read without libheif)
+    from tests.robustness.wave3_seeds import pdf_seeds, unci_heif
+
+    out["pdf-tagged"] = pdf_seeds(folder, only=("tagged",))["tagged"]
+    (folder / "s-unci.heif").write_bytes(unci_heif())
+    out["heif-unci"] = folder / "s-unci.heif"
     out["docx"] = make_docx(folder / "s.docx")
     md = folder / "s.md"
     md.write_text(

@@ -84,6 +84,16 @@ def hostile_files(folder: Path) -> dict[str, Path]:
     fifo = folder / "pipe.mp3"
     os.mkfifo(fifo)
     files["pipe.mp3"] = fifo
+    # wave 3: damaged PDF page/structure values (the text prompt), crafted HEIF item tables
+    from tests.robustness.wave3_seeds import hostile_heifs, hostile_pdfs
+
+    (folder / "w3").mkdir()
+    pdfs = hostile_pdfs(folder / "w3")
+    for k in ("rotate-name", "cropbox-names", "fonts-int", "tag-nums-names", "metadata-bad-filter"):
+        files[f"{k}.pdf"] = pdfs[k]
+    heifs = hostile_heifs(folder / "w3")
+    for k in ("meta-deep.heif", "iref-loop.heif", "xmp-past-eof.heif"):
+        files[k] = heifs[k]
     small = Image.new("RGB", (96, 64), (9, 99, 199))  # above the 48 px legibility floor
     for name in ("ComfyUI 2025-01-01 10:00:00.png", "con.png", "aux.png", "a\\b.png", "new\nline.png",
                  "trailing. .png", "x" * 250 + ".png"):  # fmt: skip
@@ -143,6 +153,15 @@ def test_hostile_files_fail_alone(tmp_path):
     )
     assert "inflates" in by["bomb.docx"].reason and "two members" in by["duplicate.docx"].reason
     assert "named pipe" in by["pipe.mp3"].reason
+    for name in (
+        "rotate-name.pdf",
+        "cropbox-names.pdf",
+        "tag-nums-names.pdf",
+        "metadata-bad-filter.pdf",
+    ):
+        assert by[name].status == "ok", (name, by[name].reason)
+    assert by["fonts-int.pdf"].error == "corrupt-file" and "font list" in by["fonts-int.pdf"].reason
+    assert "nested more than 64 deep" in by["meta-deep.heif"].reason
     for name in (
         "ComfyUI 2025-01-01 10:00:00.png",
         "con.png",

@@ -11,13 +11,20 @@ from pathlib import Path
 
 from aigclabel_gui.engine.containers.base import Container, MetadataScan
 from aigclabel_gui.engine.containers.heif_items import (
+    MAX_XMP_BYTES,
     item_data,
     read_heif,
     write_xmp_item,
     xmp_item_ids,
 )
 from aigclabel_gui.engine.containers.imgmeta import exif_user_comment, user_comment_record
-from aigclabel_gui.engine.errors import CorruptFile, MissingDependency, UnsupportedFormat
+from aigclabel_gui.engine.errors import (
+    AigcError,
+    CorruptFile,
+    InputTooLarge,
+    MissingDependency,
+    UnsupportedFormat,
+)
 from aigclabel_gui.engine.record import AigcRecord
 from aigclabel_gui.engine.xmp import scan_xmp, update_xmp
 
@@ -43,6 +50,8 @@ def _metadata(path: Path) -> tuple[bytes | None, bytes | None]:
 
             with Image.open(path) as im:
                 info = dict(im.info)
+    except AigcError:  # our item reader's own reason (read_metadata_items), not libheif's
+        raise
     except Exception as exc:  # libheif reports damage as RuntimeError/ValueError/OSError
         if pillow_heif is None and isinstance(exc, OSError) and "cannot identify" in str(exc):
             # Without pillow-heif Pillow reads AVIF only: a HEIC is not damaged, just unreadable here.
@@ -64,7 +73,16 @@ def _xmp_items(path: Path, fallback: bytes | None) -> list[bytes]:
         with open(path, "rb") as f:
             size = f.seek(0, 2)
             hf = read_heif(f, size, path.name)
-            return [item_data(hf, f, i) for i in xmp_item_ids(hf)]
+            packets, total = [], 0
+            for i in xmp_item_ids(hf):
+                packets.append(item_data(hf, f, i))
+                total += len(packets[-1])
+                # Items may all point at one region: bound what is read, not only each item.
+                if total > 4 * MAX_XMP_BYTES:
+                    raise InputTooLarge(
+                        f"{path.name}: {len(packets)} XMP items hold over {total >> 20} MiB"
+                    )
+            return packets
     except (UnsupportedFormat, CorruptFile):
         return [fallback] if fallback else []
 

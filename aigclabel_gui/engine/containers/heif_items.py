@@ -32,6 +32,11 @@ XMP_CONTENT_TYPE = "application/rdf+xml"
 MAX_META_BYTES = 64 * 1024 * 1024  # `meta` is read into memory; real ones are a few KB
 MAX_XMP_BYTES = 16 * 1024 * 1024
 _U16, _U32 = 0xFFFF, 0xFFFFFFFF
+# UnsupportedFormat's default advice lists the formats we label: HEIF is one of them.
+_LAYOUT_ADVICE = (
+    "re-save it as a regular HEIF/AVIF (e.g. with libheif's heif-enc), or label a copy in "
+    "another format"
+)
 
 
 # --- iloc ---------------------------------------------------------------------------------------
@@ -89,10 +94,15 @@ class _Reader:
 def _put(value: int, size: int) -> bytes:
     if size == 0:
         if value:
-            raise UnsupportedFormat(f"an item location of {value} does not fit the iloc layout")
+            raise UnsupportedFormat(
+                f"an item location of {value} does not fit the iloc layout", advice=_LAYOUT_ADVICE
+            )
         return b""
     if value >= 1 << (8 * size):
-        raise UnsupportedFormat(f"an item location of {value} does not fit {size}-byte iloc fields")
+        raise UnsupportedFormat(
+            f"an item location of {value} does not fit {size}-byte iloc fields",
+            advice=_LAYOUT_ADVICE,
+        )
     return value.to_bytes(size, "big")
 
 
@@ -100,18 +110,24 @@ def parse_iloc(p: bytes) -> Iloc:
     r = _Reader(p, 4)
     version = p[0] if p else 255
     if version > 2:
-        raise UnsupportedFormat(f"iloc version {version} is not supported")
+        raise UnsupportedFormat(f"iloc version {version} is not supported", advice=_LAYOUT_ADVICE)
     a, b = r.uint(2).to_bytes(2, "big")
     iloc = Iloc(version, p[1:4], a >> 4, a & 15, b >> 4, (b & 15) if version else 0)
     for size in (iloc.offset_size, iloc.length_size, iloc.base_size, iloc.index_size):
         if size not in (0, 4, 8):
             raise BoxError(f"iloc field size {size} is not 0, 4 or 8")
     count = r.uint(4 if version == 2 else 2)
+    extents = 0
     for _ in range(count):
         item_id = r.uint(4 if version == 2 else 2)
         method = r.uint(2) & 15 if version else 0
         item = IlocItem(item_id, method, r.uint(2), r.uint(iloc.base_size))
-        for _ in range(r.uint(2)):
+        n = r.uint(2)
+        # With every field size 0 an extent takes no bytes: 65535 per item, millions in a few kB.
+        extents += n
+        if extents > len(p):
+            raise BoxError(f"iloc declares {extents} extents in {len(p)} bytes")
+        for _ in range(n):
             index = r.uint(iloc.index_size) if version else 0
             item.extents.append(Extent(index, r.uint(iloc.offset_size), r.uint(iloc.length_size)))
         iloc.items.append(item)
@@ -225,7 +241,9 @@ def read_heif(f: BinaryIO, file_size: int, name: str) -> HeifFile:
     refuse_low_overhead(top, name)
     metas = [b for b in top if b.type == b"meta"]
     if len(metas) != 1:
-        raise UnsupportedFormat(f"{name}: expected one top-level meta box, found {len(metas)}")
+        raise UnsupportedFormat(
+            f"{name}: expected one top-level meta box, found {len(metas)}", advice=_LAYOUT_ADVICE
+        )
     mt = metas[0]
     if mt.size > MAX_META_BYTES:
         raise InputTooLarge(f"{name}: the meta box is {mt.size >> 20} MiB")
@@ -239,11 +257,15 @@ def read_heif(f: BinaryIO, file_size: int, name: str) -> HeifFile:
             large=mt.header_size == 16,
         )
         if meta.to_bytes() != raw:  # our rebuild must be exact before we dare edit it
-            raise UnsupportedFormat(f"{name}: the meta box has a layout we cannot rebuild exactly")
+            raise UnsupportedFormat(
+                f"{name}: the meta box has a layout we cannot rebuild exactly",
+                advice=_LAYOUT_ADVICE,
+            )
         pitm = meta.first(b"pitm")
         if pitm is None:
             raise UnsupportedFormat(
-                f"{name}: no primary item (pitm); cannot tell which image to label"
+                f"{name}: no primary item (pitm); cannot tell which image to label",
+                advice=_LAYOUT_ADVICE,
             )
         pv, pp = _full_box(pitm, "pitm")
         primary = _Reader(pp).uint(4 if pv else 2)
@@ -327,7 +349,9 @@ def item_data(hf: HeifFile, f: BinaryIO, item_id: int) -> bytes:
     """The bytes of one item (file offsets or idat); other constructions are not supported."""
     loc = _loc(hf, item_id)
     if loc.data_ref != 0 or loc.method not in (0, 1):
-        raise UnsupportedFormat(f"{hf.name}: the XMP item is stored in a way we do not support")
+        raise UnsupportedFormat(
+            f"{hf.name}: the XMP item is stored in a way we do not support", advice=_LAYOUT_ADVICE
+        )
     idat = hf.child(b"idat")
     chunks = []
     for e in loc.extents:
@@ -362,11 +386,15 @@ def _shift_iloc(hf: HeifFile, iloc: Iloc, move: Callable[[int], int]) -> None:
         for e in it.extents:
             pos = it.base + e.offset
             if meta.offset <= pos < meta.end:
-                raise UnsupportedFormat(f"{hf.name}: item {it.item_id} points inside the meta box")
+                raise UnsupportedFormat(
+                    f"{hf.name}: item {it.item_id} points inside the meta box",
+                    advice=_LAYOUT_ADVICE,
+                )
             deltas.add(move(pos) - pos)
         if len(deltas) > 1:
             raise UnsupportedFormat(
-                f"{hf.name}: item {it.item_id} spans boxes that move differently"
+                f"{hf.name}: item {it.item_id} spans boxes that move differently",
+                advice=_LAYOUT_ADVICE,
             )
         delta = deltas.pop() if deltas else 0
         if not delta:
@@ -392,13 +420,14 @@ def _add_item(hf: HeifFile, iloc: Iloc, new_id: int) -> None:
     assert iinf is not None
     version, head, infes = _iinf_entries(iinf)
     if version == 0 and len(infes) + 1 > _U16:
-        raise UnsupportedFormat(f"{hf.name}: iinf cannot hold another item")
+        raise UnsupportedFormat(f"{hf.name}: iinf cannot hold another item", advice=_LAYOUT_ADVICE)
     count = (len(infes) + 1).to_bytes(head - 4, "big")
     iinf.payload = iinf.payload[:4] + count + iinf.payload[head:] + _infe_v2(new_id)
 
     if new_id > _U16 and iloc.version < 2:
         raise UnsupportedFormat(
-            f"{hf.name}: item id {new_id} does not fit iloc version {iloc.version}"
+            f"{hf.name}: item id {new_id} does not fit iloc version {iloc.version}",
+            advice=_LAYOUT_ADVICE,
         )
     if not iloc.offset_size and not iloc.base_size:
         # Neither field can hold a file position: widen extent offsets (lengths stay as they are).
@@ -415,7 +444,9 @@ def _add_item(hf: HeifFile, iloc: Iloc, new_id: int) -> None:
         hf.meta.children.insert(at, iref)
     size = 4 if iref.payload[0] else 2
     if size == 2 and max(new_id, hf.primary) > _U16:
-        raise UnsupportedFormat(f"{hf.name}: item id {new_id} does not fit iref version 0")
+        raise UnsupportedFormat(
+            f"{hf.name}: item id {new_id} does not fit iref version 0", advice=_LAYOUT_ADVICE
+        )
     ref = new_id.to_bytes(size, "big") + b"\x00\x01" + hf.primary.to_bytes(size, "big")
     iref.payload += Box(b"cdsc", payload=ref).to_bytes()
 
@@ -429,7 +460,8 @@ def write_xmp_item(src: Path, dst: Path, make_packet: Callable[[bytes | None], b
         ids = xmp_item_ids(hf)
         if len(ids) > 1:
             raise UnsupportedFormat(
-                f"{name}: the image has {len(ids)} XMP items; refusing to guess which to update"
+                f"{name}: the image has {len(ids)} XMP items; refusing to guess which to update",
+                advice=_LAYOUT_ADVICE,
             )
         old = item_data(hf, f, ids[0]) if ids else None
         packet = make_packet(old)
@@ -453,7 +485,8 @@ def _write(hf: HeifFile, f: BinaryIO, dst: Path, packet: bytes, xmp_id: int | No
     f.seek(last.offset)
     if last.header_size == 8 and f.read(4) == b"\x00\x00\x00\x00" and last.size > _U32:
         raise UnsupportedFormat(
-            f"{name}: the last box runs to the end of the file and is over 4 GiB"
+            f"{name}: the last box runs to the end of the file and is over 4 GiB",
+            advice=_LAYOUT_ADVICE,
         )
     iloc = hf.iloc
     stale: list[tuple[int, int, int]] = []  # (method, position, length) of the old XMP bytes
@@ -495,7 +528,9 @@ def _write(hf: HeifFile, f: BinaryIO, dst: Path, packet: bytes, xmp_id: int | No
     iloc_box.payload = build_iloc(iloc)
     meta_bytes = hf.meta.to_bytes()
     if len(meta_bytes) != new_meta_size:
-        raise UnsupportedFormat(f"{name}: the item table changed size while writing")
+        raise UnsupportedFormat(
+            f"{name}: the item table changed size while writing", advice=_LAYOUT_ADVICE
+        )
 
     moov_bytes = {}
     for b in hf.top[: len(hf.top) - tail]:

@@ -34,6 +34,9 @@ CONTAINERS = frozenset(
 )
 # `moov` is read into memory: a real one is a few MB even for hours of video.
 MAX_MOOV_BYTES = 256 * 1024 * 1024
+# Real files nest the parsed containers a few levels (moov/udta/meta/ilst/item/data); a crafted
+# one nests thousands, past Python's recursion limit: refused as a damaged box instead.
+MAX_DEPTH = 64
 _U32 = 0xFFFFFFFF
 
 
@@ -151,7 +154,11 @@ def parse_boxes(
     return boxes
 
 
-def _parse_children(data: bytes, pos: int, end: int, parent: bytes) -> tuple[list[Box], bytes]:
+def _parse_children(
+    data: bytes, pos: int, end: int, parent: bytes, depth: int = 0
+) -> tuple[list[Box], bytes]:
+    if depth > MAX_DEPTH:
+        raise BoxError(f"boxes inside {_show(parent)} are nested more than {MAX_DEPTH} deep")
     boxes: list[Box] = []
     while pos < end:
         if end - pos < 8:
@@ -175,7 +182,9 @@ def _parse_children(data: bytes, pos: int, end: int, parent: bytes) -> tuple[lis
         if typ in CONTAINERS or parent == b"ilst":
             skip = _meta_prefix(data[body_start:box_end]) if typ == b"meta" else 0
             try:
-                box.children, box.suffix = _parse_children(data, body_start + skip, box_end, typ)
+                box.children, box.suffix = _parse_children(
+                    data, body_start + skip, box_end, typ, depth + 1
+                )
                 box.prefix = data[body_start : body_start + skip]
             except BoxError:
                 if parent != b"ilst":

@@ -149,7 +149,9 @@ def _walk(f: BinaryIO, size: int, name: str, bodies: Callable[[bytes], bool] | N
         data = None
         if ctype in _READ_TYPES if bodies is None else bodies(ctype):
             if length > MAX_META_CHUNK and ctype not in _IMAGE_DATA:
-                raise InputTooLarge(f"{name}: a {ctype.decode()} chunk is {length >> 20} MiB")
+                raise InputTooLarge(
+                    f"{name}: a {ctype.decode('latin-1')!r} chunk is {length >> 20} MiB"
+                )
             data = f.read(length)
         chunks.append(Chunk(ctype, pos, length, data))
         pos += 12 + length

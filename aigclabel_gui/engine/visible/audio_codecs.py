@@ -31,7 +31,7 @@ _CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl"}
 def mp4_sample_entries(path: Path) -> list[bytes]:
     """The sample-entry types (e.g. b"mp4a", b"ac-4") of every track's `stsd`, in file order.
     Reads only the top-level box headers and `moov`; [] for anything that is not ISO BMFF."""
-    from aigclabel_gui.engine.containers.isobmff import BoxError, read_top_level
+    from aigclabel_gui.engine.containers.isobmff import MAX_MOOV_BYTES, BoxError, read_top_level
     from aigclabel_gui.engine.errors import CorruptFile
 
     try:
@@ -40,18 +40,22 @@ def mp4_sample_entries(path: Path) -> list[bytes]:
             f.seek(0)
             top = read_top_level(f, size, path.name)
             moov = next((b for b in top if b.type == b"moov"), None)
-            if moov is None:
+            if moov is None or moov.size > MAX_MOOV_BYTES:  # read into memory: the MP4 limit
                 return []
             f.seek(moov.offset + moov.header_size)
             body = f.read(moov.size - moov.header_size)
     except (OSError, BoxError, CorruptFile):
         return []
     found: list[bytes] = []
-    _walk(body, found)
-    return found
+    _walk(memoryview(body), found)  # a view: nested bodies are not copied level by level
+    return [bytes(t) for t in found]
 
 
-def _walk(data: bytes, found: list[bytes]) -> None:
+def _walk(data: memoryview, found: list, depth: int = 0) -> None:
+    from aigclabel_gui.engine.containers.isobmff import MAX_DEPTH
+
+    if depth > MAX_DEPTH:  # a crafted nest, not a track: nothing more to find
+        return
     pos = 0
     while pos + 8 <= len(data):
         size, typ = struct.unpack_from(">I4s", data, pos)
@@ -64,7 +68,7 @@ def _walk(data: bytes, found: list[bytes]) -> None:
             return
         body = data[pos + head : pos + size]
         if typ in _CONTAINERS:
-            _walk(body, found)
+            _walk(body, found, depth + 1)
         elif typ == b"stsd" and len(body) >= 16:
             # full box (4) + entry_count (4), then the entries: size (4) + type (4) + ...
             found.append(body[12:16])

@@ -77,7 +77,7 @@ def read_dolby_vision(path: Path) -> DolbyVision | None:
             body = f.read(moov.size - moov.header_size)
     except (OSError, BoxError, CorruptFile):
         return None
-    return _find(body)
+    return _find(memoryview(body))  # a view: nested bodies are not copied level by level
 
 
 # Matroska element ids (RFC 9559): Tracks, TrackEntry, BlockAdditionMapping, BlockAddIDType,
@@ -124,10 +124,14 @@ def _boxes(data: bytes, start: int = 0):
         pos += size
 
 
-def _find(data: bytes) -> DolbyVision | None:
+def _find(data: bytes, depth: int = 0) -> DolbyVision | None:
+    from aigclabel_gui.engine.containers.isobmff import MAX_DEPTH
+
+    if depth > MAX_DEPTH:  # a crafted nest, not a track
+        return None
     for typ, body in _boxes(data):
         if typ in _CONTAINERS:
-            if (found := _find(body)) is not None:
+            if (found := _find(body, depth + 1)) is not None:
                 return found
         elif typ == b"stsd" and len(body) >= 8:
             for _entry, entry in _boxes(body, 8):

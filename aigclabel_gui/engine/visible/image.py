@@ -367,10 +367,38 @@ def _unlink_ifd1(raw: bytes) -> bytes | None:
     if thumb_at and thumb_len:
         spans.append((thumb_at, thumb_at + thumb_len))
     struct.pack_into(order + "I", tiff, link, 0)
+    # A damaged or crafted IFD1 (a link back to IFD0, a thumbnail "inside" the EXIF IFD) must not
+    # zero what IFD0 and its sub-IFDs still use (Orientation, dates): only the unlink then.
+    keep = _ifd0_spans(tiff, ifd0, entries0, order)
     for a, b in spans:
-        if 8 <= a < b <= len(tiff):
+        if 8 <= a < b <= len(tiff) and not any(a < y and x < b for x, y in keep):
             tiff[a:b] = bytes(b - a)
     return raw[:head] + bytes(tiff)
+
+
+_SUB_IFD_TAGS = (0x8769, 0x8825, 0xA005)  # EXIF, GPS, Interoperability IFD pointers
+
+
+def _ifd0_spans(tiff, ifd0: int, entries0: list, order: str) -> list[tuple[int, int]]:
+    """Byte ranges IFD0 and its sub-IFDs occupy: their tables and their out-of-line values."""
+    spans = [(ifd0, ifd0 + 2 + 12 * len(entries0) + 4)]
+    todo, seen = [entries0], {ifd0}
+    while todo:
+        for e in todo.pop():
+            if e.size > 4:
+                spans.append((e.value_offset, e.value_offset + e.size))
+            if e.tag in _SUB_IFD_TAGS and e.size <= 4:
+                (at,) = struct.unpack_from(order + "I", tiff, e.value_offset)
+                if at in seen:
+                    continue  # a loop
+                seen.add(at)
+                try:
+                    sub, _ = read_ifd(tiff, at, order)
+                except ValueError:
+                    continue
+                spans.append((at, at + 2 + 12 * len(sub) + 4))
+                todo.append(sub)
+    return spans
 
 
 def _xmp_without_companions(xmp: bytes | None, warnings: list[str]) -> bytes | None:

@@ -349,6 +349,10 @@ def layout(
     return TextStamp(b"\n".join(ops) + b"\n", w, h, ink_h, size)
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def tag_prompt(pdf, page, *, first: bool, lang: str) -> int | None:
     """Give the prompt a /P structure element in a tagged PDF (ISO 32000-1 §14.7), so assistive
     technology that reads the structure tree (not the page) finds it, first or last in reading
@@ -363,15 +367,22 @@ def tag_prompt(pdf, page, *, first: bool, lang: str) -> int | None:
     tree = st.get("/ParentTree")
     if tree is None:
         tree = st.ParentTree = pdf.make_indirect(Dict(Nums=Array()))
-    if "/Nums" not in tree or "/Kids" in tree:
+    # A damaged tree (not a dictionary, keys that are not integers) is left alone too.
+    if not isinstance(tree, Dict) or "/Kids" in tree or not isinstance(tree.get("/Nums"), Array):
         return None
     nums = tree.Nums
-    pairs = {int(nums[i]): i for i in range(0, len(nums) - 1, 2)}
+    keys = [nums[i] for i in range(0, len(nums) - 1, 2)]
+    if not all(_is_int(k) for k in keys):
+        return None
+    pairs = {int(k): 2 * i for i, k in enumerate(keys)}
     key = page.obj.get("/StructParents")
     if key is None:
-        key = max(int(st.get("/ParentTreeNextKey", 0)), max(pairs, default=-1) + 1)
+        next_key = st.get("/ParentTreeNextKey", 0)
+        key = max(int(next_key) if _is_int(next_key) else 0, max(pairs, default=-1) + 1)
         page.obj.StructParents = key
         st.ParentTreeNextKey = key + 1
+    if not _is_int(key):
+        return None
     key = int(key)
     if key not in pairs:
         at = next((i for k, i in sorted(pairs.items()) if k > key), len(nums))

@@ -294,8 +294,10 @@ def _page_has_stamp(page, marker: bytes) -> bool:
     contents = page.obj.get("/Contents")
     streams = contents if isinstance(contents, pikepdf.Array) else [contents]
     for s in streams:
-        # Our stamp stream is tiny; never read the page's own (possibly large) streams.
-        if isinstance(s, pikepdf.Stream) and int(s.get("/Length", 0)) < 4096:
+        # Our stamp stream is tiny; never read the page's own (possibly large) streams. A length
+        # that is not an integer (a damaged file) is not ours either.
+        length = s.get("/Length", 0) if isinstance(s, pikepdf.Stream) else None
+        if isinstance(length, int) and length < 4096:
             if marker in s.read_raw_bytes():
                 return True
     return False
@@ -367,14 +369,41 @@ def _fmt(*nums: float) -> bytes:
     return " ".join(f"{n:.4f}".rstrip("0").rstrip(".") for n in nums).encode()
 
 
+def _page_box(page, src_name: str) -> tuple[float, float, float, float]:
+    """The page's visible area: CropBox, else MediaBox when the CropBox is damaged (viewers do
+    the same, ISO 32000-1 §14.11.2); neither usable is a damaged page."""
+    for box in (page.cropbox, page.mediabox):
+        try:
+            values = [float(v) for v in box]
+        except (TypeError, ValueError):
+            continue
+        if len(values) == 4 and all(math.isfinite(v) for v in values):
+            return values[0], values[1], values[2], values[3]
+    raise CorruptFile(f"{src_name}: a page's size (MediaBox) is damaged")
+
+
+def _add_resource(pdf, page, obj, category, prefix: str):
+    """page.add_resource, with a damaged category (an array or a number where a dictionary of
+    named resources belongs, ISO 32000-1 §7.8.3) refused as a damaged file."""
+    try:
+        return page.add_resource(obj, category, prefix=prefix)
+    except ValueError as exc:
+        raise CorruptFile(
+            f"{Path(pdf.filename).name}: a page's {str(category)[1:]} resources are damaged"
+        ) from exc
+
+
 def _stamp(
     pdf, page, prompt: str, where: str, settings: LabelSettings, pdfa1: bool, fonts: dict
 ) -> dict:
     import pikepdf
 
-    x0, y0, x1, y1 = (float(v) for v in page.cropbox)
+    src_name = Path(pdf.filename).name
+
+    x0, y0, x1, y1 = _page_box(page, src_name)
     box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
-    rotate = int(page.obj.get("/Rotate", 0)) % 360
+    # page.rotation: the inherited /Rotate too; a non-number (damaged) reads as 0, as viewers do
+    rotate = int(page.rotation) % 360
     if rotate not in (0, 90, 180, 270):
         rotate = 0  # ISO 32000: a multiple of 90; anything else is ignored by viewers too
     w, h = box[2] - box[0], box[3] - box[1]
@@ -410,8 +439,8 @@ def _stamp(
     # Start: top-left corner of the first page; end: bottom-right of the last (viewed upright).
     vx, vy = (margin, vh - margin - ih) if where == "start" else (vw - margin - iw, margin)
     plate = settings.visible.plate_color if pdfa1 else None
-    name = page.add_resource(
-        _image_xobject(pdf, image, opaque_bg=plate), pikepdf.Name.XObject, prefix="AIGCPrompt"
+    name = _add_resource(
+        pdf, page, _image_xobject(pdf, image, opaque_bg=plate), pikepdf.Name.XObject, "AIGCPrompt"
     )
     ops = (
         _marker(where, prompt)
@@ -449,17 +478,24 @@ def _text_stamp(pdf, page, prompt, ink_pt, room_pt, settings, pdfa1, fonts: dict
     opacity = 1.0 if pdfa1 else min(max(float(vis.plate_opacity), 0.0), 1.0)  # PDF/A-1: opaque
     gs = None
     if 0 < opacity < 1:
-        gs = page.add_resource(
-            pikepdf.Dictionary(Type=pikepdf.Name.ExtGState, ca=opacity), pikepdf.Name.ExtGState,
-            prefix="AIGCPlate",
+        gs = _add_resource(
+            pdf, page, pikepdf.Dictionary(Type=pikepdf.Name.ExtGState, ca=opacity),
+            pikepdf.Name.ExtGState, "AIGCPlate",
         )  # fmt: skip
     if "font" not in fonts:  # one font object per file, shared by the first and last page
         fonts["font"] = pdf_text.font_object(pdf, ep)
     font = fonts["font"]
-    known = page.obj.get("/Resources", {}).get("/Font", {})  # shared dicts: reuse our name
-    name = next((k for k in known.keys() if known[k].objgen == font.objgen), None)
+    resources = page.obj.get("/Resources")
+    known = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
+    if known is not None and not isinstance(known, pikepdf.Dictionary):
+        raise CorruptFile(
+            f"{Path(pdf.filename).name}: a page's font list (/Resources /Font) is damaged"
+        )
+    known = known or {}
+    # Shared resource dicts: reuse our name (a damaged entry may be a bare number).
+    name = next((k for k in known.keys() if getattr(known[k], "objgen", None) == font.objgen), None)
     if name is None:
-        name = page.add_resource(font, pikepdf.Name.Font, prefix="AIGCFont")
+        name = _add_resource(pdf, page, font, pikepdf.Name.Font, "AIGCFont")
     lang = "zh-CN" if re.search(r"[\u3400-\u9fff]", prompt) else settings.text.language
     mcid = pdf_text.tag_prompt(pdf, page, first=where == "start", lang=lang)
     st = pdf_text.layout(
@@ -498,7 +534,10 @@ def _label_pdf(
         if len(pdf.pages) == 0:
             raise UnsupportedFormat(f"{src.name}: the PDF has no pages to carry a prompt")
         meta = pdf.Root.get("/Metadata")
-        xmp = meta.read_bytes() if isinstance(meta, pikepdf.Stream) else b""
+        try:
+            xmp = meta.read_bytes() if isinstance(meta, pikepdf.Stream) else b""
+        except pikepdf.PdfError:  # undecodable XMP (a broken filter): no PDF/A claim to honour
+            xmp = b""
         # <pdfaid:part>1</…>, <pdfaid:part xmlns:pdfaid="…">1</…> or pdfaid:part="1"
         pdfa1 = re.search(rb"pdfaid:part(?:\s[^>]*)?>\s*1\s*<|pdfaid:part\s*=\s*[\"']1[\"']", xmp)
         pdfa1 = pdfa1 is not None
