@@ -224,6 +224,36 @@ def track_handlers(moov: Box) -> list[bytes]:
     return types
 
 
+def file_moov(path) -> Box | None:
+    """The parsed `moov` of the file at `path`; None when it has none, is not ISO BMFF, or its
+    moov cannot be parsed. For readers that only look for a detail (a codec, a configuration
+    record): the container's own read reports a damaged file."""
+    from aigclabel_gui.engine.errors import AigcError
+
+    try:
+        with open(path, "rb") as f:
+            top = read_top_level(f, f.seek(0, 2), str(path))
+            moov = next((b for b in top if b.type == b"moov"), None)
+            return None if moov is None else read_moov(f, moov, str(path))
+    except (OSError, BoxError, AigcError):
+        return None
+
+
+def child_boxes(body: bytes, start: int = 0, parent: bytes = b"") -> list[Box]:
+    """The boxes in body[start:] as far as they parse (a damaged or padded tail ends the list):
+    e.g. the entries of an `stsd` (start 8) or the boxes after a sample entry's fields."""
+    try:
+        return _parse_children(body, start, len(body), parent)[0]
+    except (BoxError, struct.error):
+        return []
+
+
+def sample_entries(moov: Box) -> list[Box]:
+    """Every track's sample entries (the children of each `stsd`), in file order: their `type`
+    is the codec's four-character code (b"mp4a", b"ac-4", b"hvc1", …), `payload` their body."""
+    return [e for stsd in moov.walk(b"stsd") for e in child_boxes(stsd.payload, 8, b"stsd")]
+
+
 # --- absolute offsets --------------------------------------------------------------------------
 
 

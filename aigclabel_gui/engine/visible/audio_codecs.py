@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import struct
 from pathlib import Path
 
 import av
@@ -25,54 +24,15 @@ NO_DECODER = {
 }
 # PyAV decoder names -> what the user knows them as (codecs with no usable encoder to write back)
 NOT_WRITABLE = {"dca": "DTS", "dts": "DTS", "truehd": "Dolby TrueHD", "mlp": "MLP"}
-_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl"}
 
 
 def mp4_sample_entries(path: Path) -> list[bytes]:
-    """The sample-entry types (e.g. b"mp4a", b"ac-4") of every track's `stsd`, in file order.
-    Reads only the top-level box headers and `moov`; [] for anything that is not ISO BMFF."""
-    from aigclabel_gui.engine.containers.isobmff import MAX_MOOV_BYTES, BoxError, read_top_level
-    from aigclabel_gui.engine.errors import CorruptFile
+    """The sample-entry types (e.g. b"mp4a", b"ac-4") of every track's `stsd`, in file order;
+    [] for anything that is not ISO BMFF (containers/isobmff.py reads the boxes)."""
+    from aigclabel_gui.engine.containers.isobmff import file_moov, sample_entries
 
-    try:
-        with open(path, "rb") as f:
-            size = f.seek(0, 2)
-            f.seek(0)
-            top = read_top_level(f, size, path.name)
-            moov = next((b for b in top if b.type == b"moov"), None)
-            if moov is None or moov.size > MAX_MOOV_BYTES:  # read into memory: the MP4 limit
-                return []
-            f.seek(moov.offset + moov.header_size)
-            body = f.read(moov.size - moov.header_size)
-    except (OSError, BoxError, CorruptFile):
-        return []
-    found: list[bytes] = []
-    _walk(memoryview(body), found)  # a view: nested bodies are not copied level by level
-    return [bytes(t) for t in found]
-
-
-def _walk(data: memoryview, found: list, depth: int = 0) -> None:
-    from aigclabel_gui.engine.containers.isobmff import MAX_DEPTH
-
-    if depth > MAX_DEPTH:  # a crafted nest, not a track: nothing more to find
-        return
-    pos = 0
-    while pos + 8 <= len(data):
-        size, typ = struct.unpack_from(">I4s", data, pos)
-        head = 8
-        if size == 1 and pos + 16 <= len(data):
-            size, head = struct.unpack_from(">Q", data, pos + 8)[0], 16
-        elif size == 0:
-            size = len(data) - pos
-        if size < head or pos + size > len(data):
-            return
-        body = data[pos + head : pos + size]
-        if typ in _CONTAINERS:
-            _walk(body, found, depth + 1)
-        elif typ == b"stsd" and len(body) >= 16:
-            # full box (4) + entry_count (4), then the entries: size (4) + type (4) + ...
-            found.append(body[12:16])
-        pos += size
+    moov = file_moov(path)
+    return [] if moov is None else [e.type for e in sample_entries(moov)]
 
 
 def undecodable_reason(path: Path) -> str | None:

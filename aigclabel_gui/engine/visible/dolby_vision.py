@@ -21,7 +21,6 @@ from pathlib import Path
 from aigclabel_gui.engine.errors import UnsupportedFormat
 
 _RECORDS = (b"dvcC", b"dvvC", b"dvwC")
-_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl"}
 # dv_bl_signal_compatibility_id -> what the base layer is (Dolby profiles spec, table 2)
 COMPATIBILITY = {0: None, 1: "HDR10", 2: "SDR", 4: "HLG", 6: "HDR10 (BT.2100 PQ)"}
 
@@ -58,26 +57,23 @@ def parse_record(payload: bytes) -> DolbyVision | None:
 def read_dolby_vision(path: Path) -> DolbyVision | None:
     """The first Dolby Vision record of the file's video tracks (MP4/MOV sample entries,
     Matroska BlockAdditionMapping), or None."""
-    from aigclabel_gui.engine.containers.isobmff import BoxError, read_top_level
-    from aigclabel_gui.engine.errors import CorruptFile
-
     try:
         with open(path, "rb") as f:
             if f.read(4) == b"\x1a\x45\xdf\xa3":  # EBML: Matroska/WebM
                 return _matroska(f, path)
     except OSError:
         return None
-    try:
-        with open(path, "rb") as f:
-            top = read_top_level(f, f.seek(0, 2), path.name)
-            moov = next((b for b in top if b.type == b"moov"), None)
-            if moov is None or moov.size > 64 << 20:
-                return None
-            f.seek(moov.offset + moov.header_size)
-            body = f.read(moov.size - moov.header_size)
-    except (OSError, BoxError, CorruptFile):
+    from aigclabel_gui.engine.containers.isobmff import child_boxes, file_moov, sample_entries
+
+    moov = file_moov(path)
+    if moov is None:
         return None
-    return _find(memoryview(body))  # a view: nested bodies are not copied level by level
+    for entry in sample_entries(moov):
+        # VisualSampleEntry: 8 (SampleEntry) + 70 bytes of fields before its child boxes
+        for child in child_boxes(entry.payload, 78, entry.type):
+            if child.type in _RECORDS:
+                return parse_record(child.payload)
+    return None
 
 
 # Matroska element ids (RFC 9559): Tracks, TrackEntry, BlockAdditionMapping, BlockAddIDType,
@@ -106,39 +102,6 @@ def _matroska(f, path: Path) -> DolbyVision | None:
                     return parse_record(parts[_ADD_EXTRA])
     except (EbmlError, NeedsRemux, OverflowError):
         return None
-    return None
-
-
-def _boxes(data: bytes, start: int = 0):
-    pos = start
-    while pos + 8 <= len(data):
-        size, typ = struct.unpack_from(">I4s", data, pos)
-        head = 8
-        if size == 1 and pos + 16 <= len(data):
-            size, head = struct.unpack_from(">Q", data, pos + 8)[0], 16
-        elif size == 0:
-            size = len(data) - pos
-        if size < head or pos + size > len(data):
-            return
-        yield typ, data[pos + head : pos + size]
-        pos += size
-
-
-def _find(data: bytes, depth: int = 0) -> DolbyVision | None:
-    from aigclabel_gui.engine.containers.isobmff import MAX_DEPTH
-
-    if depth > MAX_DEPTH:  # a crafted nest, not a track
-        return None
-    for typ, body in _boxes(data):
-        if typ in _CONTAINERS:
-            if (found := _find(body, depth + 1)) is not None:
-                return found
-        elif typ == b"stsd" and len(body) >= 8:
-            for _entry, entry in _boxes(body, 8):
-                # VisualSampleEntry: 8 (SampleEntry) + 70 bytes of fields before its child boxes
-                for child, payload in _boxes(entry, 78):
-                    if child in _RECORDS:
-                        return parse_record(payload)
     return None
 
 
