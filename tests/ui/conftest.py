@@ -134,7 +134,9 @@ def window(qtbot, qapp, qsettings):
 
     register_font(qapp)
     w = create_window(["aigclabel-gui"], qapp, qsettings)
-    qtbot.addWidget(w)
+    # Not qtbot.addWidget: pytest-qt closes its widgets before this fixture's teardown, and a
+    # window closed during an export (a test that failed half-way) asks a modal question that
+    # nobody answers: the whole run would hang. The teardown below stops the export first.
     w.show()
     qtbot.waitExposed(w)
     # Make the labelled copy and load it, but do not start QtMultimedia playback offscreen
@@ -147,10 +149,25 @@ def window(qtbot, qapp, qsettings):
         # Stop a running export first: closing would ask for confirmation with nobody to answer.
         if w.export_dialog is not None and w.export_dialog.final is None:
             w.stop_export(timeout_s=120)
+        _answer_any_question(w)
         w.close()  # stops media players, as the app does on quit
+        w.deleteLater()
     from PySide6.QtCore import QThreadPool
 
     QThreadPool.globalInstance().waitForDone(30000)
+
+
+def _answer_any_question(w) -> None:
+    """If closing still asks (an export that would not stop), answer yes instead of hanging."""
+    from PySide6.QtCore import QTimer
+
+    def answer():
+        if w.confirm_box is not None:
+            w.confirm_yes.click()
+        elif w.isVisible():
+            QTimer.singleShot(100, w, answer)
+
+    QTimer.singleShot(100, w, answer)  # with `w` as context: never called once w is deleted
 
 
 def add_files(qtbot, window, paths: list[Path]) -> None:

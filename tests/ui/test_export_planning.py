@@ -40,10 +40,10 @@ def test_export_plans_on_the_worker_thread_with_the_rows_kinds(
     monkeypatch.setattr(batch, "_kind_safely", spy_kind)
     dlg = window.export(workers=1)
     assert dlg is not None, window.last_message
-    assert calls == []  # export() returned without planning
+    # (The worker may start planning before export() returns: no assertion on the timing.)
     qtbot.waitUntil(lambda: dlg.final is not None, timeout=60000)
     assert len(calls) == 1
-    assert calls[0] is not threading.main_thread()
+    assert calls[0] is not threading.main_thread()  # planned on the export's thread
     assert sniffed == []  # every row was identified already: no second sniff
     assert [r.status for r in dlg.final.results] == ["ok"] * 3
     assert [r.kind for r in dlg.final.results] == ["image"] * 3
