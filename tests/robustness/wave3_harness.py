@@ -112,7 +112,9 @@ def classify_all(
     files: list[Path], out: Path, modes=MODES, limit: int = 20, workers: int = 2
 ) -> list[Outcome]:
     tasks = [(str(f), m, str(out / f"{i}-{m}"), limit) for i, f in enumerate(files) for m in modes]
-    ctx = mp.get_context("forkserver")
+    # spawn, not forkserver: a fork server outlives the pool for the rest of the pytest run, and
+    # the GUI tests check that no child process is left behind.
+    ctx = mp.get_context("spawn")
     with ctx.Pool(workers, maxtasksperchild=40) as pool:
         # A worker stuck in C code ignores SIGALRM: the pool's own timeout is the backstop.
         res = pool.map_async(run_one, tasks, chunksize=1)
