@@ -42,21 +42,6 @@ def _is_record_tag(key: str, value: str) -> bool:
     return _is_aigc_key(key) or looks_like_record(value)
 
 
-def _read_vint(data: bytes, pos: int, *, keep_marker: bool) -> tuple[int, int, bool]:
-    """An EBML variable-length integer at `pos`: (value, next position, all-ones 'unknown')."""
-    if pos >= len(data) or data[pos] == 0:
-        raise CorruptFile("bad EBML number")
-    first = data[pos]
-    length = 9 - first.bit_length()
-    if pos + length > len(data):
-        raise CorruptFile("EBML number cut off")
-    value = first if keep_marker else first & (0xFF >> length)
-    for b in data[pos + 1 : pos + length]:
-        value = (value << 8) | b
-    unknown = not keep_marker and value == (1 << (7 * length)) - 1
-    return value, pos + length, unknown
-
-
 def check_matroska(path: Path) -> None:
     """The EBML header and the Segment's declared size: a Segment longer than the file means a
     truncated download (FFmpeg would read what is there without complaint)."""
@@ -65,19 +50,21 @@ def check_matroska(path: Path) -> None:
         raise UnsupportedFormat(f"{path.name} is empty")
     with open(path, "rb") as f:
         head = f.read(4096)
-    try:
-        eid, pos, _ = _read_vint(head, 0, keep_marker=True)
+    try:  # the container's one EBML reader (ebml.read_vint: an unknown size comes back as -1)
+        eid, pos, _ = ebml.read_vint(head, 0, marker=True)
         if eid != _EBML_ID:
-            raise CorruptFile("no EBML header")
-        hsize, pos, _ = _read_vint(head, pos, keep_marker=False)
+            raise ebml.EbmlError("no EBML header")
+        hsize, pos, _ = ebml.read_vint(head, pos, marker=False)
+        if hsize < 0:
+            raise ebml.EbmlError("EBML header of unknown size")
         pos += hsize
-        sid, pos, _ = _read_vint(head, pos, keep_marker=True)
+        sid, pos, _ = ebml.read_vint(head, pos, marker=True)
         if sid != _SEGMENT_ID:
-            raise CorruptFile("no Segment after the EBML header")
-        ssize, pos, unknown = _read_vint(head, pos, keep_marker=False)
-    except CorruptFile as exc:
-        raise CorruptFile(f"{path.name}: not a readable Matroska file ({exc.message})") from exc
-    if not unknown and pos + ssize > size:
+            raise ebml.EbmlError("no Segment after the EBML header")
+        ssize, pos, _ = ebml.read_vint(head, pos, marker=False)
+    except ebml.EbmlError as exc:
+        raise CorruptFile(f"{path.name}: not a readable Matroska file ({exc})") from exc
+    if ssize >= 0 and pos + ssize > size:
         raise CorruptFile(
             f"{path.name}: the Segment is {pos + ssize - size} bytes longer than the file (truncated)"
         )

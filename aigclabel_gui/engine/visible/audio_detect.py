@@ -18,8 +18,8 @@ import numpy as np
 
 from aigclabel_gui.engine.errors import AigcError
 from aigclabel_gui.engine.settings import AudioSettings
-from aigclabel_gui.engine.visible.audio_plan import AudioProbe, Insert
-from aigclabel_gui.engine.visible.audio_prompt import frame_to_float, prompt_samples
+from aigclabel_gui.engine.visible.audio_plan import AudioProbe, Insert, decode_span
+from aigclabel_gui.engine.visible.audio_prompt import prompt_samples
 
 MATCH = 0.9  # the prompt re-encoded scores > 0.99; a steady 800 Hz tone vs the rhythm 0.73
 SLACK_S = 0.6  # lag range searched beyond the prompt: our 0.3-0.5 s gap plus codec priming
@@ -51,19 +51,10 @@ def _window(path: Path, probe: AudioProbe, t0: float, t1: float) -> np.ndarray:
         st = c.streams.audio[0]
         if t0 > 1.0:
             c.seek(int((t0 + probe.start_s) / st.time_base), stream=st, backward=True)
-        chunks, first = [], None
-        for frame in c.decode(st):
-            ft = (frame.time if frame.time is not None else 0.0) - probe.start_s
-            if ft + frame.samples / rate < t0:
-                continue
-            if first is None:
-                first = round(ft * rate)
-            chunks.append(_mono(frame_to_float(frame)))
-            if ft >= t1:
-                break
-    if not chunks:
+        span = decode_span(c, st, probe, t0, t1)
+    if span is None:
         return np.zeros(0)
-    x = np.concatenate(chunks)
+    x, first = _mono(span[0]), span[1]
     lo = max(round(t0 * rate) - first, 0)
     return x[lo : max(round(t1 * rate) - first, lo)]
 

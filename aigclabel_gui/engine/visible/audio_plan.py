@@ -251,6 +251,24 @@ def _windows(inserts: list[Insert], duration: float) -> list[tuple[float, float]
     return out
 
 
+def decode_span(c, st, probe: AudioProbe, t0: float, t1: float) -> tuple[np.ndarray, int] | None:
+    """Decode stream `st` of the open container `c` from where it stands (the caller seeks) until
+    t1 seconds of programme: the float samples (channels × n) and the sample index of the first
+    one; frames that end before t0 are skipped. None when nothing was decoded."""
+    rate = probe.sample_rate
+    chunks, first = [], None
+    for frame in c.decode(st):
+        ft = (frame.time if frame.time is not None else 0.0) - probe.start_s
+        if ft + frame.samples / rate < t0:
+            continue
+        if first is None:
+            first = round(ft * rate)
+        chunks.append(frame_to_float(frame))
+        if ft >= t1:
+            break
+    return (np.concatenate(chunks, axis=1), first) if chunks else None
+
+
 def measure_programme(path: Path, probe: AudioProbe, inserts: list[Insert]) -> Measured:
     """Decode only the audio around each prompt (seeking), never the whole programme."""
     rate = probe.sample_rate
@@ -265,19 +283,10 @@ def measure_programme(path: Path, probe: AudioProbe, inserts: list[Insert]) -> M
                     target = (t0 if t0 > 1.0 else 0.0) + probe.start_s
                     c.seek(int(target / st.time_base), stream=st, backward=True)
                 fresh = False
-                chunks, first = [], None
-                for frame in c.decode(st):
-                    ft = (frame.time if frame.time is not None else 0.0) - probe.start_s
-                    if ft + frame.samples / rate < t0:
-                        continue
-                    if first is None:
-                        first = round(ft * rate)
-                    chunks.append(frame_to_float(frame))
-                    if ft >= t1:
-                        break
-                if not chunks:
+                span = decode_span(c, st, probe, t0, t1)
+                if span is None:
                     continue
-                x = np.concatenate(chunks, axis=1)
+                x, first = span
                 lo, hi = round(t0 * rate) - first, round(t1 * rate) - first
                 powers.append(_block_powers(x[:, max(lo, 0) : max(hi, 0)], rate))
                 if ins.at not in (0, None):

@@ -105,13 +105,12 @@ def _matroska(f, path: Path) -> DolbyVision | None:
     return None
 
 
-def check_reencode(path: Path) -> DolbyVision | None:
-    """Refuse a Dolby Vision stream whose base layer is not viewable alone; else its record."""
-    dv = read_dolby_vision(path)
+def check_reencode(path: Path, dv: DolbyVision | None) -> None:
+    """Refuse a Dolby Vision stream (`dv`, the probe's record) whose base layer is not viewable
+    alone."""
     if dv is not None and dv.base_layer is None:
         raise UnsupportedFormat(
             f"{path.name}: {dv.name} has no HDR10/SDR/HLG-compatible base layer; re-encoded "
             "without Dolby Vision it would show wrong colours",
             advice="label it metadata-only (--implicit-only), which keeps the stream as it is",
         )
-    return dv

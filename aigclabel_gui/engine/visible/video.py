@@ -106,8 +106,8 @@ class VideoLabeler(Labeler):
                     f"{src.name}: visible labels are written to MP4, MOV, MKV, WebM"
                 )
             refuse_dropped_audio(src)  # AC-4/MPEG-H tracks cannot be copied by PyAV
-            check_reencode(src)  # Dolby Vision profile 5: no viewable base layer
             pr = probe(src)
+            check_reencode(src, pr.dolby_vision)  # profile 5: no viewable base layer
             label = plan_label(pr, settings.visible)
             timeline = VideoTimeline.from_settings(v, pr.duration, pr.rate)
             enc, estimate, notes = encoder_for(pr, out_format, v.crf, timeline)

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from aigclabel_gui.engine.errors import CorruptFile, InputTooLarge, UnsupportedFormat
-from aigclabel_gui.engine.visible.dolby_vision import read_dolby_vision
+from aigclabel_gui.engine.visible.dolby_vision import DolbyVision, read_dolby_vision
 from aigclabel_gui.engine.visible.render import LabelOverlay, overlay_to_stored
 
 T = Image.Transpose
@@ -112,6 +112,7 @@ class Probe:
     first_frame: Image.Image  # upright, small: for auto placement and inserted cards
     warnings: list[str] = field(default_factory=list)
     dynamic_hdr: tuple[str, ...] = ()  # Dolby Vision / HDR10+ metadata on the frames
+    dolby_vision: DolbyVision | None = None  # the stream's dvcC/dvvC record, read once here
     # HDR10 static metadata of the first frame, in x265/x264 units: "G(x,y)B(x,y)R(x,y)WP(x,y)
     # L(max,min)" (chromaticity in 1/50000, luminance in 1/10000 cd/m²) and (MaxCLL, MaxFALL).
     master_display: str | None = None
@@ -203,7 +204,8 @@ def probe(src: Path, side: int = 640) -> Probe:
         ctx = vin.codec_context
         start = _seconds(frame.pts, frame.time_base or vin.time_base) or 0.0
         dynamic = _dynamic_hdr(frame)
-        if "Dolby Vision" not in dynamic and read_dolby_vision(src) is not None:
+        dv = read_dolby_vision(src)
+        if "Dolby Vision" not in dynamic and dv is not None:
             dynamic = tuple(sorted({*dynamic, "Dolby Vision"}))  # a dvcC, no RPU on frame 1
         master_display, content_light = _hdr10_static(frame)
         return Probe(
@@ -228,6 +230,7 @@ def probe(src: Path, side: int = 640) -> Probe:
             first_frame=upright,
             warnings=[warn] if warn else [],
             dynamic_hdr=dynamic,
+            dolby_vision=dv,
             master_display=master_display,
             content_light=content_light,
         )
